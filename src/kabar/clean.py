@@ -1,0 +1,299 @@
+"""Cleaning: boilerplate out, repeats out, glued sentences split, stray stops mended.
+
+The cleaner works on lines of text (scraped `.txt`, or trafilatura's output for
+HTML). Every line or sentence it takes out becomes a `Removal` with a reason, so
+a wrong removal can be seen and reverted.
+
+Two kinds of evidence mark boilerplate:
+* cues from the language modules ("Baca Juga :", "Leave a Reply", photo credits);
+* the corpus: a line that recurs across many articles of one site
+  (`recurring` keys, computed by the pipeline from the store and the batch).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from kabar.lang import LanguageData, all_languages
+from kabar.model import Removal
+from kabar.text import collapse, key, split_sentences, words
+
+# Where an end-of-article cue sits at least this far into the text, what follows
+# it is page furniture (tags, link lists, SEO tails), not the article.
+END_CUE_MIN_POSITION = 0.5
+# A tail paragraph sharing fewer content words than this with the article is SEO spam.
+TAIL_MIN_OVERLAP = 0.2
+TAIL_MAX_PARAGRAPHS = 6
+# Paragraphs this similar (Jaccard of word sets) are the same paragraph, lightly edited.
+NEAR_REPEAT_JACCARD = 0.85
+MIN_REPEAT_SENTENCE_WORDS = 5
+
+
+@dataclass(frozen=True)
+class _Cues:
+    line: list[tuple[str, re.Pattern[str]]]
+    related: re.Pattern[str]
+    end: re.Pattern[str]
+    credit_line: re.Pattern[str]
+    credit_tail: re.Pattern[str]
+    caption_tail: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _cues() -> _Cues:
+    langs = all_languages()
+    line = [
+        (reason, re.compile(rf"^\W*(?:{pattern})\W*$", re.IGNORECASE))
+        for lang in langs
+        for reason, patterns in lang.line_cues.items()
+        for pattern in patterns
+    ]
+    related = "|".join(c for lang in langs for c in lang.related_cues)
+    end = "|".join(c for lang in langs for c in lang.end_cues)
+    credit_words = "|".join(
+        re.escape(w) for w in sorted({w for lang in langs for w in lang.credit_words}, key=len, reverse=True)
+    )
+    return _Cues(
+        line=line,
+        related=re.compile(rf"^\W*(?:{related})\s*[:：]?\s*(?P<rest>.*)$", re.IGNORECASE),
+        end=re.compile(rf"^\W*(?:{end})\W*$", re.IGNORECASE),
+        # "Foto/AP", "Photo: Reuters/Jane Doe", "FOTO: Dok. BPBD"
+        credit_line=re.compile(rf"^\W*(?:{credit_words})\.?\s*[/:]\s*\S.{{0,60}}$", re.IGNORECASE),
+        # "... (Foto: gambar aliansi/ dpa/ KCNA)", "...Agresi(KCNA)", "... (ANTARA/Budi)"
+        credit_tail=re.compile(r"\((?P<credit>[^()]{1,60})\)\s*$"),
+        # "... Photo: Reuters/Jane Doe"
+        caption_tail=re.compile(rf"(?:{credit_words})\s*:\s*[^.]{{1,60}}$", re.IGNORECASE),
+    )
+
+
+@lru_cache(maxsize=1)
+def _credit_word_set() -> frozenset[str]:
+    return frozenset(w for lang in all_languages() for w in lang.credit_words)
+
+
+@dataclass
+class CleanResult:
+    paragraphs: list[str]
+    removed: list[Removal] = field(default_factory=list)
+
+
+@dataclass
+class _Block:
+    line: int
+    text: str
+
+
+def clean(
+    lines: list[tuple[int, str]],
+    *,
+    title: str | None,
+    lang: LanguageData,
+    recurring: Collection[str] = (),
+) -> CleanResult:
+    """Clean the body `lines` ((input line number, text) pairs) of one article."""
+    cues = _cues()
+    removed: list[Removal] = []
+    blocks: list[_Block] = []
+    total = sum(len(t) for _, t in lines) or 1
+    seen_chars = 0
+    truncated_by: str | None = None
+    expect_related_headline = False
+    title_key = key(title) if title else ""
+
+    for number, raw in lines:
+        text = collapse(raw)
+        seen_chars += len(raw)
+        if not text:
+            continue
+        if truncated_by is not None:
+            removed.append(Removal(text, f"after end-of-article marker '{truncated_by}'", number))
+            continue
+        if cues.end.match(text):
+            if seen_chars / total >= END_CUE_MIN_POSITION:
+                truncated_by = text
+                removed.append(Removal(text, "end-of-article marker", number))
+            else:
+                removed.append(Removal(text, "page furniture", number))
+            continue
+        reason = _line_reason(text, title_key, recurring, cues)
+        if reason is None and expect_related_headline and _looks_like_headline(text):
+            reason = "related-article headline"
+        expect_related_headline = False
+        if reason is None:
+            related = cues.related.match(text)
+            if related and (not related.group("rest") or _looks_like_headline(related.group("rest"))):
+                reason = "related-article link"
+                expect_related_headline = not related.group("rest").strip()
+        if reason:
+            removed.append(Removal(text, reason, number))
+        else:
+            blocks.append(_Block(number, text))
+
+    paragraphs = _drop_repeats(blocks, title_key, lang, removed)
+    _drop_offtopic_tail(paragraphs, lang, removed)
+    removed.sort(key=lambda r: r.line)
+    return CleanResult([b.text for b in paragraphs], removed)
+
+
+def _line_reason(text: str, title_key: str, recurring: Collection[str], cues: _Cues) -> str | None:
+    for reason, pattern in cues.line:
+        if pattern.match(text):
+            return reason
+    if _is_site_line(text):
+        return "site name"
+    if cues.credit_line.match(text) and len(text.split()) <= 8:
+        return "photo credit"
+    caption = _caption_reason(text, title_key, cues)
+    if caption:
+        return caption
+    k = key(text)
+    if k and k in recurring:
+        return "recurs across many articles of this site"
+    return None
+
+
+def _is_site_line(text: str) -> bool:
+    return bool(re.match(r"^(?:https?://)?(?:www\.)?(?:[a-z0-9-]+\.)+[a-z]{2,6}/?$", text, re.IGNORECASE))
+
+
+def _caption_reason(text: str, title_key: str, cues: _Cues) -> str | None:
+    tail = cues.credit_tail.search(text)
+    if tail:
+        credit = tail.group("credit")
+        before = text[: tail.start()].strip()
+        credit_words = set(words(credit))
+        photo = bool(credit_words & _credit_word_set()) or "/" in credit
+        n_words = len(before.split())
+        if title_key and key(before) == title_key:
+            return "title repeated as photo caption"
+        # A photo credit closes a caption, not a sentence of the article.
+        if photo and n_words <= 40 and not _ends_in_quote(before):
+            return "photo caption"
+        if credit.isupper() and n_words <= 20 and not before.endswith((".", "!", "?", '"', "”")):
+            return "photo caption"
+    if cues.caption_tail.search(text) and len(text.split()) <= 40:
+        return "photo caption"
+    return None
+
+
+def _ends_in_quote(text: str) -> bool:
+    return bool(re.search(r"[\"”]\s*,?\s*(?:\w+\s+){0,6}\w+\.?$", text)) and len(text.split()) > 25
+
+
+def _looks_like_headline(text: str) -> bool:
+    n = len(text.split())
+    return 2 <= n <= 25 and not text.rstrip().endswith((".", ",", ";"))
+
+
+def _drop_repeats(
+    blocks: list[_Block], title_key: str, lang: LanguageData, removed: list[Removal]
+) -> list[_Block]:
+    kept: list[_Block] = []
+    kept_keys: set[str] = set()
+    kept_sets: list[frozenset[str]] = []
+    kept_sentences: set[str] = set()
+    for block in blocks:
+        text = mend_stray_stops(block.text, lang)
+        k = key(text)
+        if title_key and k == title_key:
+            removed.append(Removal(block.text, "title repeated in body", block.line))
+            continue
+        if k in kept_keys:
+            removed.append(Removal(block.text, "repeated paragraph", block.line))
+            continue
+        tokens = frozenset(words(text))
+        if len(tokens) >= 8 and any(_jaccard(tokens, other) >= NEAR_REPEAT_JACCARD for other in kept_sets):
+            removed.append(Removal(block.text, "near-repeat of an earlier paragraph", block.line))
+            continue
+        sentences = split_sentences(text, lang.abbreviations)
+        fresh: list[str] = []
+        for sentence in sentences:
+            sk = key(sentence)
+            if len(sk.split()) >= MIN_REPEAT_SENTENCE_WORDS and sk in kept_sentences:
+                removed.append(Removal(sentence, "repeated sentence", block.line))
+            else:
+                fresh.append(sentence)
+        if not fresh:
+            continue
+        for sentence in fresh:
+            kept_sentences.add(key(sentence))
+        kept_keys.add(k)
+        kept_sets.append(tokens)
+        kept.append(_Block(block.line, " ".join(fresh)))
+    return kept
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _drop_offtopic_tail(paragraphs: list[_Block], lang: LanguageData, removed: list[Removal]) -> None:
+    """Take off trailing paragraphs that share almost no content words with the article
+    (SEO keyword lines, a generic blurb about the province)."""
+
+    def content(text: str) -> set[str]:
+        return {w for w in words(text) if w not in lang.stopwords and len(w) > 2 and not w.isdigit()}
+
+    checked = 0
+    while len(paragraphs) > 2 and checked < TAIL_MAX_PARAGRAPHS:
+        last = paragraphs[-1]
+        body = set().union(*(content(p.text) for p in paragraphs[:-1]))
+        own = content(last.text)
+        if not own:
+            break
+        overlap = len(own & body) / len(own)
+        if overlap >= TAIL_MIN_OVERLAP:
+            break
+        removed.append(Removal(last.text, "off-topic tail (SEO spam)", last.line))
+        paragraphs.pop()
+        checked += 1
+
+
+def mend_stray_stops(text: str, lang: LanguageData) -> str:
+    """"meluas ke. Korea Utara" -> "meluas ke Korea Utara".
+
+    Safe only where the word before the stop cannot end a sentence (a lower-case
+    preposition or conjunction from the language module).
+    """
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(1)
+        return f"{word} " if word.islower() and word in lang.non_final_words else m.group(0)
+
+    return re.sub(r"\b(\w+)\.\s+(?=[A-Z])", fix, text)
+
+
+def extract_html(html: str, url: str | None) -> tuple[str, str | None, str | None, str | None, str | None] | None:
+    """Main text and metadata of an HTML page, by trafilatura.
+
+    Returns (text, title, published, site name, url), or None when the page holds
+    no article text. Trafilatura's own deduplication stays off: the cleaner
+    decides about repeats and records them.
+    """
+    import trafilatura
+
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            deduplicate=False,
+            date_extraction_params={
+                "original_date": True,
+                "extensive_search": False,
+                "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+            },
+        )
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if doc is None or not (doc.text or "").strip():
+        return None
+    published = doc.date
+    if published and re.search(r"[+-]\d{4}$", published):
+        published = f"{published[:-2]}:{published[-2:]}"
+    return doc.text, doc.title, published, doc.sitename or doc.hostname, doc.url

@@ -1,0 +1,209 @@
+"""The `kabar` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kabar import __version__, ingest, pipeline
+from kabar.export import export as export_store
+from kabar.model import QuarantineEntry
+from kabar.store import Store, open_store
+
+app = typer.Typer(
+    name="kabar",
+    help="Turn piles of news articles from many outlets into clean, dated, attributed stories.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[str, typer.Option("--db", envvar="KABAR_DB", help="SQLite file (created if missing).")]
+EXIT_QUARANTINED = 3
+
+
+def _open(db: str) -> Store:
+    return open_store(db)
+
+
+def _ingest(paths: list[str], store: Store, quiet: bool, max_bytes: int) -> pipeline.IngestReport:
+    files = [f for f in ingest.discover(paths) if isinstance(f, str)]
+    progress = Progress(
+        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, disable=quiet or len(files) < 50, transient=True,
+    )  # fmt: skip
+
+    def on_item(source: str, problem: QuarantineEntry | None) -> None:
+        if problem is not None:
+            err.print(f"[yellow]quarantined[/] {problem.message()}", markup=True, highlight=False)
+        progress.advance(task)
+
+    with progress:
+        task = progress.add_task("ingest", total=None)
+        return pipeline.run(paths, store, max_bytes=max_bytes, on_item=on_item)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders (recursive).")],
+    db: DbOption = "kabar.db",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    max_bytes: Annotated[int, typer.Option(help="Quarantine files larger than this.")] = ingest.DEFAULT_MAX_BYTES,
+) -> None:
+    """Ingest articles: .txt, .html, .jsonl, .warc, and .gz of any of them.
+
+    Exit code 0 when everything was stored, 3 when something was quarantined.
+    """
+    with _open(db) as store:
+        report = _ingest(paths, store, quiet, max_bytes)
+    if not quiet:
+        console.print(
+            f"{report.seen} documents: {report.stored} stored, {report.already} already in the store, "
+            f"{len(report.quarantined)} quarantined"
+        )
+    if report.quarantined:
+        raise typer.Exit(EXIT_QUARANTINED)
+
+
+@app.command("articles")
+def articles_cmd(
+    db: DbOption = "kabar.db",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines for scripts.")] = False,
+    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 50,
+) -> None:
+    """List stored articles."""
+    with _open(db) as store:
+        rows = [a for _, a in zip(range(limit), store.iter_articles(), strict=False)]
+    if as_json:
+        for a in rows:
+            typer.echo(json.dumps(a.to_record(), ensure_ascii=False))
+        return
+    table = Table("id", "outlet", "published", "lang", "title")
+    for a in rows:
+        table.add_row(a.id[:10], a.outlet or "—", a.published or "—", a.language, a.title[:70])
+    console.print(table)
+
+
+@app.command("show")
+def show_cmd(
+    ref: Annotated[str, typer.Argument(help="Article id, id prefix or source path.")],
+    db: DbOption = "kabar.db",
+    removed: Annotated[bool, typer.Option("--removed", help="Also list what the cleaner removed.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show one article: metadata, clean text and (with --removed) every removal with its reason."""
+    with _open(db) as store:
+        article = store.get_article(ref)
+    if article is None:
+        err.print(f"no article matches {ref!r}")
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps(article.to_record(), ensure_ascii=False, indent=1))
+        return
+    console.print(f"[bold]{article.title}[/]", highlight=False)
+    for label, value in [
+        ("id", article.id), ("source", ", ".join(article.sources)), ("url", article.url),
+        ("outlet", article.outlet), ("published", article.published), ("language", article.language),
+        ("dateline", article.dateline),
+    ]:  # fmt: skip
+        console.print(f"  [dim]{label:10}[/] {value or '—'}", highlight=False)
+    console.print()
+    for paragraph in article.paragraphs:
+        console.print(paragraph, highlight=False, markup=False)
+        console.print()
+    if removed:
+        table = Table("line", "reason", "removed text", title="Removed")
+        for r in article.removed:
+            table.add_row(str(r.line + 1) if r.line >= 0 else "—", r.reason, r.text[:90])
+        console.print(table)
+
+
+@app.command("quarantine")
+def quarantine_cmd(db: DbOption = "kabar.db", as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List inputs that were quarantined, and why."""
+    with _open(db) as store:
+        rows = store.quarantine()
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    table = Table("source", "reason", "detail")
+    for r in rows:
+        table.add_row(r["source"], r["reason"], r["detail"])
+    console.print(table)
+
+
+@app.command("export")
+def export_cmd(
+    out: Annotated[str, typer.Option("--out", help="Folder to write articles.jsonl into.")],
+    db: DbOption = "kabar.db",
+) -> None:
+    """Export the store as JSON Lines (format: docs/export-format.md)."""
+    with _open(db) as store:
+        counts = export_store(store, out)
+    console.print(f"wrote {counts['articles']} articles to {Path(out) / 'articles.jsonl'}")
+
+
+def demo_corpus() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_demo", here.parent.parent / "examples" / "demo"):
+        if candidate.is_dir():
+            return candidate
+    raise typer.BadParameter("the demo corpus is missing (examples/demo)")
+
+
+@app.command("demo")
+def demo_cmd(
+    corpus: Annotated[str | None, typer.Option(help="Folder to use instead of the bundled demo corpus.")] = None,
+    keep: Annotated[str | None, typer.Option(help="Keep the demo store at this path.")] = None,
+) -> None:
+    """Ingest the bundled demo corpus into a temporary store and show what kabar found."""
+    folder = Path(corpus) if corpus else demo_corpus()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = keep or str(Path(tmp) / "demo.db")
+        with _open(db) as store:
+            report = _ingest([str(folder)], store, quiet=True, max_bytes=ingest.DEFAULT_MAX_BYTES)
+            articles = list(store.iter_articles())
+        console.rule(f"kabar demo: {folder}")
+        console.print(
+            f"{report.seen} documents, {report.stored} articles stored, {len(report.quarantined)} quarantined"
+        )
+        table = Table("outlet", "articles", "languages", "dated", title="Outlets")
+        by_outlet: dict[str, list[str]] = {}
+        for a in articles:
+            by_outlet.setdefault(a.outlet or "(unknown)", []).append(a.id)
+        for outlet, ids in sorted(by_outlet.items(), key=lambda kv: -len(kv[1])):
+            own = [a for a in articles if a.id in set(ids)]
+            table.add_row(outlet, str(len(ids)), ",".join(sorted({a.language for a in own})),
+                          str(sum(1 for a in own if a.published)))  # fmt: skip
+        console.print(table)
+        reasons = Counter(r.reason for a in articles for r in a.removed)
+        table = Table("reason", "lines removed", title="What the cleaner removed")
+        for reason, n in reasons.most_common():
+            table.add_row(reason, str(n))
+        console.print(table)
+        table = Table("published", "outlet", "dateline", "title", title="Articles (newest first)")
+        for a in sorted(articles, key=lambda a: a.published or "", reverse=True)[:15]:
+            table.add_row(a.published or "—", a.outlet or "—", a.dateline or "—", a.title[:60])
+        console.print(table)
+        if keep:
+            console.print(f"store kept at {keep}: try `kabar show --db {keep} <id> --removed`")
+
+
+@app.command("version")
+def version_cmd() -> None:
+    """Print kabar's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:  # pragma: no cover - entry point
+    sys.exit(app())

@@ -1,0 +1,70 @@
+"""Language data, kept apart from the algorithms that use it.
+
+Each language module (`id`, `en`) builds one `LanguageData`. Algorithms ask for
+`get(code)` or, where a cue may appear whatever the article's language (an
+Indonesian site with an English comment form), for `ALL`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class LanguageData:
+    code: str
+    name: str
+    months: dict[str, int]  # full names and abbreviations, lowercase
+    weekdays: dict[str, int]  # Monday = 0
+    timezones: dict[str, str]  # abbreviation (upper case) -> "+HH:MM"
+    # Boilerplate cues: reason -> regexes matched (case-insensitively) against a whole line.
+    line_cues: dict[str, list[str]]
+    # A related-article cue ("Baca Juga :"); what follows it on the line, or the next line, is a headline.
+    related_cues: list[str]
+    # Cues after which nothing belongs to the article (comment forms, tag blocks, "read more").
+    end_cues: list[str]
+    # Words in a photo credit: "(Foto: ...)", "Foto/AP", "(Dok. Istimewa)".
+    credit_words: list[str]
+    abbreviations: set[str]  # lowercase, without the final dot
+    # Words that cannot end a sentence, so "ke. Korea" is a stray full stop.
+    non_final_words: set[str]
+    stopwords: set[str]
+    speech_verbs: set[str]
+    relative_days: dict[str, int]  # "kemarin" -> -1
+    last_week: list[str]  # phrases meaning "last week"
+    last_month: list[str]
+    this_year: list[str]
+    month_prefixes: list[str]  # "bulan" in "bulan Juni"
+    day_prefixes: list[str]  # "hari" in "hari Senin"
+    places: set[str] = field(default_factory=set)  # dateline places in this language's spelling
+    markers: set[str] = field(default_factory=set)  # frequent words that mark the language
+
+    @cached_property
+    def month_pattern(self) -> str:
+        names = sorted(self.months, key=len, reverse=True)
+        return "|".join(re.escape(n) for n in names)
+
+    @cached_property
+    def weekday_pattern(self) -> str:
+        names = sorted(self.weekdays, key=len, reverse=True)
+        return "|".join(re.escape(n) for n in names)
+
+
+def get(code: str | None) -> LanguageData:
+    """Language data for `code`; Indonesian for anything it does not know."""
+    from kabar.lang import en, id
+
+    return en.DATA if code == "en" else id.DATA
+
+
+def all_languages() -> list[LanguageData]:
+    from kabar.lang import en, id
+
+    return [id.DATA, en.DATA]
+
+
+# Endings that mark a dateline token as a media brand rather than a place
+# ("JATIMTIMES -", "KOMPAS.com -"). Brand names are not words of any language.
+OUTLET_SUFFIXES = ("times", "news", "post", "online", "daily", "tv", "fm", ".com", ".id", ".net", "pos")

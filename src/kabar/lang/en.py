@@ -1,0 +1,103 @@
+"""English language data."""
+
+from kabar.lang import LanguageData
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12,
+    "dec": 12,
+}  # fmt: skip
+
+WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
+            "sunday": 6, "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3,
+            "fri": 4, "sat": 5, "sun": 6}  # fmt: skip
+
+TIMEZONES = {"UTC": "+00:00", "GMT": "+00:00", "Z": "+00:00", "EST": "-05:00", "EDT": "-04:00",
+             "CST": "-06:00", "CDT": "-05:00", "PST": "-08:00", "PDT": "-07:00", "BST": "+01:00",
+             "CET": "+01:00", "CEST": "+02:00", "SGT": "+08:00", "MYT": "+08:00", "JST": "+09:00",
+             "KST": "+09:00", "AEST": "+10:00"}  # fmt: skip
+
+LINE_CUES = {
+    "comment form": [r"leave a (reply|comment).*", r"your email address will not be published.*",
+                     r"required fields are marked.*", r"\d+ comments?", r"post comment", r"add a comment.*",
+                     r"comments?", r"join the (conversation|discussion).*", r"cancel reply"],
+    "editor credit": [r"(editing|edited|reporting|additional reporting) by .*", r"editor\s*:.*",
+                      r"writer\s*:.*"],
+    "newsletter / follow prompt": [r"sign up (for|to) .*", r"subscribe (to|for|now).*",
+                                   r"follow us on .*", r"get the latest .*", r"download our app.*",
+                                   r"(enter|type) your e-?mail.*"],
+    "section / link block": [r"related (stories|articles|posts|news)", r"more (stories|from) .*",
+                             r"most (read|popular)", r"trending( now)?", r"tags?\s*:.*", r"topics?\s*:?",
+                             r"you may also like", r"recommended( for you)?", r"latest news"],
+    "share buttons": [r"share( this( article| story)?)?\s*:?", r"copy link", r"(tweet|email|print)"],
+    "advertisement": [r"advertisement", r"sponsored( content)?", r"scroll to continue.*"],
+}  # fmt: skip
+
+RELATED_CUES = [r"read (more|also)", r"also read", r"see also", r"related", r"more on this"]
+
+END_CUES = [r"leave a (reply|comment).*", r"tags?\s*:.*", r"you may also like"]
+
+CREDIT_WORDS = ["photo", "image", "file photo", "illustration", "credit", "courtesy", "reuters", "ap",
+                "afp", "getty images", "handout", "screenshot", "source"]  # fmt: skip
+
+ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "sgt", "capt", "sen", "rep", "gov",
+                 "st", "jr", "sr", "inc", "ltd", "co", "corp", "no", "vs", "etc", "jan", "feb", "mar",
+                 "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "a.m",
+                 "p.m", "e.g", "i.e", "fig", "approx", "dept", "est", "mt", "ft", "a", "b", "c", "d",
+                 "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u",
+                 "v", "w", "x", "y", "z"}  # fmt: skip
+
+NON_FINAL = {"the", "a", "an", "of", "to", "in", "on", "at", "for", "from", "with", "by", "and", "or",
+             "but", "into", "onto", "than", "that", "which", "whose", "its", "their", "his", "her",
+             "our", "your", "this", "these", "those", "as", "about", "between", "during", "towards"}  # fmt: skip
+
+STOPWORDS = {
+    "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "from", "with", "by",
+    "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those",
+    "he", "she", "they", "we", "you", "i", "his", "her", "their", "our", "your", "as", "said", "has",
+    "have", "had", "not", "no", "will", "would", "can", "could", "also", "after", "before", "into",
+    "than", "more", "most", "about", "over", "who", "which", "what", "when", "where", "how", "there",
+    "up", "out", "so", "if", "all", "one", "two", "three", "new", "year", "years", "told", "says",
+}  # fmt: skip
+
+SPEECH_VERBS = {"said", "says", "told", "added", "noted", "stated", "explained", "according", "asked",
+                "stressed", "warned", "claimed", "insisted", "argued", "wrote", "announced"}  # fmt: skip
+
+RELATIVE_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1, "last night": -1, "tonight": 0}
+
+PLACES = {
+    "jakarta", "washington", "moscow", "beijing", "tokyo", "seoul", "pyongyang", "london", "paris",
+    "berlin", "cairo", "riyadh", "tehran", "ankara", "canberra", "sydney", "singapore",
+    "kuala lumpur", "bangkok", "manila", "hanoi", "new delhi", "islamabad", "brussels", "geneva",
+    "new york", "kyiv", "kiev", "gaza", "jerusalem", "beirut", "damascus", "doha", "dubai",
+    "hong kong", "taipei", "wellington", "ottawa", "rome", "madrid", "the hague", "amsterdam",
+    "palu", "surabaya", "bandung", "medan", "makassar", "denpasar", "pekanbaru", "garut", "poso",
+    "larantuka", "demak", "semarang", "yogyakarta", "riffa", "manama", "bali",
+}  # fmt: skip
+
+MARKERS = {"the", "and", "of", "to", "is", "was", "said", "that", "with", "for"}
+
+DATA = LanguageData(
+    code="en",
+    name="English",
+    months=MONTHS,
+    weekdays=WEEKDAYS,
+    timezones=TIMEZONES,
+    line_cues=LINE_CUES,
+    related_cues=RELATED_CUES,
+    end_cues=END_CUES,
+    credit_words=CREDIT_WORDS,
+    abbreviations=ABBREVIATIONS,
+    non_final_words=NON_FINAL,
+    stopwords=STOPWORDS,
+    speech_verbs=SPEECH_VERBS,
+    relative_days=RELATIVE_DAYS,
+    last_week=["last week"],
+    last_month=["last month"],
+    this_year=["this year"],
+    month_prefixes=["in", "last", "this"],
+    day_prefixes=["on", "last"],
+    places=PLACES,
+    markers=MARKERS,
+)

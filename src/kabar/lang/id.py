@@ -1,0 +1,123 @@
+"""Indonesian language data."""
+
+from kabar.lang import LanguageData
+
+MONTHS = {
+    "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "maret": 3, "mar": 3,
+    "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7,
+    "agustus": 8, "agu": 8, "agt": 8, "agst": 8, "ags": 8, "aug": 8, "september": 9, "sep": 9,
+    "sept": 9, "oktober": 10, "okt": 10, "oct": 10, "november": 11, "nov": 11, "nopember": 11,
+    "desember": 12, "des": 12, "dec": 12, "may": 5,
+}  # fmt: skip
+
+WEEKDAYS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5,
+            "minggu": 6, "ahad": 6}  # fmt: skip
+
+# Indonesia's three time zones.
+TIMEZONES = {"WIB": "+07:00", "WITA": "+08:00", "WIT": "+09:00"}
+
+LINE_CUES = {
+    "comment form": [r"tulis komentar( anda)?", r"(beri|berikan|kirim) komentar.*", r"komentar( anda)?",
+                     r"\d+ komentar", r"login untuk (berkomentar|mengomentari).*"],
+    "editor credit": [r"editor\s*:.*", r"penulis\s*:.*", r"reporter\s*:.*", r"pewarta\s*:.*",
+                      r"penyunting\s*:.*", r"redaktur\s*:.*", r"sumber\s*:.*", r"\(\s*[a-z]{2,5}\s*/\s*[a-z]{1,5}\s*\)"],
+    "newsletter / follow prompt": [r"(cek|simak|baca) berita( dan artikel)?.*(google news|whatsapp|telegram).*",
+                                   r"(ikuti|follow) (kami|berita|saluran|channel).*",
+                                   r"dapatkan (update|berita).*", r"berlangganan.*newsletter.*",
+                                   r"download aplikasi.*", r"unduh aplikasi.*"],
+    "section / link block": [r"terkini lainnya", r"berita terkait", r"berita lainnya", r"tautan sahabat",
+                             r"artikel terkait", r"terpopuler", r"rekomendasi", r"topik( terkait)?",
+                             r"tag(s)?\s*:?.*", r"populer", r"pilihan editor", r"video pilihan"],
+    "share buttons": [r"(bagikan|share)( artikel ini)?\s*:?", r"salin (link|tautan)"],
+    "advertisement": [r"(advertisement|iklan|scroll (untuk|to) (melanjutkan|continue).*)"],
+}  # fmt: skip
+
+RELATED_CUES = [r"baca (juga|pula)", r"lihat juga", r"simak juga", r"artikel terkait", r"berita terkait",
+                r"tonton juga", r"klik juga"]  # fmt: skip
+
+END_CUES = [r"baca selengkapnya", r"tulis komentar( anda)?", r"terkini lainnya", r"tautan sahabat",
+            r"topik( terkait)?\s*:?", r"tag(s)?\s*:?"]  # fmt: skip
+
+CREDIT_WORDS = ["foto", "dok", "dokumentasi", "ilustrasi", "istimewa", "antara", "tangkapan layar",
+                "gambar", "sumber foto", "grafis", "infografis"]  # fmt: skip
+
+ABBREVIATIONS = {"dr", "drs", "dra", "ir", "prof", "h", "hj", "jl", "no", "kab", "kec", "kel", "tbk",
+                 "pt", "cv", "st", "sh", "se", "mm", "mh", "mt", "dll", "dsb", "dst", "yth", "bpk", "ibu",
+                 "sdr", "tgl", "hlm", "km", "rp", "kol", "brigjen", "mayjen", "letjen", "jend", "kapt",
+                 "let", "kompol", "akbp", "ipda", "aiptu", "bripka", "m", "s", "a", "b", "c", "d", "e",
+                 "f", "g", "i", "j", "k", "l", "n", "o", "p", "r", "t", "u", "v", "w", "y", "z"}  # fmt: skip
+
+# Prepositions, conjunctions and determiners: a sentence never ends on them.
+NON_FINAL = {"ke", "di", "dari", "pada", "bagi", "kepada", "dengan", "untuk", "yang", "dan", "atau",
+             "serta", "oleh", "dalam", "antara", "tentang", "terhadap", "sebagai", "para", "sang",
+             "si", "sejak", "hingga", "sampai", "menuju", "melalui", "akan", "telah", "sudah", "bahwa",
+             "karena", "agar", "supaya", "ketika", "saat", "jika", "kalau", "namun", "tetapi", "tapi"}  # fmt: skip
+
+STOPWORDS = {
+    "yang", "dan", "di", "ke", "dari", "ini", "itu", "dengan", "untuk", "pada", "adalah", "dalam",
+    "tidak", "akan", "juga", "atau", "ada", "oleh", "sebagai", "telah", "karena", "bahwa", "tersebut",
+    "para", "saat", "kata", "lebih", "sudah", "bisa", "dapat", "mereka", "kami", "kita", "ia", "dia",
+    "anda", "saya", "harus", "masih", "namun", "hingga", "serta", "antara", "setelah", "bagi", "secara",
+    "kepada", "menjadi", "jika", "seperti", "belum", "tak", "hanya", "pun", "lalu", "agar", "sejak",
+    "sementara", "yakni", "yaitu", "tersebut", "sebuah", "satu", "dua", "tiga", "lain", "lainnya",
+    "tahun", "hari", "baru", "telah", "kembali", "ujar", "ungkap", "menurut", "tentang", "terhadap",
+    "banyak", "semua", "setiap", "begitu", "sangat", "cara", "kali", "apa", "siapa", "mana", "nya",
+}  # fmt: skip
+
+SPEECH_VERBS = {"kata", "ujar", "ungkap", "tegas", "jelas", "tutur", "imbuh", "tambah", "mengatakan",
+                "menyatakan", "menyebut", "menurut", "ucap", "terang", "papar", "katanya", "ujarnya",
+                "ungkapnya", "tegasnya", "jelasnya", "tuturnya", "imbuhnya", "tambahnya", "menegaskan",
+                "menjelaskan", "mengungkapkan", "menambahkan", "menuturkan", "memaparkan"}  # fmt: skip
+
+RELATIVE_DAYS = {"hari ini": 0, "kemarin": -1, "kemarin lusa": -2, "besok": 1, "lusa": 2,
+                 "tadi malam": -1, "semalam": -1}  # fmt: skip
+
+# Dateline places in Indonesian spelling: provincial capitals, large cities and the
+# foreign capitals Indonesian newsrooms file from.
+PLACES = {
+    "jakarta", "bandung", "surabaya", "semarang", "yogyakarta", "medan", "makassar", "palembang",
+    "denpasar", "padang", "pekanbaru", "jambi", "bengkulu", "lampung", "bandar lampung", "serang",
+    "pontianak", "palangka raya", "banjarmasin", "samarinda", "tanjung selor", "manado", "palu",
+    "kendari", "gorontalo", "mamuju", "ambon", "sofifi", "ternate", "jayapura", "manokwari", "sorong",
+    "kupang", "mataram", "banda aceh", "pangkalpinang", "tanjungpinang", "batam", "bogor", "depok",
+    "bekasi", "tangerang", "malang", "solo", "surakarta", "cirebon", "tasikmalaya", "garut", "cianjur",
+    "sukabumi", "poso", "larantuka", "maumere", "ende", "labuan bajo", "balikpapan", "nusantara",
+    "demak", "kudus", "jember", "kediri", "madiun", "blitar", "banyuwangi", "sleman", "bantul",
+    "moskow", "washington", "beijing", "tokyo", "seoul", "pyongyang", "london", "paris", "berlin",
+    "kairo", "riyadh", "teheran", "ankara", "canberra", "sydney", "singapura", "kuala lumpur",
+    "bangkok", "manila", "hanoi", "new delhi", "islamabad", "brussel", "jenewa", "new york",
+    "kyiv", "kiev", "gaza", "yerusalem", "beirut", "damaskus", "doha", "dubai", "abu dhabi",
+    "hong kong", "taipei", "wellington", "ottawa", "roma", "madrid", "den haag", "amsterdam",
+    "riffa", "manama", "vientiane", "phnom penh", "naypyidaw", "dili", "port moresby",
+}  # fmt: skip
+
+# Frequent words that tell Indonesian from Malay (which py3langid often confuses).
+MARKERS = {"tidak", "karena", "bisa", "sudah", "saja", "kalau", "bilang", "namun", "yakni",
+           "melalui", "sejumlah", "mengatakan", "kemarin", "pekan"}  # fmt: skip
+MALAY_MARKERS = {"tidak", "kerana", "boleh", "sudah", "ialah", "daripada", "beliau", "kerajaan",
+                 "bahawa", "iaitu", "selepas", "mengenai", "berkata", "minggu"}  # fmt: skip
+MALAY_ONLY = MALAY_MARKERS - MARKERS
+
+DATA = LanguageData(
+    code="id",
+    name="Indonesian",
+    months=MONTHS,
+    weekdays=WEEKDAYS,
+    timezones=TIMEZONES,
+    line_cues=LINE_CUES,
+    related_cues=RELATED_CUES,
+    end_cues=END_CUES,
+    credit_words=CREDIT_WORDS,
+    abbreviations=ABBREVIATIONS,
+    non_final_words=NON_FINAL,
+    stopwords=STOPWORDS,
+    speech_verbs=SPEECH_VERBS,
+    relative_days=RELATIVE_DAYS,
+    last_week=["pekan lalu", "minggu lalu", "sepekan lalu"],
+    last_month=["bulan lalu"],
+    this_year=["tahun ini"],
+    month_prefixes=["bulan"],
+    day_prefixes=["hari", "pada hari", "pada"],
+    places=PLACES,
+    markers=MARKERS,
+)

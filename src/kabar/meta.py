@@ -1,0 +1,380 @@
+"""Metadata: publication time, header lines, outlet, dateline, language, and the
+relative time expressions in the text.
+
+Publication dates come only from where a site prints them (a date line in the
+header, HTML metadata, a container field). A year in the body is never a date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from kabar.lang import OUTLET_SUFFIXES, LanguageData, all_languages, get
+from kabar.model import TimeMention
+from kabar.text import key, words
+
+_LANGS = all_languages()
+_MONTHS: dict[str, int] = {k: v for lang in _LANGS for k, v in lang.months.items()}
+_WEEKDAYS: dict[str, int] = {k: v for lang in _LANGS for k, v in lang.weekdays.items()}
+_TIMEZONES: dict[str, str] = {k: v for lang in _LANGS for k, v in lang.timezones.items()}
+_PLACES: set[str] = {p for lang in _LANGS for p in lang.places}
+
+_MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+_WEEKDAY_RE = "|".join(sorted((re.escape(d) for d in _WEEKDAYS), key=len, reverse=True))
+_TZ_RE = "|".join(sorted((re.escape(t) for t in _TIMEZONES), key=len, reverse=True))
+
+_TIME = r"(?P<hh>\d{1,2})[:.](?P<mi>\d{2})(?::(?P<ss>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?"
+_TZ = rf"(?:(?P<tz>{_TZ_RE})\b|(?P<off>[+-]\d{{2}}:?\d{{2}}))"
+_SEP = r"\s*[-/.,| ]\s*"
+# "16 September 2024", "12 - Nov - 2024", "03/10/2024", "October 3, 2024"
+_DATE_FORMS = [
+    rf"(?P<d>\d{{1,2}}){_SEP}(?P<mon>{_MONTH_RE})\.?{_SEP}(?P<y>(?:19|20)\d{{2}})",
+    rf"(?P<mon>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{{2}})",
+    r"(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>(?:19|20)\d{2})",
+    r"(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})",
+]
+_DATE_RES = [
+    re.compile(
+        rf"^\W*(?:(?:{_WEEKDAY_RE})\W+)?{form}(?:\W+(?:pukul|jam|at)?\s*{_TIME})?\s*{_TZ}?\W*$",
+        re.IGNORECASE,
+    )
+    for form in _DATE_FORMS
+]
+# Words a date line may carry besides the date itself ("Diperbarui", "Published").
+_DATE_LINE_WORDS = re.compile(
+    r"^\s*(?:dipublikasikan|diterbitkan|diperbarui|published|updated|posted|terbit)"
+    r"(?:\s+(?:pada|on))?\s*:?\s*",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    value: datetime
+    has_time: bool
+    offset: str | None  # "+07:00" when the source names a zone
+
+    def iso(self) -> str:
+        text = self.value.strftime("%Y-%m-%dT%H:%M:%S") if self.has_time else self.value.strftime("%Y-%m-%d")
+        return text + (self.offset or "") if self.has_time else text
+
+
+def parse_date_line(line: str) -> ParsedDate | None:
+    """Parse a line that holds only a date (and time, zone, weekday).
+
+    Site formats such as "Senin, 16 September 2024 - 19:10 WIB" or
+    "12 - Nov - 2024, 04:00" are read by pattern; anything else that still looks
+    like a short date line goes to dateparser.
+    """
+    text = _DATE_LINE_WORDS.sub("", line.strip())
+    if not text or len(text) > 80 or not re.search(r"(?:19|20)\d{2}", text):
+        return None
+    for pattern in _DATE_RES:
+        m = pattern.match(text)
+        if m:
+            return _from_match(m)
+    return _dateparser_fallback(text)
+
+
+def _from_match(m: re.Match[str]) -> ParsedDate | None:
+    g = m.groupdict()
+    month = _MONTHS.get(g["mon"].lower().rstrip(".")) if g.get("mon") else int(g["m"])
+    if month is None:
+        return None
+    hour = minute = second = 0
+    has_time = g.get("hh") is not None
+    if has_time:
+        hour, minute, second = int(g["hh"]), int(g["mi"]), int(g["ss"] or 0)
+        ampm = (g.get("ampm") or "").replace(".", "").lower()
+        if ampm == "pm" and hour < 12:
+            hour += 12
+        elif ampm == "am" and hour == 12:
+            hour = 0
+    try:
+        value = datetime(int(g["y"]), month, int(g["d"]), hour, minute, second)
+    except ValueError:
+        return None
+    offset = None
+    if g.get("tz"):
+        offset = _TIMEZONES[g["tz"].upper()]
+    elif g.get("off"):
+        raw = g["off"].replace(":", "")
+        offset = f"{raw[:3]}:{raw[3:]}"
+    return ParsedDate(value, has_time, offset)
+
+
+@lru_cache(maxsize=4096)
+def _dateparser_fallback(text: str) -> ParsedDate | None:
+    # Only short lines made of date-like tokens reach dateparser; it is slow and
+    # generous, and would otherwise read "tahun 1961" as a date.
+    tokens = words(text)
+    if len(tokens) > 9:
+        return None
+    datey = sum(1 for t in tokens if t.isdigit() or t in _MONTHS or t in _WEEKDAYS or t.upper() in _TIMEZONES)
+    if datey < len(tokens) - 2 or not any(t in _MONTHS for t in tokens):
+        return None
+    import dateparser
+
+    tz = next((t.upper() for t in tokens if t.upper() in _TIMEZONES), None)
+    stripped = re.sub(rf"\b({_TZ_RE})\b", "", text) if tz else text
+    parsed = dateparser.parse(
+        stripped,
+        languages=["id", "en"],
+        settings={"DATE_ORDER": "DMY", "STRICT_PARSING": True, "RETURN_AS_TIMEZONE_AWARE": False},
+    )
+    if parsed is None:
+        return None
+    has_time = bool(re.search(r"\d{1,2}[:.]\d{2}", text))
+    return ParsedDate(parsed, has_time, _TIMEZONES[tz] if tz else None)
+
+
+def normalize_published(value: str | None) -> str | None:
+    """Normalise a container-supplied publication time (JSONL field, HTML metadata)."""
+    if not value or not str(value).strip():
+        return None
+    text = str(value).strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        line = parse_date_line(text)
+        return line.iso() if line else None
+    if len(text) <= 10:
+        return parsed.date().isoformat()
+    return parsed.isoformat()
+
+
+# --- outlet -----------------------------------------------------------------
+
+_DOMAIN_LINE = re.compile(r"^(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,6})/?$", re.IGNORECASE)
+
+
+def site_line_domain(line: str) -> str | None:
+    """"visitaaponce.com" on a line of its own names the site."""
+    m = _DOMAIN_LINE.match(line.strip())
+    return m.group(1).lower() if m else None
+
+
+def outlet_from_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url if "//" in url else f"//{url}").hostname
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+# --- dateline ---------------------------------------------------------------
+
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z'.]+(?:\s+[A-Z][A-Z'.]+){0,3}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}(?=\s*[,(]))"
+    r"(?:\s*,\s*(?P<after>[^-–—(),]{2,40}?))?"
+    r"(?:\s*\((?P<credit>[^)]{1,40})\))?"
+    r"\s*[-–—]+\s+(?=\S)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Dateline:
+    prefix: str  # the exact text to take off the paragraph
+    place: str | None
+    brand: str | None  # a media brand written where the place usually goes
+    credit: str | None  # "(KBN)", "(ANTARA)": the agency credited
+
+
+def find_dateline(paragraph: str, brand_tokens: frozenset[str] = frozenset()) -> Dateline | None:
+    """Read "MOSKOW - ", "PALU (KBN) - ", "Jakarta, Cakrawala — ", "JATIMTIMES - ".
+
+    A token is a brand rather than a place when it is not a known place and either
+    ends like a media name or recurs as the dateline of many articles of one site
+    (`brand_tokens`, from the corpus).
+    """
+    m = _DATELINE.match(paragraph)
+    if not m:
+        return None
+    place = m.group("place").strip()
+    after = (m.group("after") or "").strip() or None
+    credit = (m.group("credit") or "").strip() or None
+    place_key = place.lower()
+    if place_key in _PLACES:
+        brand = after if after and after.lower() not in _PLACES else None
+        return Dateline(m.group(0), place.upper(), brand, credit)
+    if place_key.endswith(OUTLET_SUFFIXES) or place_key in brand_tokens:
+        return Dateline(m.group(0), None, place, credit)
+    if place.isupper() or after or credit:
+        return Dateline(m.group(0), place.upper(), after, credit)
+    return None
+
+
+def dateline_token(paragraph: str) -> str | None:
+    """The word(s) in dateline position, for counting brand datelines across a site."""
+    m = _DATELINE.match(paragraph)
+    return m.group("place").strip().lower() if m else None
+
+
+# --- language ---------------------------------------------------------------
+
+_MALAY_ONLY = {"kerana", "ialah", "daripada", "bahawa", "iaitu", "selepas", "kerajaan", "berkata"}
+
+
+def detect_language(text: str) -> str:
+    """"id", "en", "ms" or "other".
+
+    py3langid ranks the languages; Indonesian and Malay are close, so the choice
+    between them is settled by words only one of them uses.
+    """
+    sample = text[:4000]
+    if len(words(sample)) < 3:
+        return "other"
+    import py3langid
+
+    code, _ = py3langid.classify(sample)
+    if code in ("id", "ms"):
+        toks = words(sample)
+        malay = sum(1 for t in toks if t in _MALAY_ONLY)
+        indonesian = sum(1 for t in toks if t in get("id").markers)
+        return "ms" if malay > indonesian else "id"
+    if code == "en":
+        return "en"
+    # Short or noisy text can fool the classifier; fall back to marker counts.
+    toks = words(sample)
+    scores = {lang.code: sum(1 for t in toks if t in lang.markers) for lang in _LANGS}
+    best = max(scores, key=lambda c: scores[c])
+    return best if scores[best] >= max(3, len(toks) // 20) else "other"
+
+
+# --- relative time expressions ----------------------------------------------
+
+
+@dataclass(slots=True)
+class _Spans:
+    taken: list[tuple[int, int]] = field(default_factory=list)
+
+    def free(self, start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in self.taken)
+
+
+def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) -> list[TimeMention]:
+    """Resolve dates and relative expressions in `text` against the publication date.
+
+    "pada hari Senin" in an article of Tuesday 12 Nov 2024 is Monday 11 Nov 2024;
+    "bulan Juni" is June of that year (or the year before, if June is still ahead);
+    "pekan lalu" is the week before; "(12/11)" is 12 November.
+    """
+    if not published:
+        return []
+    try:
+        anchor = date.fromisoformat(published[:10])
+    except ValueError:
+        return []
+    found: list[TimeMention] = []
+    spans = _Spans()
+
+    def add(m: re.Match[str], start_day: date, end_day: date | None = None) -> None:
+        if spans.free(m.start(), m.end()):
+            spans.taken.append((m.start(), m.end()))
+            found.append(
+                TimeMention(m.group(0), m.start(), m.end(), start_day.isoformat(),
+                            end_day.isoformat() if end_day else None)
+            )
+
+    for pattern in _DATE_RES_INLINE:
+        for m in pattern.finditer(text):
+            parsed = _from_match(m)
+            if parsed:
+                add(m, parsed.value.date())
+    for m in re.finditer(r"\((\d{1,2})/(\d{1,2})\)", text):
+        day, month = int(m.group(1)), int(m.group(2))
+        year = anchor.year if month <= anchor.month else anchor.year - 1
+        try:
+            add(m, date(year, month, day))
+        except ValueError:
+            continue
+    day_names = "|".join(re.escape(d) for d in lang.weekdays)
+    prefixes = "|".join(re.escape(p) for p in sorted(lang.day_prefixes, key=len, reverse=True))
+    for m in re.finditer(rf"\b(?:(?:{prefixes})\s+)?({day_names})\b", text, re.IGNORECASE):
+        weekday = lang.weekdays[m.group(1).lower()]
+        back = (anchor.weekday() - weekday) % 7
+        add(m, anchor - timedelta(days=back))
+    month_names = "|".join(re.escape(k) for k, v in lang.months.items() if len(k) > 3)
+    mprefixes = "|".join(re.escape(p) for p in lang.month_prefixes)
+    for m in re.finditer(rf"\b(?:{mprefixes})\s+({month_names})\b(?!\s+\d)", text, re.IGNORECASE):
+        month = lang.months[m.group(1).lower()]
+        year = anchor.year if month <= anchor.month else anchor.year - 1
+        first = date(year, month, 1)
+        last = (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+        add(m, first, last)
+    for phrase, delta in lang.relative_days.items():
+        for m in re.finditer(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE):
+            add(m, anchor + timedelta(days=delta))
+    for phrase in lang.last_week:
+        for m in re.finditer(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE):
+            monday = anchor - timedelta(days=anchor.weekday() + 7)
+            add(m, monday, monday + timedelta(days=6))
+    for phrase in lang.last_month:
+        for m in re.finditer(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE):
+            end = anchor.replace(day=1) - timedelta(days=1)
+            add(m, end.replace(day=1), end)
+    found.sort(key=lambda t: t.start)
+    return found
+
+
+_DATE_RES_INLINE = [re.compile(rf"\b{form}\b", re.IGNORECASE) for form in _DATE_FORMS[:2]]
+
+
+def same_text(a: str, b: str) -> bool:
+    return key(a) == key(b)
+
+
+# --- header of a scraped text -------------------------------------------------
+
+HEADER_LINES = 8
+_BYLINE = re.compile(r"^(?:by|oleh|penulis|reporter)\s*:?\s+[\w .,'-]{2,60}$", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Header:
+    title: str | None
+    published: ParsedDate | None
+    site_domain: str | None
+    consumed: dict[int, str]  # input line number -> why it is not body text
+
+
+def read_header(lines: list[tuple[int, str]], title_hint: str | None = None) -> Header:
+    """Find the site line, title, date line and byline at the top of a scraped page.
+
+    The title is the first substantial line that is not a site name, date or
+    byline; a container-supplied title wins when one is given.
+    """
+    consumed: dict[int, str] = {}
+    title = title_hint.strip() if title_hint and title_hint.strip() else None
+    published: ParsedDate | None = None
+    domain: str | None = None
+    seen = 0
+    for number, raw in lines:
+        text = raw.strip()
+        if not text:
+            continue
+        seen += 1
+        if seen > HEADER_LINES:
+            break
+        if domain is None and (d := site_line_domain(text)):
+            domain = d
+            consumed[number] = "site name"
+            continue
+        if published is None and (p := parse_date_line(text)):
+            published = p
+            consumed[number] = "publication date line (kept as metadata)"
+            continue
+        if _BYLINE.match(text) and len(text.split()) <= 8:
+            consumed[number] = "byline"
+            continue
+        if title is None and len(text.split()) >= 2 and len(text) <= 250:
+            title = text
+            consumed[number] = "headline (kept as metadata)"
+        elif title is not None and number not in consumed and key(text) == key(title):
+            consumed[number] = "headline (kept as metadata)"
+    return Header(title, published, domain, consumed)

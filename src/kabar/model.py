@@ -1,0 +1,115 @@
+"""The records that pipeline stages pass to each other.
+
+Stages never import each other's internals: ingest yields `RawDocument`s and
+`QuarantineEntry`s, clean/meta turn a `RawDocument` into an `Article`, and the
+store persists `Article`s. Everything here is plain data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+DocFormat = Literal["txt", "html"]
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """One article as found in the input, before any cleaning."""
+
+    source: str  # input path as given; `PATH#KEY` for JSONL/WARC records
+    body: str  # decoded text (scraped text or HTML markup)
+    format: DocFormat
+    url: str | None = None
+    title: str | None = None  # hints supplied by the container (JSONL fields)
+    published: str | None = None
+    outlet: str | None = None
+    language: str | None = None
+    site_key: str = ""  # groups documents of one site for corpus statistics
+
+    @property
+    def content_id(self) -> str:
+        """Content hash of the raw document: the article's identity in the store."""
+        return content_hash(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineEntry:
+    """An input that could not become an article, and why."""
+
+    source: str
+    reason: str
+    detail: str = ""
+
+    def message(self) -> str:
+        return f"{self.source}: {self.reason}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass(slots=True)
+class Removal:
+    """A piece of text the cleaner took out, kept so it can be seen and reverted."""
+
+    text: str
+    reason: str
+    line: int  # 0-based index of the input line it came from
+
+
+@dataclass(frozen=True, slots=True)
+class TimeMention:
+    """A date expression in the text, resolved against the publication date."""
+
+    text: str
+    start: int  # character offsets into the clean text
+    end: int
+    date: str  # ISO date (YYYY-MM-DD) or first day of a range
+    end_date: str | None = None  # last day when the expression names a range
+
+
+@dataclass(slots=True)
+class Article:
+    """A clean, dated, attributed article."""
+
+    id: str
+    source: str
+    url: str | None
+    outlet: str | None
+    title: str
+    published: str | None  # ISO-8601, with offset when the source gives one
+    language: str  # "id", "en", "ms" or "other"
+    dateline: str | None
+    paragraphs: list[str]
+    removed: list[Removal] = field(default_factory=list)
+    time_mentions: list[TimeMention] = field(default_factory=list)
+    raw_text: str = ""  # the text the cleaner started from, so nothing is lost
+    sources: list[str] = field(default_factory=list)  # every input path it was seen at
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    def to_record(self) -> dict[str, Any]:
+        """The stable export record (see docs/export-format.md)."""
+        return {
+            "id": self.id,
+            "source": self.source,
+            "sources": self.sources or [self.source],
+            "url": self.url,
+            "outlet": self.outlet,
+            "title": self.title,
+            "published": self.published,
+            "language": self.language,
+            "dateline": self.dateline,
+            "text": self.text,
+            "removed": [{"text": r.text, "reason": r.reason, "line": r.line} for r in self.removed],
+            "time_mentions": [asdict(t) for t in self.time_mentions],
+        }
+
+
+def normalize_for_hash(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(normalize_for_hash(text).encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,230 @@
+"""The pipeline: raw documents in, clean articles stored.
+
+Documents are processed in chunks. For each chunk the pipeline first gathers
+corpus evidence (lines and dateline words that recur across one site's
+articles, from the store plus the chunk), then builds each article, then stores
+the chunk in one transaction, so a killed process leaves whole chunks or nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from kabar import clean as clean_stage
+from kabar import ingest, meta
+from kabar.lang import get
+from kabar.model import Article, QuarantineEntry, RawDocument, Removal
+from kabar.store import Store
+from kabar.text import collapse, key
+
+CHUNK_SIZE = 256
+MIN_BODY_CHARS = 80
+# A short line seen in this many articles of one site is boilerplate; a long one
+# needs more, because outlets reuse background paragraphs across follow-ups.
+RECUR_SHORT_DOCS = 3
+RECUR_LONG_DOCS = 6
+RECUR_SHORT_WORDS = 12
+BRAND_DATELINE_DOCS = 3
+
+
+@dataclass
+class Prepared:
+    raw: RawDocument
+    lines: list[tuple[int, str]]
+    header: meta.Header
+    url: str | None
+    html_published: str | None = None
+    html_site: str | None = None
+    line_keys: set[str] = field(default_factory=set)
+    dateline_word: str | None = None
+
+
+@dataclass
+class IngestReport:
+    seen: int = 0
+    stored: int = 0
+    already: int = 0
+    quarantined: list[QuarantineEntry] = field(default_factory=list)
+
+
+def prepare(raw: RawDocument) -> Prepared | QuarantineEntry:
+    """Turn a raw document into numbered text lines plus what its header says."""
+    url = raw.url
+    html_published = html_site = None
+    title_hint = raw.title
+    if raw.format == "html":
+        extracted = clean_stage.extract_html(raw.body, url)
+        if extracted is None:
+            return QuarantineEntry(raw.source, "no article text found in HTML")
+        text, html_title, html_published, html_site, html_url = extracted
+        title_hint = title_hint or html_title
+        url = url or html_url
+    else:
+        text = raw.body
+    lines = list(enumerate(text.split("\n")))
+    header = meta.read_header(lines, title_hint)
+    body_lines = [(n, t) for n, t in lines if n not in header.consumed]
+    line_keys = {key(t) for _, t in body_lines if t.strip()}
+    first = next((t.strip() for _, t in body_lines if len(t.split()) > 5), "")
+    return Prepared(raw, lines, header, url, html_published, html_site, line_keys - {""},
+                    meta.dateline_token(first))  # fmt: skip
+
+
+def build_article(p: Prepared, recurring: set[str], brands: frozenset[str]) -> Article | QuarantineEntry:
+    raw, header = p.raw, p.header
+    removed = [Removal(collapse(t), why, n) for n, t in p.lines if (why := header.consumed.get(n))]
+    body_lines = [(n, t) for n, t in p.lines if n not in header.consumed]
+    body_sample = "\n".join(t for _, t in body_lines)
+    language = raw.language if raw.language in ("id", "en", "ms") else meta.detect_language(body_sample)
+    lang = get(language)
+    title = header.title or ""
+    result = clean_stage.clean(body_lines, title=title, lang=lang, recurring=recurring)
+    removed.extend(result.removed)
+    paragraphs = result.paragraphs
+    if sum(len(x) for x in paragraphs) < MIN_BODY_CHARS:
+        return QuarantineEntry(raw.source, "no body text after cleaning", f"{len(paragraphs)} paragraphs left")
+    dateline = meta.find_dateline(paragraphs[0], brands) if paragraphs else None
+    if dateline:
+        removed.append(Removal(dateline.prefix.strip(), "dateline (kept as metadata)", -1))
+        paragraphs[0] = paragraphs[0][len(dateline.prefix):]
+    if not title:
+        title = paragraphs[0][:120]
+    published = (
+        meta.normalize_published(raw.published)
+        or (header.published.iso() if header.published else None)
+        or meta.normalize_published(p.html_published)
+    )
+    outlet = (
+        raw.outlet
+        or meta.outlet_from_url(p.url)
+        or header.site_domain
+        or p.html_site
+        or (dateline.brand.lower() if dateline and dateline.brand else None)
+    )
+    article = Article(
+        id=raw.content_id,
+        source=raw.source,
+        url=p.url,
+        outlet=outlet,
+        title=collapse(title),
+        published=published,
+        language=language,
+        dateline=dateline.place if dateline else None,
+        paragraphs=paragraphs,
+        removed=sorted(removed, key=lambda r: r.line),
+        raw_text=raw.body,
+        sources=[raw.source],
+    )
+    article.time_mentions = meta.resolve_time_mentions(article.text, published, lang)
+    return article
+
+
+def _recurring(chunk: list[Prepared], store: Store) -> tuple[dict[str, set[str]], dict[str, frozenset[str]]]:
+    """Per site: line keys and dateline words that recur across its articles."""
+    by_site: dict[str, Counter[str]] = defaultdict(Counter)
+    for p in chunk:
+        by_site[p.raw.site_key].update(p.line_keys)
+        if p.dateline_word:
+            by_site[p.raw.site_key][f"\x00dateline:{p.dateline_word}"] += 1
+    recurring: dict[str, set[str]] = {}
+    brands: dict[str, frozenset[str]] = {}
+    for site, counts in by_site.items():
+        stored = store.line_counts(site, list(counts))
+        total = {k: n + stored.get(k, 0) for k, n in counts.items()}
+        recurring[site] = {
+            k for k, n in total.items()
+            if not k.startswith("\x00")
+            and n >= (RECUR_SHORT_DOCS if len(k.split()) <= RECUR_SHORT_WORDS else RECUR_LONG_DOCS)
+        }  # fmt: skip
+        brands[site] = frozenset(
+            k.split(":", 1)[1] for k, n in total.items() if k.startswith("\x00dateline:") and n >= BRAND_DATELINE_DOCS
+        )
+    return recurring, brands
+
+
+def run(
+    paths: Iterable[str],
+    store: Store,
+    *,
+    max_bytes: int = ingest.DEFAULT_MAX_BYTES,
+    on_item: Callable[[str, QuarantineEntry | None], None] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> IngestReport:
+    """Ingest everything under `paths` into `store`."""
+    report = IngestReport()
+
+    def documents() -> Iterator[RawDocument]:
+        for found in ingest.discover(paths):
+            if isinstance(found, QuarantineEntry):
+                _quarantine(found)
+                continue
+            for item in ingest.read(found, max_bytes):
+                if isinstance(item, QuarantineEntry):
+                    _quarantine(item)
+                else:
+                    yield item
+
+    def _quarantine(entry: QuarantineEntry) -> None:
+        report.quarantined.append(entry)
+        store.add_quarantine(entry)
+        if on_item:
+            on_item(entry.source, entry)
+
+    chunk: list[RawDocument] = []
+    for raw in documents():
+        chunk.append(raw)
+        if len(chunk) >= chunk_size:
+            _process_chunk(chunk, store, report, _quarantine, on_item)
+            chunk = []
+    if chunk:
+        _process_chunk(chunk, store, report, _quarantine, on_item)
+    return report
+
+
+def _process_chunk(
+    chunk: list[RawDocument],
+    store: Store,
+    report: IngestReport,
+    quarantine: Callable[[QuarantineEntry], None],
+    on_item: Callable[[str, QuarantineEntry | None], None] | None,
+) -> None:
+    report.seen += len(chunk)
+    known = store.existing_ids([r.content_id for r in chunk])
+    fresh: list[RawDocument] = []
+    batch_ids: set[str] = set()
+    for raw in chunk:
+        if raw.content_id in known or raw.content_id in batch_ids:
+            report.already += 1
+            store.add_source(raw.content_id, raw.source)
+            if on_item:
+                on_item(raw.source, None)
+        else:
+            batch_ids.add(raw.content_id)
+            fresh.append(raw)
+    prepared: list[Prepared] = []
+    for raw in fresh:
+        p = prepare(raw)
+        if isinstance(p, QuarantineEntry):
+            quarantine(p)
+        else:
+            prepared.append(p)
+    recurring, brands = _recurring(prepared, store)
+    articles: list[tuple[Article, Prepared]] = []
+    for p in prepared:
+        site = p.raw.site_key
+        built = build_article(p, recurring.get(site, set()), brands.get(site, frozenset()))
+        if isinstance(built, QuarantineEntry):
+            quarantine(built)
+        else:
+            articles.append((built, p))
+            if on_item:
+                on_item(p.raw.source, None)
+    line_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for _, p in articles:
+        line_counts[p.raw.site_key].update(p.line_keys)
+        if p.dateline_word:
+            line_counts[p.raw.site_key][f"\x00dateline:{p.dateline_word}"] += 1
+    store.add_articles([a for a, _ in articles], line_counts)
+    report.stored += len(articles)

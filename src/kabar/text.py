@@ -1,0 +1,99 @@
+"""Small text utilities shared by stages: tokens, keys for comparing text, sentences."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection
+
+_WORD = re.compile(r"\w+(?:[-']\w+)*", re.UNICODE)
+_NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
+_CLOSERS = "”’)]»"
+_OPENERS = "\"“‘(«'"
+_STOPS = ".!?…"
+
+
+def words(text: str) -> list[str]:
+    """Lowercase word tokens."""
+    return _WORD.findall(text.lower())
+
+
+def key(text: str) -> str:
+    """A comparison key: case, punctuation and spacing do not matter."""
+    return _NON_ALNUM.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _word_before(text: str, end: int) -> str:
+    start = end
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "."):
+        start -= 1
+    return text[start:end]
+
+
+def split_sentences(paragraph: str, abbreviations: Collection[str]) -> list[str]:
+    """Split a paragraph into sentences, also where a full stop is glued to the next
+    sentence ("ini.Washington", 'negara."Perjanjian').
+
+    A stop ends a sentence when an upper-case letter or digit (maybe after an opening
+    quote) follows, and the word before it is not an abbreviation or an initial.
+    """
+    sentences: list[str] = []
+    start = 0
+    n = len(paragraph)
+    i = 0
+    while i < n:
+        if paragraph[i] not in _STOPS:
+            i += 1
+            continue
+        stop = i
+        j = i + 1
+        while j < n and paragraph[j] in _STOPS:
+            j += 1
+        # Closing quotes and brackets stay with the sentence they close.
+        while j < n and (
+            paragraph[j] in _CLOSERS
+            or (paragraph[j] in "\"'" and (j + 1 == n or paragraph[j + 1].isspace()))
+        ):
+            j += 1
+        k = j
+        while k < n and paragraph[k].isspace():
+            k += 1
+        if k >= n:
+            break
+        glued = k == j
+        nxt = k + 1 if paragraph[k] in _OPENERS and k + 1 < n else k
+        word = _word_before(paragraph, stop)
+        if _is_boundary(paragraph, stop, nxt, glued, word, abbreviations):
+            sentences.append(paragraph[start:j].strip())
+            start = k
+        i = max(j, i + 1)
+    tail = paragraph[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return [s for s in sentences if s]
+
+
+def _is_boundary(
+    text: str, stop: int, nxt: int, glued: bool, word: str, abbreviations: Collection[str]
+) -> bool:
+    following = text[nxt]
+    if not (following.isupper() or following.isdigit()):
+        return False
+    lowered = word.lower().rstrip(".")
+    if "." in word or lowered in abbreviations:
+        return False  # "U.S.", "dr.", "Jl."
+    if glued:
+        # Only a lower-case word glued to a capitalised word is a missing space;
+        # "KOMPAS.com" or "1.200" never are.
+        prev = text[stop - 1] if stop > 0 else ""
+        nxt_word = text[nxt : nxt + 2]
+        return (
+            (prev.islower() or prev in _CLOSERS)
+            and len(nxt_word) == 2
+            and nxt_word[1].islower()
+        )
+    return True

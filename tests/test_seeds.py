@@ -1,0 +1,72 @@
+"""The five real seed articles must come out as ../shared/seeds/expected.json says."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SEEDS, articles_by_stem, collapse, ingest_into, load_json
+from kabar.model import Article
+from kabar.store.sqlite import SQLiteStore
+
+pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the checkout")
+
+EXPECTED = load_json(SEEDS / "expected.json") if SEEDS.is_dir() else {"articles": {}}
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Article]:
+    store = SQLiteStore(str(tmp_path_factory.mktemp("seeds") / "seeds.db"))
+    report = ingest_into(store, SEEDS)
+    assert report.stored == 5 and not report.quarantined
+    found = articles_by_stem(store)
+    store.close()
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED["articles"]))
+def test_seed_metadata(seeds: dict[str, Article], name: str) -> None:
+    want = EXPECTED["articles"][name]
+    got = seeds[name]
+    assert got.title == want["title"]
+    if want.get("published_tz_any") and want["published"]:
+        assert got.published is not None and got.published.startswith(want["published"])
+    else:
+        assert got.published == want["published"]
+    if "dateline" in want:
+        assert got.dateline == want["dateline"]
+    if "outlet_contains" in want:
+        assert want["outlet_contains"] in (got.outlet or "")
+    assert got.language == "id"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED["articles"]))
+def test_seed_clean_text(seeds: dict[str, Article], name: str) -> None:
+    want = EXPECTED["articles"][name]
+    got = seeds[name]
+    body = collapse(got.text)
+    assert all(collapse(p) != collapse(got.title) for p in got.paragraphs)
+    for text in want["must_keep"]:
+        assert collapse(text) in body, f"lost: {text}"
+    removed = " ".join(collapse(r.text) for r in got.removed)
+    for text in want["must_drop"]:
+        assert collapse(text) not in body, f"kept: {text}"
+        assert collapse(text) in removed, f"dropped without a record: {text}"
+    for text, cap in want["max_count"].items():
+        assert body.count(collapse(text)) <= cap, f"{text!r} appears more than {cap}x"
+
+
+def test_every_removal_has_a_reason(seeds: dict[str, Article]) -> None:
+    for article in seeds.values():
+        assert article.removed
+        assert all(r.reason and r.text for r in article.removed)
+
+
+def test_relative_dates_resolved_against_publication(seeds: dict[str, Article]) -> None:
+    ratification = seeds["002_47c8d720653f142a"]
+    mentions = {m.text: m for m in ratification.time_mentions}
+    assert mentions["pada hari Senin"].date == "2024-11-11"
+    assert mentions["pada hari Selasa"].date == "2024-11-12"
+    assert mentions["bulan Juni"].date == "2024-06-01"
+    assert mentions["pekan lalu"].date == "2024-11-04"
+    # Undated articles get no resolved dates at all: nothing is invented.
+    assert seeds["003_8d649cbd5c711901"].time_mentions == []

@@ -253,7 +253,7 @@ def _drop_offtopic_tail(paragraphs: list[_Block], lang: LanguageData, removed: l
 
 
 def mend_stray_stops(text: str, lang: LanguageData) -> str:
-    """"meluas ke. Korea Utara" -> "meluas ke Korea Utara".
+    """ "meluas ke. Korea Utara" -> "meluas ke Korea Utara".
 
     Safe only where the word before the stop cannot end a sentence (a lower-case
     preposition or conjunction from the language module).
@@ -266,7 +266,9 @@ def mend_stray_stops(text: str, lang: LanguageData) -> str:
     return re.sub(r"\b(\w+)\.\s+(?=[A-Z])", fix, text)
 
 
-def extract_html(html: str, url: str | None) -> tuple[str, str | None, str | None, str | None, str | None] | None:
+def extract_html(
+    html: str, url: str | None
+) -> tuple[str, str | None, str | None, str | None, str | None] | None:
     """Main text and metadata of an HTML page, by trafilatura.
 
     Returns (text, title, published, site name, url), or None when the page holds
@@ -291,9 +293,9 @@ def extract_html(html: str, url: str | None) -> tuple[str, str | None, str | Non
         )
     except (ValueError, TypeError, AttributeError):
         return None
-    if doc is None or not (doc.text or "").strip():
+    if doc is None or isinstance(doc, dict) or not (doc.text or "").strip():
         return None
     published = doc.date
     if published and re.search(r"[+-]\d{4}$", published):
         published = f"{published[:-2]}:{published[-2:]}"
-    return doc.text, doc.title, published, doc.sitename or doc.hostname, doc.url
+    return str(doc.text), doc.title, published, doc.sitename or doc.hostname, doc.url

@@ -58,7 +58,9 @@ def ingest_cmd(
     paths: Annotated[list[str], typer.Argument(help="Files or folders (recursive).")],
     db: DbOption = "kabar.db",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
-    max_bytes: Annotated[int, typer.Option(help="Quarantine files larger than this.")] = ingest.DEFAULT_MAX_BYTES,
+    max_bytes: Annotated[
+        int, typer.Option(help="Quarantine files larger than this.")
+    ] = ingest.DEFAULT_MAX_BYTES,
 ) -> None:
     """Ingest articles: .txt, .html, .jsonl, .warc, and .gz of any of them.
 
@@ -129,7 +131,9 @@ def show_cmd(
 
 
 @app.command("quarantine")
-def quarantine_cmd(db: DbOption = "kabar.db", as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def quarantine_cmd(
+    db: DbOption = "kabar.db", as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """List inputs that were quarantined, and why."""
     with _open(db) as store:
         rows = store.quarantine()
@@ -163,7 +167,9 @@ def demo_corpus() -> Path:
 
 @app.command("demo")
 def demo_cmd(
-    corpus: Annotated[str | None, typer.Option(help="Folder to use instead of the bundled demo corpus.")] = None,
+    corpus: Annotated[
+        str | None, typer.Option(help="Folder to use instead of the bundled demo corpus.")
+    ] = None,
     keep: Annotated[str | None, typer.Option(help="Keep the demo store at this path.")] = None,
 ) -> None:
     """Ingest the bundled demo corpus into a temporary store and show what kabar found."""

@@ -153,7 +153,7 @@ _DOMAIN_LINE = re.compile(r"^(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,6
 
 
 def site_line_domain(line: str) -> str | None:
-    """"visitaaponce.com" on a line of its own names the site."""
+    """ "visitaaponce.com" on a line of its own names the site."""
     m = _DOMAIN_LINE.match(line.strip())
     return m.group(1).lower() if m else None
 
@@ -221,7 +221,7 @@ _MALAY_ONLY = {"kerana", "ialah", "daripada", "bahawa", "iaitu", "selepas", "ker
 
 
 def detect_language(text: str) -> str:
-    """"id", "en", "ms" or "other".
+    """ "id", "en", "ms" or "other".
 
     py3langid ranks the languages; Indonesian and Malay are close, so the choice
     between them is settled by words only one of them uses.
@@ -277,8 +277,13 @@ def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) 
         if spans.free(m.start(), m.end()):
             spans.taken.append((m.start(), m.end()))
             found.append(
-                TimeMention(m.group(0), m.start(), m.end(), start_day.isoformat(),
-                            end_day.isoformat() if end_day else None)
+                TimeMention(
+                    m.group(0),
+                    m.start(),
+                    m.end(),
+                    start_day.isoformat(),
+                    end_day.isoformat() if end_day else None,
+                )
             )
 
     for pattern in _DATE_RES_INLINE:

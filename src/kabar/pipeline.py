@@ -84,11 +84,13 @@ def build_article(p: Prepared, recurring: set[str], brands: frozenset[str]) -> A
     removed.extend(result.removed)
     paragraphs = result.paragraphs
     if sum(len(x) for x in paragraphs) < MIN_BODY_CHARS:
-        return QuarantineEntry(raw.source, "no body text after cleaning", f"{len(paragraphs)} paragraphs left")
+        return QuarantineEntry(
+            raw.source, "no body text after cleaning", f"{len(paragraphs)} paragraphs left"
+        )
     dateline = meta.find_dateline(paragraphs[0], brands) if paragraphs else None
     if dateline:
         removed.append(Removal(dateline.prefix.strip(), "dateline (kept as metadata)", -1))
-        paragraphs[0] = paragraphs[0][len(dateline.prefix):]
+        paragraphs[0] = paragraphs[0][len(dateline.prefix) :]
     if not title:
         title = paragraphs[0][:120]
     published = (
@@ -139,7 +141,9 @@ def _recurring(chunk: list[Prepared], store: Store) -> tuple[dict[str, set[str]]
             and n >= (RECUR_SHORT_DOCS if len(k.split()) <= RECUR_SHORT_WORDS else RECUR_LONG_DOCS)
         }  # fmt: skip
         brands[site] = frozenset(
-            k.split(":", 1)[1] for k, n in total.items() if k.startswith("\x00dateline:") and n >= BRAND_DATELINE_DOCS
+            k.split(":", 1)[1]
+            for k, n in total.items()
+            if k.startswith("\x00dateline:") and n >= BRAND_DATELINE_DOCS
         )
     return recurring, brands
 

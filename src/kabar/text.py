@@ -55,8 +55,7 @@ def split_sentences(paragraph: str, abbreviations: Collection[str]) -> list[str]
             j += 1
         # Closing quotes and brackets stay with the sentence they close.
         while j < n and (
-            paragraph[j] in _CLOSERS
-            or (paragraph[j] in "\"'" and (j + 1 == n or paragraph[j + 1].isspace()))
+            paragraph[j] in _CLOSERS or (paragraph[j] in "\"'" and (j + 1 == n or paragraph[j + 1].isspace()))
         ):
             j += 1
         k = j
@@ -91,9 +90,5 @@ def _is_boundary(
         # "KOMPAS.com" or "1.200" never are.
         prev = text[stop - 1] if stop > 0 else ""
         nxt_word = text[nxt : nxt + 2]
-        return (
-            (prev.islower() or prev in _CLOSERS)
-            and len(nxt_word) == 2
-            and nxt_word[1].islower()
-        )
+        return (prev.islower() or prev in _CLOSERS) and len(nxt_word) == 2 and nxt_word[1].islower()
     return True

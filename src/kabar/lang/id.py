@@ -59,8 +59,8 @@ STOPWORDS = {
     "para", "saat", "kata", "lebih", "sudah", "bisa", "dapat", "mereka", "kami", "kita", "ia", "dia",
     "anda", "saya", "harus", "masih", "namun", "hingga", "serta", "antara", "setelah", "bagi", "secara",
     "kepada", "menjadi", "jika", "seperti", "belum", "tak", "hanya", "pun", "lalu", "agar", "sejak",
-    "sementara", "yakni", "yaitu", "tersebut", "sebuah", "satu", "dua", "tiga", "lain", "lainnya",
-    "tahun", "hari", "baru", "telah", "kembali", "ujar", "ungkap", "menurut", "tentang", "terhadap",
+    "sementara", "yakni", "yaitu", "sebuah", "satu", "dua", "tiga", "lain", "lainnya",
+    "tahun", "hari", "baru", "kembali", "ujar", "ungkap", "menurut", "tentang", "terhadap",
     "banyak", "semua", "setiap", "begitu", "sangat", "cara", "kali", "apa", "siapa", "mana", "nya",
 }  # fmt: skip
 

@@ -87,7 +87,9 @@ class SQLiteStore(Store):
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
             marks = ",".join("?" * len(part))
-            found.update(r[0] for r in self.db.execute(f"SELECT id FROM articles WHERE id IN ({marks})", part))
+            found.update(
+                r[0] for r in self.db.execute(f"SELECT id FROM articles WHERE id IN ({marks})", part)
+            )
         return found
 
     def add_articles(self, articles: Sequence[Article], line_counts: Mapping[str, Counter[str]]) -> None:
@@ -107,7 +109,9 @@ class SQLiteStore(Store):
                 )  # fmt: skip
                 for source in a.sources or [a.source]:
                     self.db.execute("INSERT OR IGNORE INTO article_sources VALUES (?,?)", (a.id, source))
-            rows = [(line_hash(site, k), n) for site, counts in line_counts.items() for k, n in counts.items()]
+            rows = [
+                (line_hash(site, k), n) for site, counts in line_counts.items() for k, n in counts.items()
+            ]
             self.db.executemany(
                 "INSERT INTO line_stats (hash, docs) VALUES (?, ?)"
                 " ON CONFLICT(hash) DO UPDATE SET docs = docs + excluded.docs",
@@ -123,7 +127,8 @@ class SQLiteStore(Store):
 
     def add_quarantine(self, entry: QuarantineEntry) -> None:
         self.db.execute(
-            "INSERT INTO quarantine VALUES (?,?,?,?) ON CONFLICT(source, reason) DO UPDATE SET detail=excluded.detail",
+            "INSERT INTO quarantine VALUES (?,?,?,?)"
+            " ON CONFLICT(source, reason) DO UPDATE SET detail=excluded.detail",
             (entry.source, entry.reason, entry.detail, datetime.now(UTC).isoformat(timespec="seconds")),
         )
 
@@ -134,11 +139,16 @@ class SQLiteStore(Store):
         for i in range(0, len(hashes), 500):
             part = hashes[i : i + 500]
             marks = ",".join("?" * len(part))
-            for h, docs in self.db.execute(f"SELECT hash, docs FROM line_stats WHERE hash IN ({marks})", part):
+            for h, docs in self.db.execute(
+                f"SELECT hash, docs FROM line_stats WHERE hash IN ({marks})", part
+            ):
                 out[by_hash[h]] = docs
         return out
 
-    _COLUMNS = "id, source, url, outlet, title, published, language, dateline, text, removed, time_mentions, raw_text"
+    _COLUMNS = (
+        "id, source, url, outlet, title, published, language, dateline,"
+        " text, removed, time_mentions, raw_text"
+    )
 
     def _article(self, row: tuple[Any, ...]) -> Article:
         (aid, source, url, outlet, title, published, language, dateline, text, removed, times, raw) = row

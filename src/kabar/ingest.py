@@ -199,5 +199,6 @@ def _read_warc(source: str, data: bytes, site_key: str) -> Iterator[Item]:
             else:
                 host = url.split("/")[2] if url and "//" in url else site_key
                 yield RawDocument(source=where, body=text, format="html", url=url, site_key=host)
-    except (ArchiveLoadFailed, OSError, zlib.error, ValueError, EOFError) as exc:
+    except (ArchiveLoadFailed, OSError, zlib.error, ValueError, EOFError, AttributeError, TypeError) as exc:
+        # warcio raises whatever its parser trips on when a record is malformed.
         yield QuarantineEntry(f"{source}#{number + 1}", "broken WARC record", f"record {number + 1}: {exc}")

@@ -197,16 +197,21 @@ def _process_chunk(
     report.seen += len(chunk)
     known = store.existing_ids([r.content_id for r in chunk])
     fresh: list[RawDocument] = []
-    batch_ids: set[str] = set()
+    # Sources of documents whose content appears earlier in this chunk.
+    also_at: dict[str, list[str]] = defaultdict(list)
     for raw in chunk:
-        if raw.content_id in known or raw.content_id in batch_ids:
+        if raw.content_id in known:
             report.already += 1
             store.add_source(raw.content_id, raw.source)
-            if on_item:
-                on_item(raw.source, None)
+        elif raw.content_id in also_at:
+            report.already += 1
+            also_at[raw.content_id].append(raw.source)
         else:
-            batch_ids.add(raw.content_id)
+            also_at[raw.content_id] = []
             fresh.append(raw)
+            continue
+        if on_item:
+            on_item(raw.source, None)
     prepared: list[Prepared] = []
     for raw in fresh:
         p = prepare(raw)
@@ -222,6 +227,7 @@ def _process_chunk(
         if isinstance(built, QuarantineEntry):
             quarantine(built)
         else:
+            built.sources.extend(also_at[built.id])
             articles.append((built, p))
             if on_item:
                 on_item(p.raw.source, None)

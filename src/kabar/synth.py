@@ -1,0 +1,98 @@
+"""A synthetic news corpus for benchmarks and stress tests.
+
+The articles are nonsense assembled from word lists, but they have the shape of
+scraped Indonesian pages: a headline, a site date line, a dateline, paragraphs
+with quotes and figures, related-article lines, a repeated paragraph and a
+comment prompt. Each article belongs to a story (shared names and vocabulary).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+_PLACES = ["PALU", "GARUT", "MEDAN", "KUPANG", "AMBON", "BATAM", "JAMBI", "SORONG", "DEMAK", "BLITAR"]
+_FIRST = ["Budi", "Sri", "Agus", "Dewi", "Rudi", "Rina", "Hendra", "Wati", "Joko", "Lestari", "Andi", "Yanti"]
+_LAST = ["Santoso", "Wahyuni", "Pratama", "Siregar", "Nainggolan", "Lubis", "Hasibuan", "Kurniawan"]
+_ORGS = ["BPBD", "BMKG", "Dinas Sosial", "Polda", "DPRD", "Kementerian Pertanian", "Bulog", "Basarnas"]
+_TOPICS = [
+    ["banjir", "sungai", "tanggul", "pengungsi", "perahu", "hujan", "genangan", "dapur umum"],
+    ["gempa", "magnitudo", "retakan", "tenda", "guncangan", "episentrum", "susulan", "rumah"],
+    ["harga", "beras", "pasar", "pedagang", "stok", "gudang", "inflasi", "operasi pasar"],
+    ["korupsi", "tersangka", "penyidik", "suap", "proyek", "anggaran", "penahanan", "saksi"],
+    ["pemilu", "kampanye", "suara", "kandidat", "debat", "relawan", "survei", "baliho"],
+    ["kebakaran", "lahan", "asap", "titik panas", "pemadaman", "gambut", "helikopter", "sekolah"],
+]
+_VERBS = ["meninjau", "mencatat", "melaporkan", "menyiapkan", "memeriksa", "mengirim", "membahas", "menunda"]
+_FILLER = [
+    "pada hari Senin",
+    "sejak pekan lalu",
+    "di lokasi",
+    "bersama warga",
+    "hingga malam",
+    "secara bertahap",
+]
+_MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober"]
+_DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+
+
+@dataclass(frozen=True)
+class SyntheticArticle:
+    name: str
+    story: int
+    text: str
+
+
+def _sentence(rng: random.Random, words: list[str], person: str, org: str) -> str:
+    kind = rng.random()
+    a, b, c = rng.sample(words, 3)
+    n = rng.randint(2, 40) * 100
+    if kind < 0.25:
+        return f'"Kami terus {rng.choice(_VERBS)} {a} dan {b} {rng.choice(_FILLER)}," kata {person}.'
+    if kind < 0.5:
+        return f"{org} {rng.choice(_VERBS)} {n:,} {a} terkait {b} {rng.choice(_FILLER)}.".replace(",", ".")
+    return f"Warga {rng.choice(_VERBS)} {a} {c} serta {b} {rng.choice(_FILLER)} menurut {org}."
+
+
+def generate(n: int, *, stories: int | None = None, seed: int = 7) -> Iterator[SyntheticArticle]:
+    rng = random.Random(seed)
+    n_stories = stories or max(1, n // 8)
+    for i in range(n):
+        story = rng.randrange(n_stories)
+        srng = random.Random(story * 7919 + seed)
+        topic = _TOPICS[story % len(_TOPICS)]
+        person = f"{srng.choice(_FIRST)} {srng.choice(_LAST)}"
+        org = srng.choice(_ORGS)
+        place = srng.choice(_PLACES)
+        words = [*topic, place.title(), f"kawasan{story}", f"desa{story % 97}"]
+        title = f"{org} {srng.choice(_VERBS).title()} {topic[0].title()} di {place.title()} Nomor {story}"
+        paragraphs = [
+            " ".join(_sentence(rng, words, person, org) for _ in range(rng.randint(2, 4)))
+            for _ in range(rng.randint(5, 9))
+        ]
+        day = 1 + story % 28
+        lines = [
+            title,
+            f"{_DAYS[day % 7]}, {day} {_MONTHS[story % 10]} 2024 - {rng.randint(6, 22):02d}:{rng.randint(0, 59):02d} WIB",
+            f"{place} - {paragraphs[0]}",
+            *paragraphs[1:3],
+            f"Baca Juga : {rng.choice(_ORGS)} {rng.choice(_VERBS).title()} Program Baru {rng.randint(1, 999)}",
+            *paragraphs[3:],
+            paragraphs[1],  # the repeated paragraph real sites produce
+            "Lihat Juga :",
+            "tulis komentar anda",
+        ]
+        yield SyntheticArticle(f"art{i:07d}", story, "\n".join(lines) + "\n")
+
+
+def write_corpus(folder: Path, n: int, *, seed: int = 7, per_dir: int = 1000) -> list[SyntheticArticle]:
+    """Write `n` synthetic .txt articles under `folder` (sub-folders of `per_dir`)."""
+    written = []
+    for art in generate(n, seed=seed):
+        sub = folder / f"part{int(art.name[3:]) // per_dir:04d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"{art.name}.txt").write_text(art.text, encoding="utf-8")
+        written.append(art)
+    return written

@@ -1,0 +1,158 @@
+"""Ingest: every format, bad input quarantined with a clear reason, idempotent reingest."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from conftest import ingest_into
+from kabar.store.sqlite import SQLiteStore
+
+ARTICLE_ID = """Banjir Rendam Tiga Kecamatan di Kudus
+Selasa, 5 Maret 2024 - 08:15 WIB
+KUDUS - Hujan deras sejak Senin malam membuat Sungai Wulan meluap dan merendam tiga kecamatan di Kudus. Ketinggian air di permukiman mencapai satu meter.
+Baca Juga : Harga Cabai Rawit Turun di Pasar Kliwon
+Badan Penanggulangan Bencana Daerah mencatat 2.300 warga mengungsi ke balai desa dan masjid. "Kami sudah menyiapkan dapur umum di empat titik," kata Kepala Pelaksana BPBD Kudus, Rini Astuti.
+Petugas masih menyisir rumah yang terisolasi dengan perahu karet pada Selasa pagi.
+tulis komentar anda
+"""
+
+HTML = """<!doctype html><html><head><title>Jembatan Putus, Warga Seberangi Sungai dengan Rakit - Harian Contoh</title>
+<meta property="article:published_time" content="2024-03-06T10:30:00+07:00">
+<link rel="canonical" href="https://www.hariancontoh.id/daerah/jembatan-putus"></head><body>
+<nav><a href="/">Beranda</a> <a href="/daerah">Daerah</a></nav>
+<article><h1>Jembatan Putus, Warga Seberangi Sungai dengan Rakit</h1>
+<p>Jembatan gantung yang menghubungkan dua desa di Kabupaten Lebak putus diterjang arus sungai pada Selasa sore. Sejak itu warga menyeberang dengan rakit bambu.</p>
+<p><strong>Baca Juga:</strong> <a href="/x">Pasar Murah Digelar di Alun-alun</a></p>
+<p>Kepala desa setempat mengatakan sedikitnya 400 pelajar bergantung pada jembatan itu untuk berangkat ke sekolah setiap hari.</p>
+<p>Pemerintah kabupaten berjanji membangun jembatan darurat dalam dua pekan, namun warga meminta kepastian anggaran.</p>
+</article><footer>Berlangganan newsletter kami</footer></body></html>"""
+
+
+def _warc(path: Path, pages: list[tuple[str, str]]) -> None:
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=path.suffix == ".gz")
+        for url, html in pages:
+            headers = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+            )
+            record = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(html.encode()), http_headers=headers
+            )
+            writer.write_record(record)
+
+
+def test_every_format(tmp_path: Path, store: SQLiteStore) -> None:
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "banjir.txt").write_text(ARTICLE_ID, encoding="utf-8")
+    (corpus / "jembatan.html").write_text(HTML, encoding="utf-8")
+    with gzip.open(corpus / "banjir-copy.txt.gz", "wt", encoding="utf-8") as fh:
+        fh.write(ARTICLE_ID.replace("Kudus", "Pati").replace("KUDUS", "PATI"))
+    record = {"id": "r1", "url": "https://kabar.example.id/a", "title": "Ribuan Warga Mengungsi",
+              "published": "2024-03-05T09:00:00+07:00", "outlet": "Kabar Contoh", "language": "id",
+              "text": ARTICLE_ID.split("\n", 2)[2].replace("Kudus", "Grobogan")}  # fmt: skip
+    html_record = {"url": "https://kabar.example.id/b", "html": HTML.replace("Lebak", "Pandeglang")}
+    (corpus / "feed.jsonl").write_text(json.dumps(record) + "\n" + json.dumps(html_record) + "\n")
+    _warc(corpus / "crawl.warc.gz", [("https://warta.example.id/c", HTML.replace("Lebak", "Serang"))])
+
+    report = ingest_into(store, corpus)
+    assert report.quarantined == []
+    by_source = {a.source: a for a in store.iter_articles()}
+    assert len(by_source) == 6
+
+    txt = by_source[str(corpus / "banjir.txt")]
+    assert txt.title == "Banjir Rendam Tiga Kecamatan di Kudus"
+    assert txt.published == "2024-03-05T08:15:00+07:00"
+    assert txt.dateline == "KUDUS"
+    assert "Baca Juga" not in txt.text and "tulis komentar" not in txt.text
+    assert txt.paragraphs[0].startswith("Hujan deras")
+
+    html = by_source[str(corpus / "jembatan.html")]
+    assert html.title == "Jembatan Putus, Warga Seberangi Sungai dengan Rakit"
+    assert html.published == "2024-03-06T10:30:00+07:00"
+    assert html.outlet == "hariancontoh.id"
+    assert "Baca Juga" not in html.text and "Beranda" not in html.text
+    assert "400 pelajar" in html.text
+
+    jl = by_source[f"{corpus / 'feed.jsonl'}#r1"]
+    assert (jl.outlet, jl.title, jl.published) == (
+        "Kabar Contoh",
+        "Ribuan Warga Mengungsi",
+        "2024-03-05T09:00:00+07:00",
+    )
+    assert f"{corpus / 'feed.jsonl'}#2" in by_source  # no id: keyed by line number
+    warc = next(
+        a for s, a in by_source.items() if s.startswith(str(corpus / "crawl.warc.gz") + "#<urn:uuid:")
+    )
+    assert warc.url == "https://warta.example.id/c" and warc.outlet == "warta.example.id"
+    assert by_source[str(corpus / "banjir-copy.txt.gz")].dateline == "PATI"
+
+
+def test_reingest_is_idempotent(tmp_path: Path, store: SQLiteStore) -> None:
+    (tmp_path / "a.txt").write_text(ARTICLE_ID, encoding="utf-8")
+    (tmp_path / "same-content.txt").write_text(ARTICLE_ID, encoding="utf-8")
+    first = ingest_into(store, tmp_path)
+    second = ingest_into(store, tmp_path)
+    assert (first.stored, second.stored, second.already) == (1, 0, 2)
+    assert store.count_articles() == 1
+    (article,) = store.iter_articles()
+    assert sorted(Path(s).name for s in article.sources) == ["a.txt", "same-content.txt"]
+
+
+def test_bad_input_is_quarantined_and_the_batch_goes_on(tmp_path: Path, store: SQLiteStore) -> None:
+    (tmp_path / "good.txt").write_text(ARTICLE_ID, encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_text("   \n\n  ")
+    (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    (tmp_path / "huge.txt").write_text("kata " * 300_000)
+    (tmp_path / "broken.txt.gz").write_bytes(b"\x1f\x8b\x08\x00not really gzip")
+    (tmp_path / "nav-only.html").write_text("<html><body><nav><a href='/'>Beranda</a></nav></body></html>")
+    (tmp_path / "no-text.html").write_text(
+        "<html><head><title>x</title></head><body><img src=a></body></html>"
+    )
+    (tmp_path / "lines.jsonl").write_text(
+        '{"id": "ok", "text": ' + json.dumps(ARTICLE_ID.replace("Kudus", "Jepara")) + "}\n"
+        '{"id": "cut", "text": "unterminated\n'
+        '["not", "an", "object"]\n'
+        '{"id": "no-body", "title": "x"}\n'
+    )
+    (tmp_path / "bad.warc").write_bytes(
+        b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 99999\r\n\r\nshort"
+    )
+    # Latin-1 bytes in a .txt: decoded by detection, not quarantined.
+    (tmp_path / "latin1.txt").write_bytes(
+        ARTICLE_ID.replace("Kudus", "Blora").replace("mencapai", "mencapai ±").encode("latin-1")
+    )
+
+    report = pipeline_run(tmp_path, store, max_bytes=1_000_000)
+    reasons = {Path(q.source).name: q.reason for q in report.quarantined}
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["blank.txt"] == "empty file"
+    assert reasons["image.txt"] == "binary file"
+    assert reasons["huge.txt"] == "file too large"
+    assert reasons["broken.txt.gz"] == "broken gzip"
+    assert reasons["nav-only.html"] == "no body text after cleaning"
+    assert reasons["no-text.html"] == "no article text found in HTML"
+    assert reasons["lines.jsonl#2"] == "broken JSON line"
+    assert reasons["lines.jsonl#3"] == "JSON line is not an object"
+    assert reasons["lines.jsonl#4"] == "record has no text or html"
+    assert reasons["bad.warc#1"] == "broken WARC record"
+    stored = {Path(a.source).name for a in store.iter_articles()}
+    assert stored == {"good.txt", "lines.jsonl#ok", "latin1.txt"}
+    latin = next(a for a in store.iter_articles() if a.source.endswith("latin1.txt"))
+    assert "±" in latin.text
+    # The quarantine table keeps one row per problem, even after a rerun.
+    pipeline_run(tmp_path, store, max_bytes=1_000_000)
+    assert len(store.quarantine()) == len(report.quarantined)
+
+
+def pipeline_run(path: Path, store: SQLiteStore, max_bytes: int):  # type: ignore[no-untyped-def]
+    from kabar import pipeline
+
+    return pipeline.run([str(path)], store, max_bytes=max_bytes)

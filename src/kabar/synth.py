@@ -73,12 +73,14 @@ def generate(n: int, *, stories: int | None = None, seed: int = 7) -> Iterator[S
             for _ in range(rng.randint(5, 9))
         ]
         day = 1 + story % 28
+        clock = f"{rng.randint(6, 22):02d}:{rng.randint(0, 59):02d}"
+        related = f"{rng.choice(_ORGS)} {rng.choice(_VERBS).title()} Program Baru {rng.randint(1, 999)}"
         lines = [
             title,
-            f"{_DAYS[day % 7]}, {day} {_MONTHS[story % 10]} 2024 - {rng.randint(6, 22):02d}:{rng.randint(0, 59):02d} WIB",
+            f"{_DAYS[day % 7]}, {day} {_MONTHS[story % 10]} 2024 - {clock} WIB",
             f"{place} - {paragraphs[0]}",
             *paragraphs[1:3],
-            f"Baca Juga : {rng.choice(_ORGS)} {rng.choice(_VERBS).title()} Program Baru {rng.randint(1, 999)}",
+            f"Baca Juga : {related}",
             *paragraphs[3:],
             paragraphs[1],  # the repeated paragraph real sites produce
             "Lihat Juga :",

@@ -24,12 +24,18 @@ from kabar.text import collapse, key, split_sentences, words
 # Where an end-of-article cue sits at least this far into the text, what follows
 # it is page furniture (tags, link lists, SEO tails), not the article.
 END_CUE_MIN_POSITION = 0.5
-# A tail paragraph sharing fewer content words than this with the article is SEO spam.
+# A short keyword line at the end sharing fewer content words than this with the
+# article is SEO spam ("cara menyimpan tomat"). A whole paragraph must share almost
+# nothing: closing paragraphs of real articles often bring new names and places.
 TAIL_MIN_OVERLAP = 0.2
+TAIL_MIN_OVERLAP_PARAGRAPH = 0.05
+TAIL_KEYWORD_LINE_WORDS = 12
 TAIL_MAX_PARAGRAPHS = 6
 # Paragraphs this similar (Jaccard of word sets) are the same paragraph, lightly edited.
 NEAR_REPEAT_JACCARD = 0.85
 MIN_REPEAT_SENTENCE_WORDS = 5
+# Boilerplate lines (comment forms, follow prompts, editor credits) are short.
+MAX_CUE_LINE_WORDS = 25
 
 
 @dataclass(frozen=True)
@@ -45,11 +51,13 @@ class _Cues:
 @lru_cache(maxsize=1)
 def _cues() -> _Cues:
     langs = all_languages()
+    by_reason: dict[str, list[str]] = {}
+    for lang in langs:
+        for reason, patterns in lang.line_cues.items():
+            by_reason.setdefault(reason, []).extend(patterns)
     line = [
-        (reason, re.compile(rf"^\W*(?:{pattern})\W*$", re.IGNORECASE))
-        for lang in langs
-        for reason, patterns in lang.line_cues.items()
-        for pattern in patterns
+        (reason, re.compile(rf"^\W*(?:{'|'.join(patterns)})\W*$", re.IGNORECASE))
+        for reason, patterns in by_reason.items()
     ]
     related = "|".join(c for lang in langs for c in lang.related_cues)
     end = "|".join(c for lang in langs for c in lang.end_cues)
@@ -84,6 +92,7 @@ class CleanResult:
 class _Block:
     line: int
     text: str
+    tokens: frozenset[str] = frozenset()
 
 
 def clean(
@@ -139,9 +148,11 @@ def clean(
 
 
 def _line_reason(text: str, title_key: str, recurring: Collection[str], cues: _Cues) -> str | None:
-    for reason, pattern in cues.line:
-        if pattern.match(text):
-            return reason
+    n_words = text.count(" ") + 1
+    if n_words <= MAX_CUE_LINE_WORDS:
+        for reason, pattern in cues.line:
+            if pattern.match(text):
+                return reason
     if _is_site_line(text):
         return "site name"
     if cues.credit_line.match(text) and len(text.split()) <= 8:
@@ -160,7 +171,7 @@ def _is_site_line(text: str) -> bool:
 
 
 def _caption_reason(text: str, title_key: str, cues: _Cues) -> str | None:
-    tail = cues.credit_tail.search(text)
+    tail = cues.credit_tail.search(text) if text.endswith(")") else None
     if tail:
         credit = tail.group("credit")
         before = text[: tail.start()].strip()
@@ -174,7 +185,7 @@ def _caption_reason(text: str, title_key: str, cues: _Cues) -> str | None:
             return "photo caption"
         if credit.isupper() and n_words <= 20 and not before.endswith((".", "!", "?", '"', "”")):
             return "photo caption"
-    if cues.caption_tail.search(text) and len(text.split()) <= 40:
+    if ":" in text[-70:] and len(text.split()) <= 40 and cues.caption_tail.search(text):
         return "photo caption"
     return None
 
@@ -196,7 +207,7 @@ def _drop_repeats(
     kept_sets: list[frozenset[str]] = []
     kept_sentences: set[str] = set()
     for block in blocks:
-        text = mend_stray_stops(block.text, lang)
+        text = block.text
         k = key(text)
         if title_key and k == title_key:
             removed.append(Removal(block.text, "title repeated in body", block.line))
@@ -208,7 +219,7 @@ def _drop_repeats(
         if len(tokens) >= 8 and any(_jaccard(tokens, other) >= NEAR_REPEAT_JACCARD for other in kept_sets):
             removed.append(Removal(block.text, "near-repeat of an earlier paragraph", block.line))
             continue
-        sentences = split_sentences(text, lang.abbreviations)
+        sentences = split_sentences(text, lang.abbreviations, lang.non_final_words)
         fresh: list[str] = []
         for sentence in sentences:
             sk = key(sentence)
@@ -222,7 +233,7 @@ def _drop_repeats(
             kept_sentences.add(key(sentence))
         kept_keys.add(k)
         kept_sets.append(tokens)
-        kept.append(_Block(block.line, " ".join(fresh)))
+        kept.append(_Block(block.line, " ".join(fresh), tokens))
     return kept
 
 
@@ -234,36 +245,27 @@ def _drop_offtopic_tail(paragraphs: list[_Block], lang: LanguageData, removed: l
     """Take off trailing paragraphs that share almost no content words with the article
     (SEO keyword lines, a generic blurb about the province)."""
 
-    def content(text: str) -> set[str]:
-        return {w for w in words(text) if w not in lang.stopwords and len(w) > 2 and not w.isdigit()}
+    def content(tokens: frozenset[str]) -> set[str]:
+        return {w for w in tokens if w not in lang.stopwords and len(w) > 2 and not w.isdigit()}
 
+    contents = [content(p.tokens) for p in paragraphs]
     checked = 0
     while len(paragraphs) > 2 and checked < TAIL_MAX_PARAGRAPHS:
-        last = paragraphs[-1]
-        body = set().union(*(content(p.text) for p in paragraphs[:-1]))
-        own = content(last.text)
+        own = contents[-1]
         if not own:
             break
+        body = set().union(*contents[:-1])
         overlap = len(own & body) / len(own)
-        if overlap >= TAIL_MIN_OVERLAP:
+        text = paragraphs[-1].text
+        keyword_line = len(text.split()) <= TAIL_KEYWORD_LINE_WORDS and not text.endswith(
+            (".", "!", "?", '"', "”")
+        )
+        if overlap >= (TAIL_MIN_OVERLAP if keyword_line else TAIL_MIN_OVERLAP_PARAGRAPH):
             break
+        last = paragraphs.pop()
+        contents.pop()
         removed.append(Removal(last.text, "off-topic tail (SEO spam)", last.line))
-        paragraphs.pop()
         checked += 1
-
-
-def mend_stray_stops(text: str, lang: LanguageData) -> str:
-    """ "meluas ke. Korea Utara" -> "meluas ke Korea Utara".
-
-    Safe only where the word before the stop cannot end a sentence (a lower-case
-    preposition or conjunction from the language module).
-    """
-
-    def fix(m: re.Match[str]) -> str:
-        word = m.group(1)
-        return f"{word} " if word.islower() and word in lang.non_final_words else m.group(0)
-
-    return re.sub(r"\b(\w+)\.\s+(?=[A-Z])", fix, text)
 
 
 def extract_html(
@@ -285,17 +287,34 @@ def extract_html(
             include_comments=False,
             include_tables=False,
             deduplicate=False,
-            date_extraction_params={
-                "original_date": True,
-                "extensive_search": False,
-                "outputformat": "%Y-%m-%dT%H:%M:%S%z",
-            },
+            date_extraction_params={"original_date": True, "extensive_search": False},
         )
     except (ValueError, TypeError, AttributeError):
         return None
     if doc is None or isinstance(doc, dict) or not (doc.text or "").strip():
         return None
-    published = doc.date
-    if published and re.search(r"[+-]\d{4}$", published):
-        published = f"{published[:-2]}:{published[-2:]}"
+    published = _meta_published(html)
+    if published is None and doc.date and re.search(r"<head[\s>]", html[:5000], re.IGNORECASE):
+        # htmldate reads the page's markup; on a bare fragment it would guess from
+        # the text, so it is only trusted for whole pages. Its clock time is not
+        # reliable, so only the day is kept.
+        published = doc.date[:10]
     return str(doc.text), doc.title, published, doc.sitename or doc.hostname, doc.url
+
+
+_META_DATE = re.compile(
+    r"""<meta[^>]+(?:property|name|itemprop)=["'](?:article:published_time|og:published_time|datePublished|"""
+    r"""pubdate|publish[-_]date|date)["'][^>]*content=["']([^"']+)["']"""
+    r"""|<meta[^>]+content=["']([^"']+)["'][^>]*(?:property|name|itemprop)=["'](?:article:published_time|"""
+    r"""datePublished)["']"""
+    r'|"datePublished"\s*:\s*"([^"]+)"',
+    re.IGNORECASE,
+)
+
+
+def _meta_published(html: str) -> str | None:
+    """The publication time a page declares in its metadata, with its offset."""
+    m = _META_DATE.search(html)
+    if not m:
+        return None
+    return next(g for g in m.groups() if g)

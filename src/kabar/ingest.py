@@ -11,6 +11,8 @@ import gzip
 import io
 import json
 import os
+import re
+import unicodedata
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -24,6 +26,7 @@ SUPPORTED = (".txt", ".text", ".html", ".htm", ".jsonl", ".warc")
 MAX_CONTROL_SHARE = 0.01
 
 Item = RawDocument | QuarantineEntry
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def discover(paths: Iterable[str]) -> Iterator[str | QuarantineEntry]:
@@ -122,10 +125,10 @@ def decode(data: bytes) -> str | tuple[str, str]:
         if best is None:
             return ("undecodable text", "no character encoding fits these bytes")
         text = str(best)
-    controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    controls = len(_CONTROL.findall(text, 0, 20000))
     if controls > MAX_CONTROL_SHARE * min(len(text), 20000):
         return ("binary file", f"{controls} control characters")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _read_jsonl(source: str, data: bytes, site_key: str) -> Iterator[Item]:

@@ -22,6 +22,7 @@ _MONTHS: dict[str, int] = {k: v for lang in _LANGS for k, v in lang.months.items
 _WEEKDAYS: dict[str, int] = {k: v for lang in _LANGS for k, v in lang.weekdays.items()}
 _TIMEZONES: dict[str, str] = {k: v for lang in _LANGS for k, v in lang.timezones.items()}
 _PLACES: set[str] = {p for lang in _LANGS for p in lang.places}
+_COUNTRIES: set[str] = {c for lang in _LANGS for c in lang.countries}
 
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 _WEEKDAY_RE = "|".join(sorted((re.escape(d) for d in _WEEKDAYS), key=len, reverse=True))
@@ -173,7 +174,7 @@ _DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Z'.]+(?:\s+[A-Z][A-Z'.]+){0,3}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}(?=\s*[,(]))"
     r"(?:\s*,\s*(?P<after>[^-–—(),]{2,40}?))?"
     r"(?:\s*\((?P<credit>[^)]{1,40})\))?"
-    r"\s*[-–—]+\s+(?=\S)"
+    r"\s*(?:[-–—]+|:)\s+(?=\S)"
 )
 
 
@@ -200,12 +201,13 @@ def find_dateline(paragraph: str, brand_tokens: frozenset[str] = frozenset()) ->
     credit = (m.group("credit") or "").strip() or None
     place_key = place.lower()
     if place_key in _PLACES:
-        brand = after if after and after.lower() not in _PLACES else None
+        brand = after if after and after.lower() not in _PLACES | _COUNTRIES else None
         return Dateline(m.group(0), place.upper(), brand, credit)
     if place_key.endswith(OUTLET_SUFFIXES) or place_key in brand_tokens:
         return Dateline(m.group(0), None, place, credit)
     if place.isupper() or after or credit:
-        return Dateline(m.group(0), place.upper(), after, credit)
+        brand = after if after and after.lower() not in _PLACES | _COUNTRIES else None
+        return Dateline(m.group(0), place.upper(), brand, credit)
     return None
 
 
@@ -217,6 +219,8 @@ def dateline_token(paragraph: str) -> str | None:
 
 # --- language ---------------------------------------------------------------
 
+# Enough text to tell the languages apart; classifying whole articles only costs time.
+LANGUAGE_SAMPLE_CHARS = 1000
 _MALAY_ONLY = {"kerana", "ialah", "daripada", "bahawa", "iaitu", "selepas", "kerajaan", "berkata"}
 
 
@@ -226,24 +230,48 @@ def detect_language(text: str) -> str:
     py3langid ranks the languages; Indonesian and Malay are close, so the choice
     between them is settled by words only one of them uses.
     """
-    sample = text[:4000]
-    if len(words(sample)) < 3:
+    sample = text[:LANGUAGE_SAMPLE_CHARS]
+    toks = words(sample)
+    if len(toks) < 3:
         return "other"
-    import py3langid
+    code = _profile_language(toks)
+    if code is None:
+        import py3langid
 
-    code, _ = py3langid.classify(sample)
+        code, _ = py3langid.classify(sample)
     if code in ("id", "ms"):
-        toks = words(sample)
+        indonesian_markers = get("id").markers
         malay = sum(1 for t in toks if t in _MALAY_ONLY)
-        indonesian = sum(1 for t in toks if t in get("id").markers)
+        indonesian = sum(1 for t in toks if t in indonesian_markers)
         return "ms" if malay > indonesian else "id"
     if code == "en":
         return "en"
     # Short or noisy text can fool the classifier; fall back to marker counts.
-    toks = words(sample)
     scores = {lang.code: sum(1 for t in toks if t in lang.markers) for lang in _LANGS}
     best = max(scores, key=lambda c: scores[c])
     return best if scores[best] >= max(3, len(toks) // 20) else "other"
+
+
+def _profile_language(toks: list[str]) -> str | None:
+    """Decide from function words alone when the text leaves no doubt (most news
+    does); the classifier settles the rest. Malay is left to the classifier."""
+    if len(toks) < 30:
+        return None
+    shares = {lang.code: sum(1 for t in toks if t in lang.stopwords) / len(toks) for lang in _LANGS}
+    best = max(shares, key=lambda c: shares[c])
+    others = max(v for c, v in shares.items() if c != best)
+    if (
+        shares[best] >= PROFILE_MIN_SHARE
+        and others <= PROFILE_MAX_OTHER
+        and not any(t in _MALAY_ONLY for t in toks)
+    ):
+        return best
+    return None
+
+
+# Function-word shares that settle the language without the classifier.
+PROFILE_MIN_SHARE = 0.12
+PROFILE_MAX_OTHER = 0.03
 
 
 # --- relative time expressions ----------------------------------------------
@@ -255,6 +283,37 @@ class _Spans:
 
     def free(self, start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in self.taken)
+
+
+@dataclass(frozen=True)
+class _TimePatterns:
+    # One pass over lower-cased text finds every relative expression: Python's
+    # regex engine is slow with many case-insensitive scans.
+    relative: re.Pattern[str]
+    day_prefix: re.Pattern[str]  # "pada hari" before a weekday belongs to the mention
+
+
+@lru_cache(maxsize=8)
+def _time_patterns(lang: LanguageData) -> _TimePatterns:
+    def alternation(items: list[str] | dict[str, int]) -> str:
+        return "|".join(re.escape(x) for x in sorted(items, key=len, reverse=True))
+
+    months = [k for k in lang.months if len(k) > 3]
+    relative = (
+        rf"\b(?:(?P<month_prefix>{alternation(lang.month_prefixes)})\s+(?P<month>{alternation(months)})(?!\s+\d)"
+        rf"|(?P<last_week>{alternation(lang.last_week)})"
+        rf"|(?P<last_month>{alternation(lang.last_month)})"
+        rf"|(?P<day>{alternation(lang.relative_days)})"
+        rf"|(?P<weekday>{alternation(lang.weekdays)}))\b"
+    )
+    return _TimePatterns(
+        relative=re.compile(relative),
+        day_prefix=re.compile(rf"\b(?:{alternation(lang.day_prefixes)})\s+$"),
+    )
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_DAY_MONTH = re.compile(r"\((\d{1,2})/(\d{1,2})\)")
 
 
 def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) -> list[TimeMention]:
@@ -270,57 +329,57 @@ def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) 
         anchor = date.fromisoformat(published[:10])
     except ValueError:
         return []
+    patterns = _time_patterns(lang)
     found: list[TimeMention] = []
     spans = _Spans()
 
-    def add(m: re.Match[str], start_day: date, end_day: date | None = None) -> None:
-        if spans.free(m.start(), m.end()):
-            spans.taken.append((m.start(), m.end()))
+    def add(m: re.Match[str], start_day: date, end_day: date | None = None, start: int | None = None) -> None:
+        begin = m.start() if start is None else start
+        if spans.free(begin, m.end()):
+            spans.taken.append((begin, m.end()))
             found.append(
                 TimeMention(
-                    m.group(0),
-                    m.start(),
-                    m.end(),
-                    start_day.isoformat(),
+                    text[begin : m.end()], begin, m.end(), start_day.isoformat(),
                     end_day.isoformat() if end_day else None,
                 )
-            )
+            )  # fmt: skip
 
-    for pattern in _DATE_RES_INLINE:
-        for m in pattern.finditer(text):
-            parsed = _from_match(m)
-            if parsed:
+    # Full dates hold a year; look only around years instead of scanning everything.
+    for year_match in _YEAR.finditer(text):
+        lo = max(0, year_match.start() - 40)
+        for pattern in _DATE_RES_INLINE:
+            m = pattern.search(text, lo, year_match.end())
+            if m and m.end() == year_match.end() and (parsed := _from_match(m)):
                 add(m, parsed.value.date())
-    for m in re.finditer(r"\((\d{1,2})/(\d{1,2})\)", text):
+                break
+    for m in _DAY_MONTH.finditer(text):
         day, month = int(m.group(1)), int(m.group(2))
         year = anchor.year if month <= anchor.month else anchor.year - 1
         try:
             add(m, date(year, month, day))
         except ValueError:
             continue
-    day_names = "|".join(re.escape(d) for d in lang.weekdays)
-    prefixes = "|".join(re.escape(p) for p in sorted(lang.day_prefixes, key=len, reverse=True))
-    for m in re.finditer(rf"\b(?:(?:{prefixes})\s+)?({day_names})\b", text, re.IGNORECASE):
-        weekday = lang.weekdays[m.group(1).lower()]
-        back = (anchor.weekday() - weekday) % 7
-        add(m, anchor - timedelta(days=back))
-    month_names = "|".join(re.escape(k) for k, v in lang.months.items() if len(k) > 3)
-    mprefixes = "|".join(re.escape(p) for p in lang.month_prefixes)
-    for m in re.finditer(rf"\b(?:{mprefixes})\s+({month_names})\b(?!\s+\d)", text, re.IGNORECASE):
-        month = lang.months[m.group(1).lower()]
-        year = anchor.year if month <= anchor.month else anchor.year - 1
-        first = date(year, month, 1)
-        last = (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
-        add(m, first, last)
-    for phrase, delta in lang.relative_days.items():
-        for m in re.finditer(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE):
-            add(m, anchor + timedelta(days=delta))
-    for phrase in lang.last_week:
-        for m in re.finditer(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE):
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a rare character changed length; offsets must hold
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    for m in patterns.relative.finditer(lowered):
+        kind = m.lastgroup
+        if kind == "weekday":
+            weekday = lang.weekdays[m.group("weekday")]
+            prefix = patterns.day_prefix.search(lowered, max(0, m.start() - 15), m.start())
+            back = (anchor.weekday() - weekday) % 7
+            add(m, anchor - timedelta(days=back), start=prefix.start() if prefix else None)
+        elif kind == "month":
+            month = lang.months[m.group("month")]
+            year = anchor.year if month <= anchor.month else anchor.year - 1
+            last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+            add(m, date(year, month, 1), last)
+        elif kind == "day":
+            add(m, anchor + timedelta(days=lang.relative_days[m.group("day")]))
+        elif kind == "last_week":
             monday = anchor - timedelta(days=anchor.weekday() + 7)
             add(m, monday, monday + timedelta(days=6))
-    for phrase in lang.last_month:
-        for m in re.finditer(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE):
+        elif kind == "last_month":
             end = anchor.replace(day=1) - timedelta(days=1)
             add(m, end.replace(day=1), end)
     found.sort(key=lambda t: t.start)

@@ -28,11 +28,11 @@ class RawDocument:
     outlet: str | None = None
     language: str | None = None
     site_key: str = ""  # groups documents of one site for corpus statistics
+    # Content hash of the raw document: the article's identity in the store.
+    content_id: str = field(init=False)
 
-    @property
-    def content_id(self) -> str:
-        """Content hash of the raw document: the article's identity in the store."""
-        return content_hash(self.body)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "content_id", content_hash(self.body))
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,10 @@ RECUR_SHORT_DOCS = 3
 RECUR_LONG_DOCS = 6
 RECUR_SHORT_WORDS = 12
 BRAND_DATELINE_DOCS = 3
+DATELINE_SCAN_LINES = 8
+# A site (scrape folder) whose articles name one outlet this often lends it to the rest.
+SITE_OUTLET_MIN_DOCS = 3
+SITE_OUTLET_SHARE = 0.75
 
 
 @dataclass
@@ -67,9 +71,10 @@ def prepare(raw: RawDocument) -> Prepared | QuarantineEntry:
     header = meta.read_header(lines, title_hint)
     body_lines = [(n, t) for n, t in lines if n not in header.consumed]
     line_keys = {key(t) for _, t in body_lines if t.strip()}
-    first = next((t.strip() for _, t in body_lines if len(t.split()) > 5), "")
-    return Prepared(raw, lines, header, url, html_published, html_site, line_keys - {""},
-                    meta.dateline_token(first))  # fmt: skip
+    dateline_word = next(
+        (w for _, t in body_lines[:DATELINE_SCAN_LINES] if (w := meta.dateline_token(t.strip()))), None
+    )
+    return Prepared(raw, lines, header, url, html_published, html_site, line_keys - {""}, dateline_word)
 
 
 def build_article(p: Prepared, recurring: set[str], brands: frozenset[str]) -> Article | QuarantineEntry:
@@ -98,12 +103,14 @@ def build_article(p: Prepared, recurring: set[str], brands: frozenset[str]) -> A
         or (header.published.iso() if header.published else None)
         or meta.normalize_published(p.html_published)
     )
+    # The domain is the most canonical name of an outlet; names read off the text come last.
     outlet = (
-        raw.outlet
-        or meta.outlet_from_url(p.url)
+        meta.outlet_from_url(p.url)
+        or raw.outlet
         or header.site_domain
         or p.html_site
-        or (dateline.brand.lower() if dateline and dateline.brand else None)
+        or (_brand_name(dateline.brand) if dateline and dateline.brand else None)
+        or (dateline.credit if dateline and dateline.credit and not dateline.credit.isupper() else None)
     )
     article = Article(
         id=raw.content_id,
@@ -123,13 +130,16 @@ def build_article(p: Prepared, recurring: set[str], brands: frozenset[str]) -> A
     return article
 
 
+def _brand_name(brand: str) -> str:
+    # "JATIMTIMES" is shouted only because datelines are; the brand is "jatimtimes".
+    return brand.lower() if brand.isupper() else brand
+
+
 def _recurring(chunk: list[Prepared], store: Store) -> tuple[dict[str, set[str]], dict[str, frozenset[str]]]:
     """Per site: line keys and dateline words that recur across its articles."""
     by_site: dict[str, Counter[str]] = defaultdict(Counter)
     for p in chunk:
-        by_site[p.raw.site_key].update(p.line_keys)
-        if p.dateline_word:
-            by_site[p.raw.site_key][f"\x00dateline:{p.dateline_word}"] += 1
+        by_site[p.raw.site_key].update(_evidence_keys(p))
     recurring: dict[str, set[str]] = {}
     brands: dict[str, frozenset[str]] = {}
     for site, counts in by_site.items():
@@ -141,11 +151,39 @@ def _recurring(chunk: list[Prepared], store: Store) -> tuple[dict[str, set[str]]
             and n >= (RECUR_SHORT_DOCS if len(k.split()) <= RECUR_SHORT_WORDS else RECUR_LONG_DOCS)
         }  # fmt: skip
         brands[site] = frozenset(
-            k.split(":", 1)[1]
+            k[len(_DATELINE) :]
             for k, n in total.items()
-            if k.startswith("\x00dateline:") and n >= BRAND_DATELINE_DOCS
+            if k.startswith(_DATELINE) and n >= BRAND_DATELINE_DOCS
         )
     return recurring, brands
+
+
+_DATELINE = "\x00dateline:"
+_OUTLET = "\x00outlet:"
+
+
+def _evidence_keys(p: Prepared) -> set[str]:
+    return p.line_keys | ({f"{_DATELINE}{p.dateline_word}"} if p.dateline_word else set())
+
+
+def _infer_site_outlets(articles: list[tuple[Article, Prepared]], store: Store) -> None:
+    """An article that names no outlet gets its site's outlet, when the other
+    articles of that site (a scrape folder) overwhelmingly name one."""
+    by_site: dict[str, Counter[str]] = defaultdict(Counter)
+    for article, p in articles:
+        if article.outlet:
+            by_site[p.raw.site_key][article.outlet] += 1
+    for site in {p.raw.site_key for a, p in articles if not a.outlet}:
+        counts = by_site[site]
+        stored = store.line_counts(site, [f"{_OUTLET}{o}" for o in counts])
+        total = Counter({o: n + stored.get(f"{_OUTLET}{o}", 0) for o, n in counts.items()})
+        if not total:
+            continue
+        outlet, n = total.most_common(1)[0]
+        if n >= SITE_OUTLET_MIN_DOCS and n >= SITE_OUTLET_SHARE * sum(total.values()):
+            for article, p in articles:
+                if p.raw.site_key == site and not article.outlet:
+                    article.outlet = outlet
 
 
 def run(
@@ -231,10 +269,11 @@ def _process_chunk(
             articles.append((built, p))
             if on_item:
                 on_item(p.raw.source, None)
+    _infer_site_outlets(articles, store)
     line_counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for _, p in articles:
-        line_counts[p.raw.site_key].update(p.line_keys)
-        if p.dateline_word:
-            line_counts[p.raw.site_key][f"\x00dateline:{p.dateline_word}"] += 1
+    for article, p in articles:
+        line_counts[p.raw.site_key].update(_evidence_keys(p))
+        if article.outlet:
+            line_counts[p.raw.site_key][f"{_OUTLET}{article.outlet}"] += 1
     store.add_articles([a for a, _ in articles], line_counts)
     report.stored += len(articles)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection
+from functools import lru_cache
 
 _WORD = re.compile(r"\w+(?:[-']\w+)*", re.UNICODE)
 _NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 _CLOSERS = "”’)]»"
 _OPENERS = "\"“‘(«'"
 _STOPS = ".!?…"
+_STOP_RE = re.compile(r"[.!?…]")
 
 
 def words(text: str) -> list[str]:
@@ -18,9 +19,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+@lru_cache(maxsize=1 << 16)
 def key(text: str) -> str:
-    """A comparison key: case, punctuation and spacing do not matter."""
-    return _NON_ALNUM.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+    """A comparison key: case, punctuation and spacing do not matter.
+
+    Text is NFC-normalised once when it is read, so no normalisation here."""
+    return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 
 def collapse(text: str) -> str:
@@ -34,22 +38,27 @@ def _word_before(text: str, end: int) -> str:
     return text[start:end]
 
 
-def split_sentences(paragraph: str, abbreviations: Collection[str]) -> list[str]:
+def split_sentences(
+    paragraph: str, abbreviations: Collection[str], non_final: Collection[str] = ()
+) -> list[str]:
     """Split a paragraph into sentences, also where a full stop is glued to the next
     sentence ("ini.Washington", 'negara."Perjanjian').
 
     A stop ends a sentence when an upper-case letter or digit (maybe after an opening
     quote) follows, and the word before it is not an abbreviation or an initial.
+    A full stop after a lower-case word in `non_final` (a preposition: "meluas ke.
+    Korea Utara") is a stray and is dropped instead.
     """
     sentences: list[str] = []
     start = 0
+    stray: list[int] = []
     n = len(paragraph)
     i = 0
-    while i < n:
-        if paragraph[i] not in _STOPS:
-            i += 1
-            continue
-        stop = i
+    while True:
+        found = _STOP_RE.search(paragraph, i)
+        if found is None:
+            break
+        stop = i = found.start()
         j = i + 1
         while j < n and paragraph[j] in _STOPS:
             j += 1
@@ -66,14 +75,32 @@ def split_sentences(paragraph: str, abbreviations: Collection[str]) -> list[str]
         glued = k == j
         nxt = k + 1 if paragraph[k] in _OPENERS and k + 1 < n else k
         word = _word_before(paragraph, stop)
-        if _is_boundary(paragraph, stop, nxt, glued, word, abbreviations):
+        if not glued and j == stop + 1 and paragraph[stop] == "." and word in non_final and word.islower():
+            stray.append(stop)
+        elif _is_boundary(paragraph, stop, nxt, glued, word, abbreviations):
             sentences.append(paragraph[start:j].strip())
             start = k
         i = max(j, i + 1)
     tail = paragraph[start:].strip()
     if tail:
         sentences.append(tail)
+    if stray:
+        sentences = _drop_stray_stops(paragraph, sentences, stray)
     return [s for s in sentences if s]
+
+
+def _drop_stray_stops(paragraph: str, sentences: list[str], stray: list[int]) -> list[str]:
+    # Rebuild sentences from the paragraph with the stray stops taken out; sentence
+    # texts are contiguous slices, so their offsets are found by searching forward.
+    out: list[str] = []
+    pos = 0
+    strays = set(stray)
+    for sentence in sentences:
+        begin = paragraph.index(sentence, pos)
+        end = begin + len(sentence)
+        out.append("".join(ch for k, ch in enumerate(paragraph[begin:end], begin) if k not in strays))
+        pos = end
+    return out
 
 
 def _is_boundary(

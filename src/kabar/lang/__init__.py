@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: one instance per language
 class LanguageData:
     code: str
     name: str
@@ -39,6 +39,7 @@ class LanguageData:
     month_prefixes: list[str]  # "bulan" in "bulan Juni"
     day_prefixes: list[str]  # "hari" in "hari Senin"
     places: set[str] = field(default_factory=set)  # dateline places in this language's spelling
+    countries: set[str] = field(default_factory=set)  # "PALU, Indonesia -": a country, not an outlet
     markers: set[str] = field(default_factory=set)  # frequent words that mark the language
 
     @cached_property
@@ -50,6 +51,15 @@ class LanguageData:
     def weekday_pattern(self) -> str:
         names = sorted(self.weekdays, key=len, reverse=True)
         return "|".join(re.escape(n) for n in names)
+
+
+def country_names(locale: str) -> set[str]:
+    """Country names in one language, lower-cased, from the CLDR data babel ships."""
+    from babel import Locale
+
+    territories = Locale.parse(locale).territories
+    # Numeric codes ("001", "150") are regions such as "Dunia" or "Eropa", not countries.
+    return {name.lower() for code, name in territories.items() if code.isalpha()}
 
 
 def get(code: str | None) -> LanguageData:

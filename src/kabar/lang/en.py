@@ -1,6 +1,6 @@
 """English language data."""
 
-from kabar.lang import LanguageData
+from kabar.lang import LanguageData, country_names
 
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
@@ -99,5 +99,6 @@ DATA = LanguageData(
     month_prefixes=["in", "last", "this"],
     day_prefixes=["on", "last"],
     places=PLACES,
+    countries=country_names("en"),
     markers=MARKERS,
 )

@@ -1,6 +1,6 @@
 """Indonesian language data."""
 
-from kabar.lang import LanguageData
+from kabar.lang import LanguageData, country_names
 
 MONTHS = {
     "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "maret": 3, "mar": 3,
@@ -119,5 +119,6 @@ DATA = LanguageData(
     month_prefixes=["bulan"],
     day_prefixes=["hari", "pada hari", "pada"],
     places=PLACES,
+    countries=country_names("id"),
     markers=MARKERS,
 )

@@ -1,0 +1,115 @@
+"""Evaluation against gold files.
+
+`score_clean` checks cleaned articles against gold in the format of
+`../shared/seeds/expected.json` (and `examples/demo/gold/gold.json`): titles,
+publication times, outlet, dateline, and the strings that must go, must stay,
+or may appear only so often.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kabar.model import Article
+from kabar.text import collapse, key
+
+
+@dataclass
+class CheckResult:
+    article: str
+    check: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class CleanScore:
+    results: list[CheckResult] = field(default_factory=list)
+
+    def rate(self, prefix: str = "") -> float:
+        picked = [r for r in self.results if r.check.startswith(prefix)]
+        return sum(r.ok for r in picked) / len(picked) if picked else 1.0
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.ok]
+
+    def summary(self) -> dict[str, float]:
+        kinds = sorted({r.check.split(":")[0] for r in self.results})
+        return {"all": self.rate(), **{k: self.rate(k) for k in kinds}}
+
+
+def _outlet_matches(want: str, got: str | None) -> bool:
+    # "kabartimur.co.id" matches "kabartimur" read off a brand dateline, and the reverse.
+    if not got:
+        return False
+    w, g = key(want.split(".")[0]).replace(" ", ""), key(got.split(".")[0]).replace(" ", "")
+    return w in g or g in w
+
+
+def score_clean(articles: dict[str, Article], gold: dict[str, Any]) -> CleanScore:
+    """Score `articles` (keyed like the gold) against `gold["articles"]`."""
+    score = CleanScore()
+
+    def check(name: str, kind: str, ok: bool, detail: str = "") -> None:
+        score.results.append(CheckResult(name, kind, ok, detail))
+
+    for name, want in gold["articles"].items():
+        got = articles.get(name)
+        if got is None:
+            check(name, "stored", False, "article missing")
+            continue
+        body = collapse(got.text)
+        removed = " ".join(collapse(r.text) for r in got.removed)
+        if "title" in want:
+            check(name, "meta:title", got.title == want["title"], f"{got.title!r} != {want['title']!r}")
+        if "published" in want:
+            expected = want["published"]
+            ok = (
+                got.published is not None and got.published.startswith(expected)
+                if want.get("published_tz_any") and expected
+                else got.published == expected
+            )
+            check(name, "meta:published", ok, f"{got.published} != {expected}")
+        if want.get("outlet"):
+            check(
+                name,
+                "meta:outlet",
+                _outlet_matches(want["outlet"], got.outlet),
+                f"{got.outlet} != {want['outlet']}",
+            )
+        if want.get("outlet_contains"):
+            ok = want["outlet_contains"] in (got.outlet or "")
+            check(name, "meta:outlet", ok, f"{got.outlet} lacks {want['outlet_contains']}")
+        if "dateline" in want:
+            check(
+                name,
+                "meta:dateline",
+                got.dateline == want["dateline"],
+                f"{got.dateline} != {want['dateline']}",
+            )
+        if "language" in want:
+            check(
+                name,
+                "meta:language",
+                got.language == want["language"],
+                f"{got.language} != {want['language']}",
+            )
+        check(
+            name,
+            "clean:title-not-a-paragraph",
+            all(collapse(p) != collapse(got.title) for p in got.paragraphs),
+        )
+        for text in want.get("must_keep", []):
+            check(name, "clean:keep", collapse(text) in body, text)
+        # Page furniture that trafilatura leaves out of an HTML page's text never reaches
+        # the cleaner; the raw page is kept, so it is not lost, but it is not listed either.
+        from_html = got.raw_text.lstrip()[:1].startswith("<")
+        for text in want.get("must_drop", []):
+            t = collapse(text)
+            check(name, "clean:drop", t not in body and (from_html or t in removed), text)
+        for text, cap in want.get("max_count", {}).items():
+            n = body.count(collapse(text))
+            check(name, "clean:max_count", n <= cap, f"{text!r} x{n} > {cap}")
+    return score

@@ -82,7 +82,7 @@ def test_every_format(tmp_path: Path, store: SQLiteStore) -> None:
 
     jl = by_source[f"{corpus / 'feed.jsonl'}#r1"]
     assert (jl.outlet, jl.title, jl.published) == (
-        "Kabar Contoh",
+        "kabar.example.id",
         "Ribuan Warga Mengungsi",
         "2024-03-05T09:00:00+07:00",
     )

@@ -176,14 +176,19 @@ def _caption_reason(text: str, title_key: str, cues: _Cues) -> str | None:
         credit = tail.group("credit")
         before = text[: tail.start()].strip()
         credit_words = set(words(credit))
-        photo = bool(credit_words & _credit_word_set()) or "/" in credit
+        photo = bool(credit_words & _credit_word_set())
         n_words = len(before.split())
+        sentence_end = before.endswith((".", "!", "?", '"', "”"))
         if title_key and key(before) == title_key:
             return "title repeated as photo caption"
-        # A photo credit closes a caption, not a sentence of the article.
+        # A photo credit closes a caption, not a sentence of the article. A bare
+        # "(ANTARA/Budi)" does too, but "(agi/agi)" after a full sentence is the
+        # editor's initials closing a real paragraph.
         if photo and n_words <= 40 and not _ends_in_quote(before):
             return "photo caption"
-        if credit.isupper() and n_words <= 20 and not before.endswith((".", "!", "?", '"', "”")):
+        if "/" in credit and n_words <= 20 and not sentence_end:
+            return "photo caption"
+        if credit.isupper() and n_words <= 20 and not sentence_end:
             return "photo caption"
     if ":" in text[-70:] and len(text.split()) <= 40 and cues.caption_tail.search(text):
         return "photo caption"

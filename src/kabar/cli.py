@@ -45,7 +45,8 @@ def _ingest(paths: list[str], store: Store, quiet: bool, max_bytes: int) -> pipe
 
     def on_item(source: str, problem: QuarantineEntry | None) -> None:
         if problem is not None:
-            err.print(f"[yellow]quarantined[/] {problem.message()}", markup=True, highlight=False)
+            # One unwrapped line per problem, so scripts can grep it.
+            err.print(f"quarantined: {problem.message()}", style="yellow", markup=False, highlight=False, soft_wrap=True)
         progress.advance(task)
 
     with progress:
@@ -203,6 +204,45 @@ def demo_cmd(
         console.print(table)
         if keep:
             console.print(f"store kept at {keep}: try `kabar show --db {keep} <id> --removed`")
+
+
+eval_app = typer.Typer(help="Score kabar against gold labels.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("clean")
+def eval_clean_cmd(
+    folder: Annotated[str, typer.Argument(help="Folder of articles the gold describes.")],
+    gold: Annotated[str, typer.Option(help="Gold JSON (the format of seeds/expected.json).")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Ingest FOLDER into a temporary store and score cleaning and metadata against GOLD.
+
+    Gold keys are paths relative to FOLDER without or with their extension
+    (`name` or `name.txt`), and `file.jsonl#id` for JSONL records."""
+    from kabar.evaluate import score_clean
+
+    root = Path(folder)
+    wanted = json.loads(Path(gold).read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp, _open(str(Path(tmp) / "eval.db")) as store:
+        _ingest([folder], store, quiet=True, max_bytes=ingest.DEFAULT_MAX_BYTES)
+        articles = {}
+        for article in store.iter_articles():
+            rel = str(Path(article.source).relative_to(root)) if article.source.startswith(str(root)) else article.source
+            articles[rel] = article
+            articles.setdefault(str(Path(rel).with_suffix("")) if "#" not in rel else rel, article)
+    score = score_clean(articles, wanted)
+    if as_json:
+        failures = [vars(f) for f in score.failures]
+        typer.echo(json.dumps({"scores": score.summary(), "failures": failures}, ensure_ascii=False, indent=1))
+        return
+    console.print(f"cleaning and metadata against {gold}", highlight=False)
+    table = Table("check", "pass rate")
+    for name, rate in score.summary().items():
+        table.add_row(name, f"{rate:.3f}")
+    console.print(table)
+    for f in score.failures:
+        console.print(f"[red]✗[/] {f.article} {f.check}: {f.detail}", highlight=False)
 
 
 @app.command("version")

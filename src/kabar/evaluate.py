@@ -113,3 +113,54 @@ def score_clean(articles: dict[str, Article], gold: dict[str, Any]) -> CleanScor
             n = body.count(collapse(text))
             check(name, "clean:max_count", n <= cap, f"{text!r} x{n} > {cap}")
     return score
+
+
+def noise_scores(
+    records: list[dict[str, Any]],
+    workdir: Any,
+    add_noise: Any,
+) -> dict[str, float | int]:
+    """Wrap real articles (`{"id", "paragraphs"}`) in synthetic noise, clean them,
+    and measure what survives: real-word recall, noise lines removed, repeats collapsed."""
+    from collections import Counter
+    from pathlib import Path
+
+    from kabar import pipeline
+    from kabar.store.sqlite import SQLiteStore
+    from kabar.text import words
+
+    folder = Path(workdir) / "noisy"
+    folder.mkdir(parents=True, exist_ok=True)
+    wrapped = {}
+    for i, record in enumerate(records):
+        paragraphs = [p for p in record["paragraphs"] if p.strip()]
+        first_words = paragraphs[0].split()
+        title = " ".join(first_words[3:12]).rstrip(".,") or f"Artikel {i}"
+        noisy = add_noise(paragraphs, title, seed=i)
+        name = f"a{i:05d}.txt"
+        (folder / name).write_text(noisy.text, encoding="utf-8")
+        wrapped[name] = noisy
+    store = SQLiteStore(str(Path(workdir) / "noise.db"))
+    pipeline.run([str(folder)], store)
+    articles = {Path(a.source).name: a for a in store.iter_articles()}
+    store.close()
+    kept_words = total_words = noise_gone = noise_total = repeats_ok = 0
+    for name, noisy in wrapped.items():
+        article = articles.get(name)
+        body = collapse(article.text) if article else ""
+        got = Counter(words(body))
+        want = Counter(w for p in noisy.paragraphs for w in words(p))
+        kept_words += sum(min(n, got[w]) for w, n in want.items())
+        total_words += sum(want.values())
+        noise_total += len(noisy.noise)
+        noise_gone += sum(1 for line in noisy.noise if collapse(line) not in body)
+        repeated = collapse(noisy.paragraphs[1]) if len(noisy.paragraphs) > 2 else ""
+        repeats_ok += (not repeated or body.count(repeated) <= 1) and all(
+            collapse(p) != collapse(noisy.title) for p in (article.paragraphs if article else [])
+        )
+    return {
+        "articles": len(wrapped),
+        "real_word_recall": kept_words / max(total_words, 1),
+        "noise_lines_removed": noise_gone / max(noise_total, 1),
+        "repeats_collapsed": repeats_ok / max(len(wrapped), 1),
+    }

@@ -98,3 +98,50 @@ def write_corpus(folder: Path, n: int, *, seed: int = 7, per_dir: int = 1000) ->
         (sub / f"{art.name}.txt").write_text(art.text, encoding="utf-8")
         written.append(art)
     return written
+
+
+# --- site noise around real text -------------------------------------------------
+
+_RELATED = ["Harga Cabai Rawit Turun Jelang Akhir Pekan", "Jadwal Lengkap Liga 1 Pekan Ini",
+            "Lima Tips Menjaga Kesehatan Saat Musim Hujan", "Polisi Amankan Dua Pelaku Pencurian Motor"]  # fmt: skip
+_SEO = ["cara menyimpan cabai agar awet", "harga emas hari ini", "tips memilih sepatu lari",
+        "resep sambal terasi sederhana", "promo kartu kredit akhir tahun"]  # fmt: skip
+_DATE_FORMATS = ["{wd}, {d} {mon} {y} - {hh}:{mm} WIB", "{d:02d} - {mon3} - {y}, {hh}:{mm}",
+                 "{wd}, {d} {mon} {y} | {hh}:{mm} WITA"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NoisyArticle:
+    text: str
+    title: str
+    paragraphs: list[str]  # the real article, as given
+    noise: list[str]  # every line added that must not survive cleaning
+
+
+def add_noise(paragraphs: list[str], title: str, seed: int) -> NoisyArticle:
+    """Wrap real article paragraphs in the noise scraped pages carry: a date line,
+    a photo caption with credit, related-article lines, the title and one paragraph
+    repeated, a comment prompt, a tag block and an SEO tail."""
+    rng = random.Random(seed)
+    d = rng.randint(1, 28)
+    date_line = rng.choice(_DATE_FORMATS).format(
+        wd=rng.choice(_DAYS), d=d, mon=rng.choice(_MONTHS), mon3=rng.choice(_MONTHS)[:3], y=2018,
+        hh=f"{rng.randint(0, 23):02d}", mm=f"{rng.randint(0, 59):02d}",
+    )  # fmt: skip
+    caption = f"Suasana di lokasi kejadian pada Senin siang. (Foto: Dok. {rng.choice(_LAST)})"
+    related = [f"Baca Juga : {r}" for r in rng.sample(_RELATED, 2)]
+    body = list(paragraphs)
+    lines = [title, date_line, caption, body[0]]
+    for i, paragraph in enumerate(body[1:], start=1):
+        if i == 2:
+            lines.append(related[0])
+        if i == len(body) // 2:
+            lines.append(title)
+            lines.append(related[1])
+        lines.append(paragraph)
+    if len(body) > 2:
+        lines.append(body[1])  # a repeated paragraph
+    tail = ["tulis komentar anda", "Topik", "Berita, Nasional, Terkini,", *rng.sample(_SEO, 3)]
+    lines.extend(tail)
+    noise = [date_line, caption, *related, *tail]
+    return NoisyArticle("\n".join(lines) + "\n", title, body, noise)

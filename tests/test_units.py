@@ -1,0 +1,95 @@
+"""Small, hand-made cases for the building blocks."""
+
+from __future__ import annotations
+
+import pytest
+
+from kabar.evaluate import score_clean
+from kabar.lang import get
+from kabar.meta import detect_language, find_dateline, normalize_published, parse_date_line
+from kabar.model import Article, Removal
+from kabar.text import split_sentences
+
+ID = get("id")
+
+
+@pytest.mark.parametrize(
+    ("line", "iso"),
+    [
+        ("Senin, 16 September 2024 - 19:10 WIB", "2024-09-16T19:10:00+07:00"),
+        ("12 - Nov - 2024, 04:00", "2024-11-12T04:00:00"),
+        ("Kamis, 3 Oktober 2024 | 14:25 WITA", "2024-10-03T14:25:00+08:00"),
+        ("03/10/2024 09:15 WIT", "2024-10-03T09:15:00+09:00"),
+        ("October 3, 2024 2:15 PM", "2024-10-03T14:15:00"),
+        ("Diperbarui 3 Agu 2024, 10.15 WIB", "2024-08-03T10:15:00+07:00"),
+        ("Minggu, 4 Agustus 2024", "2024-08-04"),
+    ],
+)
+def test_site_date_lines(line: str, iso: str) -> None:
+    parsed = parse_date_line(line)
+    assert parsed is not None and parsed.iso() == iso
+
+
+@pytest.mark.parametrize("line", ["tahun 1961", "Perjanjian 2000 dan 2001 diganti", "Pukul 19:10", ""])
+def test_not_date_lines(line: str) -> None:
+    assert parse_date_line(line) is None
+
+
+def test_container_dates() -> None:
+    assert normalize_published("2024-11-20 09:15") == "2024-11-20T09:15:00"
+    assert normalize_published("2024-06-12T15:20:00+07:00") == "2024-06-12T15:20:00+07:00"
+    assert normalize_published("") is None and normalize_published("kemarin") is None
+
+
+def test_datelines() -> None:
+    assert find_dateline("MOSKOW - Rusia dan Korea").place == "MOSKOW"  # type: ignore[union-attr]
+    wire = find_dateline("PALU (KBN) - Gempa")
+    assert wire is not None and (wire.place, wire.credit) == ("PALU", "KBN")
+    own = find_dateline("Jakarta, Cakrawala — Harga beras")
+    assert own is not None and (own.place, own.brand) == ("JAKARTA", "Cakrawala")
+    country = find_dateline("PALU, Indonesia - A quake")
+    assert country is not None and country.brand is None
+    assert find_dateline("KABARTIMUR - Gempa", frozenset({"kabartimur"})).brand == "KABARTIMUR"  # type: ignore[union-attr]
+    assert find_dateline("PRESIDEN Rusia Vladimir Putin menandatangani") is None
+
+
+def test_sentences_split_glued_and_mend_stray_stops() -> None:
+    text = "Kim tiba pada bulan Juni tahun ini.Warga menyambutnya. Payung nuklir kini meluas ke. Korea Utara."
+    assert split_sentences(text, ID.abbreviations, ID.non_final_words) == [
+        "Kim tiba pada bulan Juni tahun ini.",
+        "Warga menyambutnya.",
+        "Payung nuklir kini meluas ke Korea Utara.",
+    ]
+    # "AS." ends a sentence: upper case words are never treated as stray stops.
+    assert len(split_sentences("Mereka menuding AS. Kemudian pulang.", ID.abbreviations, ID.non_final_words)) == 2
+    assert split_sentences("Ia dirawat di RSUD dr. Hendrikus di Jl. Sudirman.", ID.abbreviations) == [
+        "Ia dirawat di RSUD dr. Hendrikus di Jl. Sudirman."
+    ]
+
+
+def test_language() -> None:
+    assert detect_language("Pemerintah daerah mengatakan bahwa warga yang terdampak banjir sudah dievakuasi ke tempat yang aman.") == "id"
+    assert detect_language("The regional government said that residents affected by the flood had been moved to safety.") == "en"
+    malay = "Kerajaan negeri berkata bahawa penduduk yang terjejas akibat banjir telah dipindahkan kerana keadaan semakin buruk."
+    assert detect_language(malay) == "ms"
+
+
+def test_score_clean_on_a_hand_made_case() -> None:
+    article = Article(
+        id="x", source="a.txt", url=None, outlet="kabartimur", title="Judul Berita", published="2024-01-02T03:04:00+07:00",
+        language="id", dateline=None, paragraphs=["Kalimat pertama tetap ada.", "Kalimat kedua."],
+        removed=[Removal("Baca Juga : Lain", "related-article link", 3)],
+    )  # fmt: skip
+    gold = {"articles": {"a": {
+        "title": "Judul Berita", "published": "2024-01-02T03:04:00+07:00", "outlet": "kabartimur.co.id",
+        "must_keep": ["pertama tetap", "hilang"], "must_drop": ["Baca Juga", "Iklan"],
+        "max_count": {"Kalimat": 1},
+    }}}  # fmt: skip
+    score = score_clean({"a": article}, gold)
+    by_check = {(r.check, r.detail.split(" ")[0]): r.ok for r in score.results}
+    assert by_check[("meta:title", "'Judul")] and by_check[("meta:outlet", "kabartimur")]
+    assert [r.ok for r in score.results if r.check == "clean:keep"] == [True, False]
+    # "Iklan" never appeared, so it was never removed: the check wants the removal recorded.
+    assert [r.ok for r in score.results if r.check == "clean:drop"] == [True, False]
+    assert [r.ok for r in score.results if r.check == "clean:max_count"] == [False]
+    assert score.rate("meta") == 1.0 and score.rate("clean") == pytest.approx(3 / 6)

@@ -24,7 +24,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=200)
     args = parser.parse_args()
-    records = [json.loads(line) for _, line in zip(range(args.n), open(INDOSUM, encoding="utf-8"), strict=False)]
+    with open(INDOSUM, encoding="utf-8") as fh:
+        records = [json.loads(line) for _, line in zip(range(args.n), fh, strict=False)]
     with tempfile.TemporaryDirectory() as tmp:
         scores = noise_scores(records, Path(tmp), add_noise)
     for name, value in scores.items():

@@ -29,7 +29,8 @@ def _page(text: str) -> str:
         f'<meta property="article:published_time" content="2024-06-01T10:00:00+07:00"></head><body>'
         '<nav><a href="/">Beranda</a> <a href="/n">Nasional</a> <a href="/d">Daerah</a></nav>'
         f"<article><h1>{html.escape(lines[0])}</h1>{body}</article>"
-        '<aside><h3>Terpopuler</h3><ul><li><a href="/1">Satu</a></li><li><a href="/2">Dua</a></li></ul></aside>'
+        '<aside><h3>Terpopuler</h3><ul><li><a href="/1">Satu</a></li>'
+        '<li><a href="/2">Dua</a></li></ul></aside>'
         "<footer>Berlangganan newsletter kami. Hak cipta dilindungi.</footer></body></html>"
     )
 
@@ -51,7 +52,8 @@ def main() -> None:
         report = pipeline.run([str(root / "txt")], store)
         elapsed = time.perf_counter() - start
         store.close()
-        print(f"plain text: {report.stored} articles in {elapsed:.1f} s = {report.stored / elapsed:.0f} articles/s")
+        rate = report.stored / elapsed
+        print(f"plain text: {report.stored} articles in {elapsed:.1f} s = {rate:.0f} articles/s")
         print(f"peak RSS after text run: {_peak_mb():.0f} MB")
 
         pages = [_page(a.text) for a in generate(args.html_n, seed=11)]
@@ -70,7 +72,10 @@ def main() -> None:
         report = pipeline.run([str(hdir)], store)
         ours = report.stored / (time.perf_counter() - start)
         store.close()
-        print(f"HTML: kabar {ours:.0f} articles/s, trafilatura.extract alone {traf:.0f} pages/s, ratio {ours / traf:.2f}")
+        print(
+            f"HTML: kabar {ours:.0f} articles/s, trafilatura.extract alone {traf:.0f} pages/s,"
+            f" ratio {ours / traf:.2f}"
+        )
         print(f"peak RSS: {_peak_mb():.0f} MB")
 
 

@@ -61,15 +61,28 @@ def test_sentences_split_glued_and_mend_stray_stops() -> None:
         "Payung nuklir kini meluas ke Korea Utara.",
     ]
     # "AS." ends a sentence: upper case words are never treated as stray stops.
-    assert len(split_sentences("Mereka menuding AS. Kemudian pulang.", ID.abbreviations, ID.non_final_words)) == 2
+    assert (
+        len(split_sentences("Mereka menuding AS. Kemudian pulang.", ID.abbreviations, ID.non_final_words))
+        == 2
+    )
     assert split_sentences("Ia dirawat di RSUD dr. Hendrikus di Jl. Sudirman.", ID.abbreviations) == [
         "Ia dirawat di RSUD dr. Hendrikus di Jl. Sudirman."
     ]
 
 
 def test_language() -> None:
-    assert detect_language("Pemerintah daerah mengatakan bahwa warga yang terdampak banjir sudah dievakuasi ke tempat yang aman.") == "id"
-    assert detect_language("The regional government said that residents affected by the flood had been moved to safety.") == "en"
+    assert (
+        detect_language(
+            "Pemerintah daerah mengatakan bahwa warga yang terdampak banjir sudah dievakuasi ke tempat yang aman."
+        )
+        == "id"
+    )
+    assert (
+        detect_language(
+            "The regional government said that residents affected by the flood had been moved to safety."
+        )
+        == "en"
+    )
     malay = "Kerajaan negeri berkata bahawa penduduk yang terjejas akibat banjir telah dipindahkan kerana keadaan semakin buruk."
     assert detect_language(malay) == "ms"
 

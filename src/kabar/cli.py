@@ -46,7 +46,13 @@ def _ingest(paths: list[str], store: Store, quiet: bool, max_bytes: int) -> pipe
     def on_item(source: str, problem: QuarantineEntry | None) -> None:
         if problem is not None:
             # One unwrapped line per problem, so scripts can grep it.
-            err.print(f"quarantined: {problem.message()}", style="yellow", markup=False, highlight=False, soft_wrap=True)
+            err.print(
+                f"quarantined: {problem.message()}",
+                style="yellow",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         progress.advance(task)
 
     with progress:
@@ -228,13 +234,19 @@ def eval_clean_cmd(
         _ingest([folder], store, quiet=True, max_bytes=ingest.DEFAULT_MAX_BYTES)
         articles = {}
         for article in store.iter_articles():
-            rel = str(Path(article.source).relative_to(root)) if article.source.startswith(str(root)) else article.source
+            rel = (
+                str(Path(article.source).relative_to(root))
+                if article.source.startswith(str(root))
+                else article.source
+            )
             articles[rel] = article
             articles.setdefault(str(Path(rel).with_suffix("")) if "#" not in rel else rel, article)
     score = score_clean(articles, wanted)
     if as_json:
         failures = [vars(f) for f in score.failures]
-        typer.echo(json.dumps({"scores": score.summary(), "failures": failures}, ensure_ascii=False, indent=1))
+        typer.echo(
+            json.dumps({"scores": score.summary(), "failures": failures}, ensure_ascii=False, indent=1)
+        )
         return
     console.print(f"cleaning and metadata against {gold}", highlight=False)
     table = Table("check", "pass rate")

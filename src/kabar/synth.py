@@ -102,8 +102,12 @@ def write_corpus(folder: Path, n: int, *, seed: int = 7, per_dir: int = 1000) ->
 
 # --- site noise around real text -------------------------------------------------
 
-_RELATED = ["Harga Cabai Rawit Turun Jelang Akhir Pekan", "Jadwal Lengkap Liga 1 Pekan Ini",
-            "Lima Tips Menjaga Kesehatan Saat Musim Hujan", "Polisi Amankan Dua Pelaku Pencurian Motor"]  # fmt: skip
+_RELATED = [
+    "Harga Cabai Rawit Turun Jelang Akhir Pekan",
+    "Jadwal Lengkap Liga 1 Pekan Ini",
+    "Lima Tips Menjaga Kesehatan Saat Musim Hujan",
+    "Polisi Amankan Dua Pelaku Pencurian Motor",
+]
 _SEO = ["cara menyimpan cabai agar awet", "harga emas hari ini", "tips memilih sepatu lari",
         "resep sambal terasi sederhana", "promo kartu kredit akhir tahun"]  # fmt: skip
 _DATE_FORMATS = ["{wd}, {d} {mon} {y} - {hh}:{mm} WIB", "{d:02d} - {mon3} - {y}, {hh}:{mm}",

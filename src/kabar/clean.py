@@ -40,7 +40,7 @@ MAX_CUE_LINE_WORDS = 25
 
 @dataclass(frozen=True)
 class _Cues:
-    line: list[tuple[str, re.Pattern[str]]]
+    line: tuple[re.Pattern[str], dict[str, str]]
     related: re.Pattern[str]
     end: re.Pattern[str]
     credit_line: re.Pattern[str]
@@ -55,10 +55,10 @@ def _cues() -> _Cues:
     for lang in langs:
         for reason, patterns in lang.line_cues.items():
             by_reason.setdefault(reason, []).extend(patterns)
-    line = [
-        (reason, re.compile(rf"^\W*(?:{'|'.join(patterns)})\W*$", re.IGNORECASE))
-        for reason, patterns in by_reason.items()
-    ]
+    # One pattern with a named group per reason: one match call per line.
+    groups = {f"g{i}": reason for i, reason in enumerate(by_reason)}
+    alternatives = "|".join(f"(?P<{g}>{'|'.join(by_reason[r])})" for g, r in groups.items())
+    line = (re.compile(rf"^\W*(?:{alternatives})\W*$", re.IGNORECASE), groups)
     related = "|".join(c for lang in langs for c in lang.related_cues)
     end = "|".join(c for lang in langs for c in lang.end_cues)
     credit_words = "|".join(
@@ -150,9 +150,10 @@ def clean(
 def _line_reason(text: str, title_key: str, recurring: Collection[str], cues: _Cues) -> str | None:
     n_words = text.count(" ") + 1
     if n_words <= MAX_CUE_LINE_WORDS:
-        for reason, pattern in cues.line:
-            if pattern.match(text):
-                return reason
+        pattern, reasons = cues.line
+        m = pattern.match(text)
+        if m and m.lastgroup:
+            return reasons[m.lastgroup]
     if _is_site_line(text):
         return "site name"
     if cues.credit_line.match(text) and len(text.split()) <= 8:
@@ -220,22 +221,23 @@ def _drop_repeats(
         if k in kept_keys:
             removed.append(Removal(block.text, "repeated paragraph", block.line))
             continue
-        tokens = frozenset(words(text))
+        tokens = frozenset(k.split())
         if len(tokens) >= 8 and any(_jaccard(tokens, other) >= NEAR_REPEAT_JACCARD for other in kept_sets):
             removed.append(Removal(block.text, "near-repeat of an earlier paragraph", block.line))
             continue
         sentences = split_sentences(text, lang.abbreviations, lang.non_final_words)
         fresh: list[str] = []
+        fresh_keys: list[str] = []
         for sentence in sentences:
             sk = key(sentence)
-            if len(sk.split()) >= MIN_REPEAT_SENTENCE_WORDS and sk in kept_sentences:
+            if sk in kept_sentences and sk.count(" ") + 1 >= MIN_REPEAT_SENTENCE_WORDS:
                 removed.append(Removal(sentence, "repeated sentence", block.line))
             else:
                 fresh.append(sentence)
+                fresh_keys.append(sk)
         if not fresh:
             continue
-        for sentence in fresh:
-            kept_sentences.add(key(sentence))
+        kept_sentences.update(fresh_keys)
         kept_keys.add(k)
         kept_sets.append(tokens)
         kept.append(_Block(block.line, " ".join(fresh), tokens))
@@ -243,7 +245,10 @@ def _drop_repeats(
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+    small, large = sorted((len(a), len(b)))
+    if not small or small < NEAR_REPEAT_JACCARD * large:
+        return 0.0  # the Jaccard index cannot exceed the ratio of the set sizes
+    return len(a & b) / len(a | b)
 
 
 def _drop_offtopic_tail(paragraphs: list[_Block], lang: LanguageData, removed: list[Removal]) -> None:

@@ -8,6 +8,7 @@ header, HTML metadata, a container field). A year in the body is never a date.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -257,14 +258,12 @@ def _profile_language(toks: list[str]) -> str | None:
     does); the classifier settles the rest. Malay is left to the classifier."""
     if len(toks) < 30:
         return None
-    shares = {lang.code: sum(1 for t in toks if t in lang.stopwords) / len(toks) for lang in _LANGS}
+    counts = Counter(toks)
+    shares = {lang.code: sum(counts[w] for w in lang.stopwords if w in counts) / len(toks) for lang in _LANGS}
     best = max(shares, key=lambda c: shares[c])
     others = max(v for c, v in shares.items() if c != best)
-    if (
-        shares[best] >= PROFILE_MIN_SHARE
-        and others <= PROFILE_MAX_OTHER
-        and not any(t in _MALAY_ONLY for t in toks)
-    ):
+    malay = not _MALAY_ONLY.isdisjoint(counts)
+    if shares[best] >= PROFILE_MIN_SHARE and others <= PROFILE_MAX_OTHER and not malay:
         return best
     return None
 

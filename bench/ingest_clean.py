@@ -73,8 +73,7 @@ def main() -> None:
         ours = report.stored / (time.perf_counter() - start)
         store.close()
         print(
-            f"HTML: kabar {ours:.0f} articles/s, trafilatura.extract alone {traf:.0f} pages/s,"
-            f" ratio {ours / traf:.2f}"
+            f"HTML: kabar {ours:.0f} articles/s, trafilatura.extract alone {traf:.0f} pages/s, ratio {ours / traf:.2f}"
         )
         print(f"peak RSS: {_peak_mb():.0f} MB")
 

@@ -38,9 +38,7 @@ def test_ingest_show_export_quarantine(tmp_path: Path) -> None:
     assert as_json["published"] == "2024-06-19T20:40:00+07:00" and as_json["dateline"] == "PYONGYANG"
 
     quarantine = json.loads(runner.invoke(app, ["quarantine", "--db", db, "--json"]).stdout)
-    assert [(Path(q["source"]).name, q["reason"]) for q in quarantine] == [
-        ("broken.jsonl#1", "broken JSON line")
-    ]
+    assert [(Path(q["source"]).name, q["reason"]) for q in quarantine] == [("broken.jsonl#1", "broken JSON line")]
 
     out = tmp_path / "export"
     assert runner.invoke(app, ["export", "--out", str(out), "--db", db]).exit_code == 0
@@ -74,8 +72,6 @@ def test_demo_runs_on_the_bundled_corpus() -> None:
 
 
 def test_eval_clean_scores_the_demo_gold() -> None:
-    result = runner.invoke(
-        app, ["eval", "clean", str(DEMO), "--gold", str(DEMO / "gold" / "gold.json"), "--json"]
-    )
+    result = runner.invoke(app, ["eval", "clean", str(DEMO), "--gold", str(DEMO / "gold" / "gold.json"), "--json"])
     scores = json.loads(result.stdout)["scores"]
     assert scores["clean"] == 1.0 and scores["meta"] >= 0.97

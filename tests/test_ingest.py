@@ -38,12 +38,8 @@ def _warc(path: Path, pages: list[tuple[str, str]]) -> None:
     with open(path, "wb") as fh:
         writer = WARCWriter(fh, gzip=path.suffix == ".gz")
         for url, html in pages:
-            headers = StatusAndHeaders(
-                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
-            )
-            record = writer.create_warc_record(
-                url, "response", payload=io.BytesIO(html.encode()), http_headers=headers
-            )
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            record = writer.create_warc_record(url, "response", payload=io.BytesIO(html.encode()), http_headers=headers)
             writer.write_record(record)
 
 
@@ -87,9 +83,7 @@ def test_every_format(tmp_path: Path, store: SQLiteStore) -> None:
         "2024-03-05T09:00:00+07:00",
     )
     assert f"{corpus / 'feed.jsonl'}#2" in by_source  # no id: keyed by line number
-    warc = next(
-        a for s, a in by_source.items() if s.startswith(str(corpus / "crawl.warc.gz") + "#<urn:uuid:")
-    )
+    warc = next(a for s, a in by_source.items() if s.startswith(str(corpus / "crawl.warc.gz") + "#<urn:uuid:"))
     assert warc.url == "https://warta.example.id/c" and warc.outlet == "warta.example.id"
     assert by_source[str(corpus / "banjir-copy.txt.gz")].dateline == "PATI"
 
@@ -113,18 +107,14 @@ def test_bad_input_is_quarantined_and_the_batch_goes_on(tmp_path: Path, store: S
     (tmp_path / "huge.txt").write_text("kata " * 300_000)
     (tmp_path / "broken.txt.gz").write_bytes(b"\x1f\x8b\x08\x00not really gzip")
     (tmp_path / "nav-only.html").write_text("<html><body><nav><a href='/'>Beranda</a></nav></body></html>")
-    (tmp_path / "no-text.html").write_text(
-        "<html><head><title>x</title></head><body><img src=a></body></html>"
-    )
+    (tmp_path / "no-text.html").write_text("<html><head><title>x</title></head><body><img src=a></body></html>")
     (tmp_path / "lines.jsonl").write_text(
         '{"id": "ok", "text": ' + json.dumps(ARTICLE_ID.replace("Kudus", "Jepara")) + "}\n"
         '{"id": "cut", "text": "unterminated\n'
         '["not", "an", "object"]\n'
         '{"id": "no-body", "title": "x"}\n'
     )
-    (tmp_path / "bad.warc").write_bytes(
-        b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 99999\r\n\r\nshort"
-    )
+    (tmp_path / "bad.warc").write_bytes(b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 99999\r\n\r\nshort")
     # Latin-1 bytes in a .txt: decoded by detection, not quarantined.
     (tmp_path / "latin1.txt").write_bytes(
         ARTICLE_ID.replace("Kudus", "Blora").replace("mencapai", "mencapai ±").encode("latin-1")

@@ -61,10 +61,7 @@ def test_sentences_split_glued_and_mend_stray_stops() -> None:
         "Payung nuklir kini meluas ke Korea Utara.",
     ]
     # "AS." ends a sentence: upper case words are never treated as stray stops.
-    assert (
-        len(split_sentences("Mereka menuding AS. Kemudian pulang.", ID.abbreviations, ID.non_final_words))
-        == 2
-    )
+    assert len(split_sentences("Mereka menuding AS. Kemudian pulang.", ID.abbreviations, ID.non_final_words)) == 2
     assert split_sentences("Ia dirawat di RSUD dr. Hendrikus di Jl. Sudirman.", ID.abbreviations) == [
         "Ia dirawat di RSUD dr. Hendrikus di Jl. Sudirman."
     ]
@@ -78,9 +75,7 @@ def test_language() -> None:
         == "id"
     )
     assert (
-        detect_language(
-            "The regional government said that residents affected by the flood had been moved to safety."
-        )
+        detect_language("The regional government said that residents affected by the flood had been moved to safety.")
         == "en"
     )
     malay = "Kerajaan negeri berkata bahawa penduduk yang terjejas akibat banjir telah dipindahkan kerana keadaan semakin buruk."
@@ -106,3 +101,21 @@ def test_score_clean_on_a_hand_made_case() -> None:
     assert [r.ok for r in score.results if r.check == "clean:drop"] == [True, False]
     assert [r.ok for r in score.results if r.check == "clean:max_count"] == [False]
     assert score.rate("meta") == 1.0 and score.rate("clean") == pytest.approx(3 / 6)
+
+
+def test_bcubed_on_hand_made_clusterings() -> None:
+    from kabar.evaluate import bcubed, cluster_report
+
+    gold = {"a": "1", "b": "1", "c": "2", "d": "2"}
+    assert bcubed(gold, gold) == (1.0, 1.0, 1.0)
+    # Everything in one cluster: precision 0.5 for every item, recall 1.
+    assert bcubed(dict.fromkeys(gold, "x"), gold) == (0.5, 1.0, pytest.approx(2 / 3))
+    # Every item alone: precision 1, recall 0.5.
+    p, r, _ = bcubed({i: i for i in gold}, gold)
+    assert (p, r) == (1.0, 0.5)
+    # a,b,c together, d alone: P = (2/3+2/3+1/3+1)/4, R = (1+1+1/2+1/2)/4
+    p, r, _ = bcubed({"a": "x", "b": "x", "c": "x", "d": "y"}, gold)
+    assert p == pytest.approx((2 / 3 + 2 / 3 + 1 / 3 + 1) / 4) and r == pytest.approx(0.75)
+    report = cluster_report({"a": "x", "b": "x", "c": "x", "d": "y"}, gold)
+    assert report["gold_split_share"] == 0.5 and report["gold_merged_share"] == 1.0
+    assert report["predicted_stories"] == 2 and report["ari"] < 1.0

@@ -205,9 +205,7 @@ def _looks_like_headline(text: str) -> bool:
     return 2 <= n <= 25 and not text.rstrip().endswith((".", ",", ";"))
 
 
-def _drop_repeats(
-    blocks: list[_Block], title_key: str, lang: LanguageData, removed: list[Removal]
-) -> list[_Block]:
+def _drop_repeats(blocks: list[_Block], title_key: str, lang: LanguageData, removed: list[Removal]) -> list[_Block]:
     kept: list[_Block] = []
     kept_keys: set[str] = set()
     kept_sets: list[frozenset[str]] = []
@@ -267,9 +265,7 @@ def _drop_offtopic_tail(paragraphs: list[_Block], lang: LanguageData, removed: l
         body = set().union(*contents[:-1])
         overlap = len(own & body) / len(own)
         text = paragraphs[-1].text
-        keyword_line = len(text.split()) <= TAIL_KEYWORD_LINE_WORDS and not text.endswith(
-            (".", "!", "?", '"', "”")
-        )
+        keyword_line = len(text.split()) <= TAIL_KEYWORD_LINE_WORDS and not text.endswith((".", "!", "?", '"', "”"))
         if overlap >= (TAIL_MIN_OVERLAP if keyword_line else TAIL_MIN_OVERLAP_PARAGRAPH):
             break
         last = paragraphs.pop()
@@ -278,9 +274,7 @@ def _drop_offtopic_tail(paragraphs: list[_Block], lang: LanguageData, removed: l
         checked += 1
 
 
-def extract_html(
-    html: str, url: str | None
-) -> tuple[str, str | None, str | None, str | None, str | None] | None:
+def extract_html(html: str, url: str | None) -> tuple[str, str | None, str | None, str | None, str | None] | None:
     """Main text and metadata of an HTML page, by trafilatura.
 
     Returns (text, title, published, site name, url), or None when the page holds

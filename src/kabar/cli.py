@@ -16,7 +16,7 @@ from rich.table import Table
 
 from kabar import __version__, ingest, pipeline
 from kabar.export import export as export_store
-from kabar.model import QuarantineEntry
+from kabar.model import QuarantineEntry, Story
 from kabar.store import Store, open_store
 
 app = typer.Typer(
@@ -65,9 +65,7 @@ def ingest_cmd(
     paths: Annotated[list[str], typer.Argument(help="Files or folders (recursive).")],
     db: DbOption = "kabar.db",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
-    max_bytes: Annotated[
-        int, typer.Option(help="Quarantine files larger than this.")
-    ] = ingest.DEFAULT_MAX_BYTES,
+    max_bytes: Annotated[int, typer.Option(help="Quarantine files larger than this.")] = ingest.DEFAULT_MAX_BYTES,
 ) -> None:
     """Ingest articles: .txt, .html, .jsonl, .warc, and .gz of any of them.
 
@@ -103,15 +101,79 @@ def articles_cmd(
     console.print(table)
 
 
+@app.command("stories")
+def stories_cmd(
+    db: DbOption = "kabar.db",
+    since: Annotated[str | None, typer.Option(help="Only stories last updated on or after this date.")] = None,
+    outlet: Annotated[str | None, typer.Option(help="Only stories this outlet reported.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Only stories with articles in this language.")] = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines for scripts.")] = False,
+) -> None:
+    """Stories, most recent and largest first."""
+    with _open(db) as store:
+        rows = store.stories()
+    if since:
+        rows = [s for s in rows if (s.last_published or "") >= since]
+    if outlet:
+        rows = [s for s in rows if any(outlet.lower() in o.lower() for o in s.outlets)]
+    if lang:
+        rows = [s for s in rows if lang in s.languages]
+    rows.sort(key=lambda s: ((s.last_published or "")[:10], len(s.articles), s.id), reverse=True)
+    rows = rows[:limit]
+    if as_json:
+        for story in rows:
+            typer.echo(json.dumps(story.to_record(), ensure_ascii=False))
+        return
+    table = Table("story", "articles", "outlets", "lang", "first", "last", "storyline", "title")
+    for st in rows:
+        table.add_row(st.id, str(len(st.articles)), str(len(st.outlets)), ",".join(st.languages),
+                      (st.first_published or "—")[:10], (st.last_published or "—")[:10], st.storyline,
+                      st.title[:60])  # fmt: skip
+    console.print(table)
+
+
+def _show_story(store: Store, story: Story, as_json: bool) -> None:
+    articles = [a for aid in story.articles if (a := store.get_article(aid)) is not None]
+    if as_json:
+        record = story.to_record()
+        record["articles"] = [
+            {"id": a.id, "outlet": a.outlet, "title": a.title, "published": a.published,
+             "language": a.language, "duplicate_of": a.duplicate_of,
+             "syndicated_paragraphs": len({s.paragraph for s in store.syndication(a.id)})}
+            for a in articles
+        ]  # fmt: skip
+        typer.echo(json.dumps(record, ensure_ascii=False, indent=1))
+        return
+    console.print(f"[bold]{story.title}[/]", highlight=False)
+    console.print(
+        f"  story {story.id} · storyline {story.storyline} · {len(articles)} articles · "
+        f"{len(story.outlets)} outlets · {', '.join(story.languages)} · "
+        f"{(story.first_published or '—')[:16]} → {(story.last_published or '—')[:16]}",
+        highlight=False,
+    )
+    table = Table("article", "published", "outlet", "lang", "copy of", "shared ¶", "title")
+    for a in sorted(articles, key=lambda a: a.published or "9999"):
+        shared = len({s.paragraph for s in store.syndication(a.id)})
+        table.add_row(a.id[:10], (a.published or "—")[:16], a.outlet or "—", a.language,
+                      (a.duplicate_of or "")[:10], str(shared or ""), a.title[:60])  # fmt: skip
+    console.print(table)
+
+
 @app.command("show")
 def show_cmd(
-    ref: Annotated[str, typer.Argument(help="Article id, id prefix or source path.")],
+    ref: Annotated[str, typer.Argument(help="Story id, or article id, id prefix or source path.")],
     db: DbOption = "kabar.db",
     removed: Annotated[bool, typer.Option("--removed", help="Also list what the cleaner removed.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Show one article: metadata, clean text and (with --removed) every removal with its reason."""
+    """Show a story (its articles, outlets, copies and dates) or one article (metadata,
+    clean text and, with --removed, every removal with its reason)."""
     with _open(db) as store:
+        story = store.get_story(ref) if ref.startswith("s") else None
+        if story is not None:
+            _show_story(store, story, as_json)
+            return
         article = store.get_article(ref)
     if article is None:
         err.print(f"no article matches {ref!r}")
@@ -138,9 +200,7 @@ def show_cmd(
 
 
 @app.command("quarantine")
-def quarantine_cmd(
-    db: DbOption = "kabar.db", as_json: Annotated[bool, typer.Option("--json")] = False
-) -> None:
+def quarantine_cmd(db: DbOption = "kabar.db", as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List inputs that were quarantined, and why."""
     with _open(db) as store:
         rows = store.quarantine()
@@ -161,7 +221,7 @@ def export_cmd(
     """Export the store as JSON Lines (format: docs/export-format.md)."""
     with _open(db) as store:
         counts = export_store(store, out)
-    console.print(f"wrote {counts['articles']} articles to {Path(out) / 'articles.jsonl'}")
+    console.print(f"wrote {counts['articles']} articles and {counts['stories']} stories to {out}")
 
 
 def demo_corpus() -> Path:
@@ -174,9 +234,7 @@ def demo_corpus() -> Path:
 
 @app.command("demo")
 def demo_cmd(
-    corpus: Annotated[
-        str | None, typer.Option(help="Folder to use instead of the bundled demo corpus.")
-    ] = None,
+    corpus: Annotated[str | None, typer.Option(help="Folder to use instead of the bundled demo corpus.")] = None,
     keep: Annotated[str | None, typer.Option(help="Keep the demo store at this path.")] = None,
 ) -> None:
     """Ingest the bundled demo corpus into a temporary store and show what kabar found."""
@@ -216,6 +274,39 @@ eval_app = typer.Typer(help="Score kabar against gold labels.", no_args_is_help=
 app.add_typer(eval_app, name="eval")
 
 
+@eval_app.command("stories")
+def eval_stories_cmd(
+    folder: Annotated[str, typer.Argument(help="Folder of labelled articles.")],
+    gold: Annotated[str, typer.Option(help="CSV with columns file,story (file relative to FOLDER).")],
+    column: Annotated[str, typer.Option(help="The CSV column holding the gold story.")] = "story",
+    embed: Annotated[bool, typer.Option(help="Use title embeddings.")] = True,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Ingest FOLDER into a temporary store and score its stories against GOLD:
+    B-cubed precision/recall/F1, ARI, story counts, and gold stories split or merged."""
+    import csv
+
+    from kabar.evaluate import cluster_report
+
+    root = Path(folder)
+    with open(gold, encoding="utf-8") as fh:
+        wanted = {str(root / r["file"]): r[column] for r in csv.DictReader(fh)}
+    with tempfile.TemporaryDirectory() as tmp, _open(str(Path(tmp) / "eval.db")) as store:
+        pipeline.run([folder], store, embed=embed)
+        predicted = {}
+        for article in store.iter_articles():
+            for source in article.sources:
+                predicted[source] = store.resolve_story(article.story or "")
+    report = cluster_report(predicted, wanted)
+    if as_json:
+        typer.echo(json.dumps(report, indent=1))
+        return
+    table = Table("measure", "value")
+    for name, value in report.items():
+        table.add_row(name, f"{value:.4f}" if isinstance(value, float) else str(value))
+    console.print(table)
+
+
 @eval_app.command("clean")
 def eval_clean_cmd(
     folder: Annotated[str, typer.Argument(help="Folder of articles the gold describes.")],
@@ -235,18 +326,14 @@ def eval_clean_cmd(
         articles = {}
         for article in store.iter_articles():
             rel = (
-                str(Path(article.source).relative_to(root))
-                if article.source.startswith(str(root))
-                else article.source
+                str(Path(article.source).relative_to(root)) if article.source.startswith(str(root)) else article.source
             )
             articles[rel] = article
             articles.setdefault(str(Path(rel).with_suffix("")) if "#" not in rel else rel, article)
     score = score_clean(articles, wanted)
     if as_json:
         failures = [vars(f) for f in score.failures]
-        typer.echo(
-            json.dumps({"scores": score.summary(), "failures": failures}, ensure_ascii=False, indent=1)
-        )
+        typer.echo(json.dumps({"scores": score.summary(), "failures": failures}, ensure_ascii=False, indent=1))
         return
     console.print(f"cleaning and metadata against {gold}", highlight=False)
     table = Table("check", "pass rate")

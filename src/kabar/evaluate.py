@@ -164,3 +164,50 @@ def noise_scores(
         "noise_lines_removed": noise_gone / max(noise_total, 1),
         "repeats_collapsed": repeats_ok / max(len(wrapped), 1),
     }
+
+
+# --- story clustering ---------------------------------------------------------------
+
+
+def bcubed(predicted: dict[str, str], gold: dict[str, str]) -> tuple[float, float, float]:
+    """B-cubed precision, recall and F1 over the items both labelings share."""
+    from collections import Counter
+
+    items = [i for i in gold if i in predicted]
+    if not items:
+        return 0.0, 0.0, 0.0
+    pair = Counter((predicted[i], gold[i]) for i in items)
+    pred_size = Counter(predicted[i] for i in items)
+    gold_size = Counter(gold[i] for i in items)
+    precision = sum(pair[(predicted[i], gold[i])] / pred_size[predicted[i]] for i in items) / len(items)
+    recall = sum(pair[(predicted[i], gold[i])] / gold_size[gold[i]] for i in items) / len(items)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def cluster_report(predicted: dict[str, str], gold: dict[str, str]) -> dict[str, float | int]:
+    """B-cubed P/R/F1, ARI, cluster counts, and the share of gold stories split or merged."""
+    from collections import defaultdict
+
+    from sklearn.metrics import adjusted_rand_score
+
+    items = sorted(i for i in gold if i in predicted)
+    p, r, f = bcubed(predicted, gold)
+    by_gold: dict[str, set[str]] = defaultdict(set)
+    by_pred: dict[str, set[str]] = defaultdict(set)
+    for i in items:
+        by_gold[gold[i]].add(predicted[i])
+        by_pred[predicted[i]].add(gold[i])
+    split = sum(1 for preds in by_gold.values() if len(preds) > 1)
+    merged = sum(1 for g, preds in by_gold.items() if any(len(by_pred[p]) > 1 for p in preds))
+    return {
+        "items": len(items),
+        "bcubed_precision": p,
+        "bcubed_recall": r,
+        "bcubed_f1": f,
+        "ari": float(adjusted_rand_score([gold[i] for i in items], [predicted[i] for i in items])),
+        "gold_stories": len(by_gold),
+        "predicted_stories": len(by_pred),
+        "gold_split_share": split / max(len(by_gold), 1),
+        "gold_merged_share": merged / max(len(by_gold), 1),
+    }

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from kabar.store import Store
 
 
 def export(store: Store, out_dir: str) -> dict[str, int]:
-    """Write `out_dir/articles.jsonl`; written to a temporary name, then renamed."""
+    """Write `out_dir/articles.jsonl` and `out_dir/stories.jsonl`; each is written to a
+    temporary name, then renamed, so readers never see half a file."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    target = out / "articles.jsonl"
-    tmp = out / ".articles.jsonl.tmp"
+    articles = _write(out / "articles.jsonl", (a.to_record() for a in store.iter_articles()))
+    stories = _write(out / "stories.jsonl", (s.to_record() for s in store.stories()))
+    return {"articles": articles, "stories": stories}
+
+
+def _write(target: Path, records: Iterable[dict[str, Any]]) -> int:
+    tmp = target.with_name(f".{target.name}.tmp")
     count = 0
     with open(tmp, "w", encoding="utf-8") as fh:
-        for article in store.iter_articles():
-            fh.write(json.dumps(article.to_record(), ensure_ascii=False) + "\n")
+        for record in records:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
     os.replace(tmp, target)
-    return {"articles": count}
+    return count

@@ -143,9 +143,7 @@ def _read_jsonl(source: str, data: bytes, site_key: str) -> Iterator[Item]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield QuarantineEntry(
-                where, "broken JSON line", f"line {number}: {exc.msg} at column {exc.colno}"
-            )
+            yield QuarantineEntry(where, "broken JSON line", f"line {number}: {exc.msg} at column {exc.colno}")
             continue
         if not isinstance(record, dict):
             yield QuarantineEntry(where, "JSON line is not an object", f"line {number}")

@@ -395,6 +395,7 @@ def same_text(a: str, b: str) -> bool:
 # --- header of a scraped text -------------------------------------------------
 
 HEADER_LINES = 8
+_URL_LINE = re.compile(r"^https?://\S+$")
 _BYLINE = re.compile(r"^(?:by|oleh|penulis|reporter)\s*:?\s+[\w .,'-]{2,60}$", re.IGNORECASE)
 
 
@@ -404,6 +405,7 @@ class Header:
     published: ParsedDate | None
     site_domain: str | None
     consumed: dict[int, str]  # input line number -> why it is not body text
+    url: str | None = None  # a URL line at the top of a scraped page
 
 
 def read_header(lines: list[tuple[int, str]], title_hint: str | None = None) -> Header:
@@ -416,6 +418,7 @@ def read_header(lines: list[tuple[int, str]], title_hint: str | None = None) -> 
     title = title_hint.strip() if title_hint and title_hint.strip() else None
     published: ParsedDate | None = None
     domain: str | None = None
+    url: str | None = None
     seen = 0
     for number, raw in lines:
         text = raw.strip()
@@ -424,6 +427,10 @@ def read_header(lines: list[tuple[int, str]], title_hint: str | None = None) -> 
         seen += 1
         if seen > HEADER_LINES:
             break
+        if url is None and _URL_LINE.match(text):
+            url = text
+            consumed[number] = "source URL (kept as metadata)"
+            continue
         if domain is None and (d := site_line_domain(text)):
             domain = d
             consumed[number] = "site name"
@@ -440,4 +447,4 @@ def read_header(lines: list[tuple[int, str]], title_hint: str | None = None) -> 
             consumed[number] = "headline (kept as metadata)"
         elif title is not None and number not in consumed and key(text) == key(title):
             consumed[number] = "headline (kept as metadata)"
-    return Header(title, published, domain, consumed)
+    return Header(title, published, domain, consumed, url)

@@ -84,6 +84,9 @@ class Article:
     time_mentions: list[TimeMention] = field(default_factory=list)
     raw_text: str = ""  # the text the cleaner started from, so nothing is lost
     sources: list[str] = field(default_factory=list)  # every input path it was seen at
+    story: str | None = None
+    duplicate_of: str | None = None
+    duplicate_similarity: float | None = None
 
     @property
     def text(self) -> str:
@@ -104,6 +107,9 @@ class Article:
             "text": self.text,
             "removed": [{"text": r.text, "reason": r.reason, "line": r.line} for r in self.removed],
             "time_mentions": [asdict(t) for t in self.time_mentions],
+            "story": self.story,
+            "duplicate_of": self.duplicate_of,
+            "duplicate_similarity": self.duplicate_similarity,
         }
 
 
@@ -113,3 +119,100 @@ def normalize_for_hash(text: str) -> str:
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(normalize_for_hash(text).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class ArticleFeatures:
+    """What the dedup and story stages compare an article by."""
+
+    article_id: str
+    language: str
+    terms: dict[str, int]  # stemmed content words with counts (title weighted)
+    title_terms: list[str]  # stems of the headline
+    entities: dict[str, int]  # normalised name keys with counts
+    days: list[tuple[int, int]]  # ordinal day ranges the article is about (publication, named days)
+    embedding: Any = None  # title embedding, numpy float32 vector, or None
+    minhash: list[int] = field(default_factory=list)  # signature of the clean text
+
+
+@dataclass(frozen=True, slots=True)
+class Syndication:
+    """A paragraph of one article that also appears (near-verbatim) in another."""
+
+    article_id: str
+    paragraph: int
+    other_article_id: str
+    other_paragraph: int
+    similarity: float
+
+
+@dataclass(slots=True)
+class Story:
+    """One real-world event, reported by one or more outlets."""
+
+    id: str
+    title: str
+    articles: list[str]
+    outlets: list[str]
+    languages: list[str]
+    first_published: str | None
+    last_published: str | None
+    storyline: str
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "articles": self.articles,
+            "outlets": self.outlets,
+            "languages": self.languages,
+            "first_published": self.first_published,
+            "last_published": self.last_published,
+            "storyline": self.storyline,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMerge:
+    """Story `merged` was folded into `into`; `merged` stays resolvable."""
+
+    merged: str
+    into: str
+    article_id: str  # the article that bridged them
+
+
+@dataclass(slots=True)
+class StoryWrite:
+    """A story's row as the story stage hands it to the store."""
+
+    id: str
+    storyline: str
+    title: str
+    n_articles: int
+    first_published: str | None
+    last_published: str | None
+    languages: list[str]
+    outlets: list[str]
+    state: dict[str, Any]  # the story stage's own state, opaque to the store
+    embedding: bytes | None
+    last_seq: int
+
+
+@dataclass(slots=True)
+class ChunkWrite:
+    """Everything one chunk adds or changes; the store writes it in one transaction."""
+
+    articles: list[Article]
+    line_counts: dict[str, Any]  # site -> Counter of line keys
+    minhashes: dict[str, list[int]] = field(default_factory=dict)
+    bands: list[tuple[int, str]] = field(default_factory=list)
+    paragraph_signatures: list[tuple[str, int, list[int]]] = field(default_factory=list)
+    paragraph_bands: list[tuple[int, str, int]] = field(default_factory=list)
+    syndications: list[Syndication] = field(default_factory=list)
+    duplicate_updates: list[tuple[str, str | None, float | None]] = field(default_factory=list)
+    stories: list[StoryWrite] = field(default_factory=list)
+    merges: list[StoryMerge] = field(default_factory=list)
+    storylines: dict[str, str] = field(default_factory=dict)  # stored story -> new storyline
+    term_df: dict[str, int] = field(default_factory=dict)  # increments
+    n_docs: int = 0  # increment
+    seq: int = 0  # the story stage's assignment counter after this chunk

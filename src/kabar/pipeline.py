@@ -13,13 +13,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from kabar import clean as clean_stage
-from kabar import ingest, meta
+from kabar import dedup, ingest, meta
+from kabar.features import Embedder
 from kabar.lang import get
-from kabar.model import Article, QuarantineEntry, RawDocument, Removal
+from kabar.model import Article, ChunkWrite, QuarantineEntry, RawDocument, Removal
 from kabar.store import Store
+from kabar.stories import StoryStage
 from kabar.text import collapse, key
 
 CHUNK_SIZE = 256
+# Articles of the chunk being stored come after every stored one in ingest order.
+NEW_ARTICLE_SEQ = 1 << 62
 MIN_BODY_CHARS = 80
 # A short line seen in this many articles of one site is boilerplate; a long one
 # needs more, because outlets reuse background paragraphs across follow-ups.
@@ -69,6 +73,7 @@ def prepare(raw: RawDocument) -> Prepared | QuarantineEntry:
         text = raw.body
     lines = list(enumerate(text.split("\n")))
     header = meta.read_header(lines, title_hint)
+    url = url or header.url
     body_lines = [(n, t) for n, t in lines if n not in header.consumed]
     line_keys = {key(t) for _, t in body_lines if t.strip()}
     dateline_word = next(
@@ -89,9 +94,7 @@ def build_article(p: Prepared, recurring: set[str], brands: frozenset[str]) -> A
     removed.extend(result.removed)
     paragraphs = result.paragraphs
     if sum(len(x) for x in paragraphs) < MIN_BODY_CHARS:
-        return QuarantineEntry(
-            raw.source, "no body text after cleaning", f"{len(paragraphs)} paragraphs left"
-        )
+        return QuarantineEntry(raw.source, "no body text after cleaning", f"{len(paragraphs)} paragraphs left")
     dateline = meta.find_dateline(paragraphs[0], brands) if paragraphs else None
     if dateline:
         removed.append(Removal(dateline.prefix.strip(), "dateline (kept as metadata)", -1))
@@ -151,9 +154,7 @@ def _recurring(chunk: list[Prepared], store: Store) -> tuple[dict[str, set[str]]
             and n >= (RECUR_SHORT_DOCS if len(k.split()) <= RECUR_SHORT_WORDS else RECUR_LONG_DOCS)
         }  # fmt: skip
         brands[site] = frozenset(
-            k[len(_DATELINE) :]
-            for k, n in total.items()
-            if k.startswith(_DATELINE) and n >= BRAND_DATELINE_DOCS
+            k[len(_DATELINE) :] for k, n in total.items() if k.startswith(_DATELINE) and n >= BRAND_DATELINE_DOCS
         )
     return recurring, brands
 
@@ -193,9 +194,13 @@ def run(
     max_bytes: int = ingest.DEFAULT_MAX_BYTES,
     on_item: Callable[[str, QuarantineEntry | None], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
+    stories: bool = True,
+    embed: bool = True,
 ) -> IngestReport:
-    """Ingest everything under `paths` into `store`."""
+    """Ingest everything under `paths` into `store`; with `stories`, also mark copies
+    and assign stories (title embeddings unless `embed` is off)."""
     report = IngestReport()
+    stage = StoryStage(store, Embedder() if embed else None) if stories else None
 
     def documents() -> Iterator[RawDocument]:
         for found in ingest.discover(paths):
@@ -218,10 +223,10 @@ def run(
     for raw in documents():
         chunk.append(raw)
         if len(chunk) >= chunk_size:
-            _process_chunk(chunk, store, report, _quarantine, on_item)
+            _process_chunk(chunk, store, report, _quarantine, on_item, stage)
             chunk = []
     if chunk:
-        _process_chunk(chunk, store, report, _quarantine, on_item)
+        _process_chunk(chunk, store, report, _quarantine, on_item, stage)
     return report
 
 
@@ -231,6 +236,7 @@ def _process_chunk(
     report: IngestReport,
     quarantine: Callable[[QuarantineEntry], None],
     on_item: Callable[[str, QuarantineEntry | None], None] | None,
+    stage: StoryStage | None,
 ) -> None:
     report.seen += len(chunk)
     known = store.existing_ids([r.content_id for r in chunk])
@@ -275,5 +281,16 @@ def _process_chunk(
         line_counts[p.raw.site_key].update(_evidence_keys(p))
         if article.outlet:
             line_counts[p.raw.site_key][f"{_OUTLET}{article.outlet}"] += 1
-    store.add_articles([a for a, _ in articles], line_counts)
+    new_articles = [a for a, _ in articles]
+    chunk_write = ChunkWrite(articles=new_articles, line_counts=dict(line_counts))
+    if stage is not None:
+        copies = dedup.find_copies(new_articles, store, first_seq=NEW_ARTICLE_SEQ)
+        chunk_write.minhashes = copies.minhashes
+        chunk_write.bands = copies.bands
+        chunk_write.paragraph_signatures = copies.paragraph_signatures
+        chunk_write.paragraph_bands = copies.paragraph_bands
+        chunk_write.syndications = copies.syndications
+        chunk_write.duplicate_updates = copies.duplicate_updates
+        stage.process(new_articles, chunk_write)
+    store.save_chunk(chunk_write)
     report.stored += len(articles)

@@ -38,9 +38,7 @@ def _word_before(text: str, end: int) -> str:
     return text[start:end]
 
 
-def split_sentences(
-    paragraph: str, abbreviations: Collection[str], non_final: Collection[str] = ()
-) -> list[str]:
+def split_sentences(paragraph: str, abbreviations: Collection[str], non_final: Collection[str] = ()) -> list[str]:
     """Split a paragraph into sentences, also where a full stop is glued to the next
     sentence ("ini.Washington", 'negara."Perjanjian').
 
@@ -103,9 +101,7 @@ def _drop_stray_stops(paragraph: str, sentences: list[str], stray: list[int]) ->
     return out
 
 
-def _is_boundary(
-    text: str, stop: int, nxt: int, glued: bool, word: str, abbreviations: Collection[str]
-) -> bool:
+def _is_boundary(text: str, stop: int, nxt: int, glued: bool, word: str, abbreviations: Collection[str]) -> bool:
     following = text[nxt]
     if not (following.isupper() or following.isdigit()):
         return False

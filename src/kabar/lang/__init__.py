@@ -40,6 +40,10 @@ class LanguageData:
     day_prefixes: list[str]  # "hari" in "hari Senin"
     places: set[str] = field(default_factory=set)  # dateline places in this language's spelling
     countries: set[str] = field(default_factory=set)  # "PALU, Indonesia -": a country, not an outlet
+    stemmer: str = ""  # the Snowball stemmer's name for this language
+    decimal_separator: str = "."  # "6,1" is six point one in Indonesian; thousands use the other mark
+    # Short forms and other names of one thing ("Korut" -> "korea utara"), lower case.
+    aliases: dict[str, str] = field(default_factory=dict)
     markers: set[str] = field(default_factory=set)  # frequent words that mark the language
 
     @cached_property

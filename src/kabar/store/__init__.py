@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from kabar.model import Article, QuarantineEntry
+from kabar.model import Article, ChunkWrite, QuarantineEntry, Story, StoryWrite, Syndication
 
 
 def line_hash(site: str, line_key: str) -> int:
@@ -28,8 +27,8 @@ class Store(ABC):
     def existing_ids(self, ids: Sequence[str]) -> set[str]: ...
 
     @abstractmethod
-    def add_articles(self, articles: Sequence[Article], line_counts: Mapping[str, Counter[str]]) -> None:
-        """Store articles and their line statistics atomically; known ids are skipped."""
+    def save_chunk(self, chunk: ChunkWrite) -> None:
+        """Write everything a chunk produced in one transaction; known article ids are skipped."""
 
     @abstractmethod
     def add_source(self, article_id: str, source: str) -> None: ...
@@ -53,6 +52,54 @@ class Store(ABC):
 
     @abstractmethod
     def quarantine(self) -> list[dict[str, Any]]: ...
+
+    # --- copies ---
+    @abstractmethod
+    def band_candidates(self, bands: Sequence[int]) -> set[str]:
+        """Articles sharing any of these LSH band keys."""
+
+    @abstractmethod
+    def minhashes(self, ids: Sequence[str]) -> dict[str, list[int]]: ...
+
+    @abstractmethod
+    def paragraph_candidates(self, bands: Sequence[int]) -> dict[tuple[str, int], list[int]]:
+        """(article, paragraph) -> signature, for paragraphs sharing any of these band keys."""
+
+    @abstractmethod
+    def duplicate_info(self, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:
+        """id -> (published, duplicate_of, ingest order)."""
+
+    @abstractmethod
+    def duplicates_of(self, ids: Sequence[str]) -> list[str]: ...
+
+    @abstractmethod
+    def syndication(self, article_id: str) -> list[Syndication]: ...
+
+    # --- stories ---
+    @abstractmethod
+    def term_df(self, terms: Sequence[str]) -> dict[str, int]: ...
+
+    @abstractmethod
+    def counter(self, name: str) -> int: ...
+
+    @abstractmethod
+    def active_stories(self, since_published: str | None, since_seq: int) -> list[StoryWrite]: ...
+
+    @abstractmethod
+    def story_lines(self) -> list[tuple[str, str, list[str]]]: ...
+
+    @abstractmethod
+    def latest_published(self) -> str | None: ...
+
+    @abstractmethod
+    def resolve_story(self, story_id: str) -> str:
+        """Follow recorded merges to the story an id now belongs to."""
+
+    @abstractmethod
+    def stories(self) -> list[Story]: ...
+
+    @abstractmethod
+    def get_story(self, ref: str) -> Story | None: ...
 
     @abstractmethod
     def close(self) -> None: ...

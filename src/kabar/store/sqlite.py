@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from array import array
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from kabar.model import Article, QuarantineEntry, Removal, TimeMention
+from kabar.model import (
+    Article,
+    ChunkWrite,
+    QuarantineEntry,
+    Removal,
+    Story,
+    StoryWrite,
+    Syndication,
+    TimeMention,
+)
 from kabar.store import Store, line_hash
 
 # Each entry moves the schema one version up; never edit a released entry.
@@ -51,7 +60,54 @@ MIGRATIONS: list[str] = [
         docs INTEGER NOT NULL
     );
     """,
+    """
+    ALTER TABLE articles ADD COLUMN story TEXT;
+    ALTER TABLE articles ADD COLUMN duplicate_of TEXT;
+    ALTER TABLE articles ADD COLUMN duplicate_similarity REAL;
+    CREATE INDEX articles_story ON articles(story);
+    CREATE TABLE minhashes (article_id TEXT PRIMARY KEY, signature BLOB NOT NULL) WITHOUT ROWID;
+    CREATE TABLE lsh_bands (band INTEGER NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (band, article_id))
+        WITHOUT ROWID;
+    CREATE TABLE paragraph_signatures (
+        article_id TEXT NOT NULL, paragraph INTEGER NOT NULL, signature BLOB NOT NULL,
+        PRIMARY KEY (article_id, paragraph)
+    ) WITHOUT ROWID;
+    CREATE TABLE paragraph_bands (
+        band INTEGER NOT NULL, article_id TEXT NOT NULL, paragraph INTEGER NOT NULL,
+        PRIMARY KEY (band, article_id, paragraph)
+    ) WITHOUT ROWID;
+    CREATE TABLE syndication (
+        article_id TEXT NOT NULL, paragraph INTEGER NOT NULL,
+        other_id TEXT NOT NULL, other_paragraph INTEGER NOT NULL, similarity REAL NOT NULL,
+        PRIMARY KEY (article_id, paragraph, other_id, other_paragraph)
+    ) WITHOUT ROWID;
+    CREATE TABLE stories (
+        id TEXT PRIMARY KEY, storyline TEXT NOT NULL, title TEXT NOT NULL, n_articles INTEGER NOT NULL,
+        first_published TEXT, last_published TEXT, languages TEXT NOT NULL, outlets TEXT NOT NULL,
+        state TEXT NOT NULL, embedding BLOB, last_seq INTEGER NOT NULL
+    );
+    CREATE INDEX stories_last ON stories(last_published);
+    CREATE INDEX stories_seq ON stories(last_seq);
+    CREATE INDEX stories_line ON stories(storyline);
+    CREATE TABLE story_merges (merged TEXT PRIMARY KEY, into_story TEXT NOT NULL, article_id TEXT NOT NULL);
+    CREATE TABLE term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+    """,
 ]
+
+
+def _pack(signature: Sequence[int]) -> bytes:
+    return array("Q", signature).tobytes()
+
+
+def _unpack(blob: bytes) -> list[int]:
+    return array("Q", blob).tolist()
+
+
+def _story_write(row: tuple[Any, ...]) -> StoryWrite:
+    sid, line, title, n, first, last, langs, outlets, state, emb, seq = row
+    return StoryWrite(sid, line, title, n, first, last, json.loads(langs), json.loads(outlets), json.loads(state),
+                      emb, seq)  # fmt: skip
 
 
 class SQLiteStore(Store):
@@ -87,48 +143,193 @@ class SQLiteStore(Store):
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
             marks = ",".join("?" * len(part))
-            found.update(
-                r[0] for r in self.db.execute(f"SELECT id FROM articles WHERE id IN ({marks})", part)
-            )
+            found.update(r[0] for r in self.db.execute(f"SELECT id FROM articles WHERE id IN ({marks})", part))
         return found
 
-    def add_articles(self, articles: Sequence[Article], line_counts: Mapping[str, Counter[str]]) -> None:
+    def save_chunk(self, chunk: ChunkWrite) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        self.db.execute("BEGIN IMMEDIATE")
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
         try:
-            for a in articles:
-                self.db.execute(
+            for a in chunk.articles:
+                db.execute(
                     "INSERT OR IGNORE INTO articles (id, source, url, outlet, title, published, language,"
-                    " dateline, text, removed, time_mentions, raw_text, ingested_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " dateline, text, removed, time_mentions, raw_text, ingested_at, story, duplicate_of,"
+                    " duplicate_similarity) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (a.id, a.source, a.url, a.outlet, a.title, a.published, a.language, a.dateline, a.text,
                      json.dumps([[r.text, r.reason, r.line] for r in a.removed], ensure_ascii=False),
                      json.dumps([[t.text, t.start, t.end, t.date, t.end_date] for t in a.time_mentions],
                                 ensure_ascii=False),
-                     a.raw_text, now),
+                     a.raw_text, now, a.story, a.duplicate_of, a.duplicate_similarity),
                 )  # fmt: skip
                 for source in a.sources or [a.source]:
-                    self.db.execute("INSERT OR IGNORE INTO article_sources VALUES (?,?)", (a.id, source))
-            rows = [
-                (line_hash(site, k), n) for site, counts in line_counts.items() for k, n in counts.items()
-            ]
-            self.db.executemany(
+                    db.execute("INSERT OR IGNORE INTO article_sources VALUES (?,?)", (a.id, source))
+            rows = [(line_hash(site, k), n) for site, counts in chunk.line_counts.items() for k, n in counts.items()]
+            db.executemany(
                 "INSERT INTO line_stats (hash, docs) VALUES (?, ?)"
                 " ON CONFLICT(hash) DO UPDATE SET docs = docs + excluded.docs",
                 rows,
             )
-            self.db.execute("COMMIT")
+            db.executemany(
+                "INSERT OR REPLACE INTO minhashes VALUES (?,?)",
+                [(aid, _pack(sig)) for aid, sig in chunk.minhashes.items()],
+            )
+            db.executemany("INSERT OR IGNORE INTO lsh_bands VALUES (?,?)", chunk.bands)
+            db.executemany(
+                "INSERT OR REPLACE INTO paragraph_signatures VALUES (?,?,?)",
+                [(aid, p, _pack(sig)) for aid, p, sig in chunk.paragraph_signatures],
+            )
+            db.executemany("INSERT OR IGNORE INTO paragraph_bands VALUES (?,?,?)", chunk.paragraph_bands)
+            db.executemany(
+                "INSERT OR REPLACE INTO syndication VALUES (?,?,?,?,?)",
+                [(x.article_id, x.paragraph, x.other_article_id, x.other_paragraph, x.similarity)
+                 for x in chunk.syndications],
+            )  # fmt: skip
+            db.executemany(
+                "UPDATE articles SET duplicate_of=?, duplicate_similarity=? WHERE id=?",
+                [(dup, sim, aid) for aid, dup, sim in chunk.duplicate_updates],
+            )
+            for m in chunk.merges:
+                db.execute("INSERT OR REPLACE INTO story_merges VALUES (?,?,?)", (m.merged, m.into, m.article_id))
+                db.execute("UPDATE articles SET story=? WHERE story=?", (m.into, m.merged))
+                db.execute("DELETE FROM stories WHERE id=?", (m.merged,))
+            for st in chunk.stories:
+                db.execute(
+                    "INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (st.id, st.storyline, st.title, st.n_articles, st.first_published, st.last_published,
+                     json.dumps(st.languages), json.dumps(st.outlets, ensure_ascii=False),
+                     json.dumps(st.state, ensure_ascii=False), st.embedding, st.last_seq),
+                )  # fmt: skip
+            db.executemany(
+                "UPDATE stories SET storyline=? WHERE id=?",
+                [(line, sid) for sid, line in chunk.storylines.items()],
+            )
+            db.executemany(
+                "INSERT INTO term_df VALUES (?,?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+                list(chunk.term_df.items()),
+            )
+            for name, value in (("n_docs", chunk.n_docs), ("seq", 0)):
+                db.execute(
+                    "INSERT INTO counters VALUES (?,?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+                    (name, value),
+                )
+            if chunk.seq:
+                db.execute("UPDATE counters SET value=? WHERE name='seq'", (chunk.seq,))
+            db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
+
+    def _select_in(self, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        for i in range(0, len(values), 500):
+            part = list(values[i : i + 500])
+            out.extend(self.db.execute(sql.format(marks=",".join("?" * len(part))), part).fetchall())
+        return out
+
+    def band_candidates(self, bands: Sequence[int]) -> set[str]:
+        return {
+            r[0] for r in self._select_in("SELECT DISTINCT article_id FROM lsh_bands WHERE band IN ({marks})", bands)
+        }
+
+    def minhashes(self, ids: Sequence[str]) -> dict[str, list[int]]:
+        rows = self._select_in("SELECT article_id, signature FROM minhashes WHERE article_id IN ({marks})", ids)
+        return {aid: _unpack(sig) for aid, sig in rows}
+
+    def paragraph_candidates(self, bands: Sequence[int]) -> dict[tuple[str, int], list[int]]:
+        rows = self._select_in(
+            "SELECT DISTINCT s.article_id, s.paragraph, s.signature FROM paragraph_bands b"
+            " JOIN paragraph_signatures s ON s.article_id=b.article_id AND s.paragraph=b.paragraph"
+            " WHERE b.band IN ({marks})",
+            bands,
+        )
+        return {(aid, p): _unpack(sig) for aid, p, sig in rows}
+
+    def duplicate_info(self, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:
+        """id -> (published, duplicate_of, ingest order)."""
+        rows = self._select_in("SELECT id, published, duplicate_of, seq FROM articles WHERE id IN ({marks})", ids)
+        return {aid: (pub, dup, seq) for aid, pub, dup, seq in rows}
+
+    def duplicates_of(self, ids: Sequence[str]) -> list[str]:
+        rows = self._select_in("SELECT id FROM articles WHERE duplicate_of IN ({marks})", ids)
+        return [r[0] for r in rows]
+
+    def term_df(self, terms: Sequence[str]) -> dict[str, int]:
+        return dict(self._select_in("SELECT term, df FROM term_df WHERE term IN ({marks})", terms))
+
+    def counter(self, name: str) -> int:
+        row = self.db.execute("SELECT value FROM counters WHERE name=?", (name,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def active_stories(self, since_published: str | None, since_seq: int) -> list[StoryWrite]:
+        rows = self.db.execute(
+            "SELECT id, storyline, title, n_articles, first_published, last_published, languages, outlets,"
+            " state, embedding, last_seq FROM stories WHERE last_seq >= ? OR last_published >= ?",
+            (since_seq, since_published or "9999"),
+        ).fetchall()
+        return [_story_write(r) for r in rows]
+
+    def story_lines(self) -> list[tuple[str, str, list[str]]]:
+        """Every story's (id, storyline, salient entity keys), for linking storylines."""
+        out = []
+        for sid, line, state in self.db.execute("SELECT id, storyline, state FROM stories"):
+            entities = json.loads(state).get("entities", {})
+            out.append((sid, line, [e for e, _ in sorted(entities.items(), key=lambda kv: -kv[1])[:10]]))
+        return out
+
+    def latest_published(self) -> str | None:
+        row = self.db.execute("SELECT max(last_published) FROM stories").fetchone()
+        return row[0] if row else None
+
+    def resolve_story(self, story_id: str) -> str:
+        seen = set()
+        while story_id not in seen:
+            seen.add(story_id)
+            row = self.db.execute("SELECT into_story FROM story_merges WHERE merged=?", (story_id,)).fetchone()
+            if row is None:
+                break
+            story_id = row[0]
+        return story_id
+
+    def stories(self) -> list[Story]:
+        rows = self.db.execute(
+            "SELECT id, title, first_published, last_published, languages, outlets, storyline FROM stories"
+        ).fetchall()
+        members: dict[str, list[str]] = {}
+        for aid, sid in self.db.execute("SELECT id, story FROM articles WHERE story IS NOT NULL ORDER BY seq"):
+            members.setdefault(sid, []).append(aid)
+        return [
+            Story(sid, title, members.get(sid, []), json.loads(outlets), json.loads(langs), first, last, line)
+            for sid, title, first, last, langs, outlets, line in rows
+        ]
+
+    def get_story(self, ref: str) -> Story | None:
+        sid = self.resolve_story(ref)
+        row = self.db.execute(
+            "SELECT id, title, first_published, last_published, languages, outlets, storyline FROM stories"
+            " WHERE id=? OR id LIKE ? LIMIT 2",
+            (sid, sid + "%"),
+        ).fetchall()
+        if len(row) != 1:
+            return None
+        sid, title, first, last, langs, outlets, line = row[0]
+        members = [r[0] for r in self.db.execute("SELECT id FROM articles WHERE story=? ORDER BY seq", (sid,))]
+        return Story(sid, title, members, json.loads(outlets), json.loads(langs), first, last, line)
+
+    def syndication(self, article_id: str) -> list[Syndication]:
+        rows = self.db.execute(
+            "SELECT article_id, paragraph, other_id, other_paragraph, similarity FROM syndication"
+            " WHERE article_id=? ORDER BY paragraph",
+            (article_id,),
+        ).fetchall()
+        return [Syndication(*r) for r in rows]
 
     def add_source(self, article_id: str, source: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO article_sources VALUES (?,?)", (article_id, source))
 
     def add_quarantine(self, entry: QuarantineEntry) -> None:
         self.db.execute(
-            "INSERT INTO quarantine VALUES (?,?,?,?)"
-            " ON CONFLICT(source, reason) DO UPDATE SET detail=excluded.detail",
+            "INSERT INTO quarantine VALUES (?,?,?,?) ON CONFLICT(source, reason) DO UPDATE SET detail=excluded.detail",
             (entry.source, entry.reason, entry.detail, datetime.now(UTC).isoformat(timespec="seconds")),
         )
 
@@ -139,19 +340,33 @@ class SQLiteStore(Store):
         for i in range(0, len(hashes), 500):
             part = hashes[i : i + 500]
             marks = ",".join("?" * len(part))
-            for h, docs in self.db.execute(
-                f"SELECT hash, docs FROM line_stats WHERE hash IN ({marks})", part
-            ):
+            for h, docs in self.db.execute(f"SELECT hash, docs FROM line_stats WHERE hash IN ({marks})", part):
                 out[by_hash[h]] = docs
         return out
 
     _COLUMNS = (
         "id, source, url, outlet, title, published, language, dateline,"
-        " text, removed, time_mentions, raw_text"
+        " text, removed, time_mentions, raw_text, story, duplicate_of, duplicate_similarity"
     )
 
     def _article(self, row: tuple[Any, ...]) -> Article:
-        (aid, source, url, outlet, title, published, language, dateline, text, removed, times, raw) = row
+        (
+            aid,
+            source,
+            url,
+            outlet,
+            title,
+            published,
+            language,
+            dateline,
+            text,
+            removed,
+            times,
+            raw,
+            story,
+            dup,
+            sim,
+        ) = row
         sources = [r[0] for r in self.db.execute(
             "SELECT source FROM article_sources WHERE article_id=? ORDER BY source", (aid,))]  # fmt: skip
         return Article(
@@ -159,7 +374,7 @@ class SQLiteStore(Store):
             language=language, dateline=dateline, paragraphs=text.split("\n\n") if text else [],
             removed=[Removal(*r) for r in json.loads(removed)],
             time_mentions=[TimeMention(*t) for t in json.loads(times)],
-            raw_text=raw, sources=sources or [source],
+            raw_text=raw, sources=sources or [source], story=story, duplicate_of=dup, duplicate_similarity=sim,
         )  # fmt: skip
 
     def get_article(self, ref: str) -> Article | None:

@@ -1,0 +1,85 @@
+"""Story clustering quality on labelled corpora: ECB+ (topics 1-35), NeuS dev, the demo.
+
+    uv run python bench/stories_eval.py [--no-embed] [--only ecb|neus|demo]
+
+ECB+ is scored at event level (each topic holds two different events of one kind);
+NeuS pools all articles (three outlets per story) and recovers the stories.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from kabar import pipeline
+from kabar.evaluate import cluster_report
+from kabar.features import Embedder, featurize
+from kabar.store.sqlite import SQLiteStore
+from kabar.stories import cluster
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+
+
+def _run(folder: Path, gold_by_source: dict[str, str], embed: bool) -> dict[str, float | int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SQLiteStore(str(Path(tmp) / "eval.db"))
+        pipeline.run([str(folder)], store)
+        articles = list(store.iter_articles())
+        store.close()
+    t = time.perf_counter()
+    feats = featurize(articles, Embedder() if embed else None)
+    stories, _, _ = cluster(articles, feats)
+    predicted = {a.source: stories[a.id] for a in articles}
+    report = cluster_report(predicted, gold_by_source)
+    report["seconds"] = round(time.perf_counter() - t, 1)
+    return report
+
+
+def ecb(embed: bool) -> dict[str, float | int]:
+    folder = DATA / "ecbplus-dev" / "docs"
+    with open(DATA / "ecbplus-dev" / "labels.csv") as fh:
+        gold = {str(folder / r["file"]): r["event"] for r in csv.DictReader(fh)}
+    return _run(folder, gold, embed)
+
+
+def neus(embed: bool) -> dict[str, float | int]:
+    src = DATA / "neus-dev" / "articles.jsonl"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "neus"
+        folder.mkdir()
+        gold = {}
+        with open(src) as fh, open(folder / "articles.jsonl", "w") as out:
+            for line in fh:
+                r = json.loads(line)
+                if not r["text"].strip():
+                    continue
+                out.write(json.dumps({"id": r["id"], "title": r["title"], "text": r["text"], "language": "en"}) + "\n")
+                gold[f"{folder / 'articles.jsonl'}#{r['id']}"] = r["story"]
+        return _run(folder, gold, embed)
+
+
+def demo(embed: bool) -> dict[str, float | int]:
+    folder = ROOT / "examples" / "demo"
+    with open(folder / "gold" / "labels.csv") as fh:
+        gold = {str(folder / r["file"]): r["story"] for r in csv.DictReader(fh)}
+    return _run(folder, gold, embed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--no-embed", action="store_true")
+    parser.add_argument("--only", choices=["ecb", "neus", "demo"])
+    args = parser.parse_args()
+    for name, fn in (("demo", demo), ("ecb", ecb), ("neus", neus)):
+        if args.only in (None, name):
+            report = fn(not args.no_embed)
+            print(name, json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in report.items()}))
+
+
+if __name__ == "__main__":
+    main()

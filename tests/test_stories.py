@@ -1,0 +1,116 @@
+"""Copies, stories and storylines on the seeds and the demo corpus."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DEMO, SEEDS, articles_by_stem, ingest_into
+from kabar import pipeline, stories
+from kabar.evaluate import cluster_report
+from kabar.features import featurize
+from kabar.store.sqlite import SQLiteStore
+
+with open(DEMO / "gold" / "labels.csv", encoding="utf-8") as _fh:
+    DEMO_LABELS = {str(DEMO / r["file"]): r["story"] for r in csv.DictReader(_fh)}
+
+
+def _predicted(store: SQLiteStore) -> dict[str, str]:
+    return {s: store.resolve_story(a.story or "") for a in store.iter_articles() for s in a.sources}
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the checkout")
+def test_seeds_form_one_storyline(store: SQLiteStore) -> None:
+    ingest_into(store, SEEDS)
+    seeds = articles_by_stem(store)
+    signing = {seeds[n].story for n in ("000_49a0ff22adec8dd1", "001_cac6f1ac253dae37",
+                                        "003_8d649cbd5c711901", "004_3634da77584c6100")}  # fmt: skip
+    assert len(signing) == 1
+    lines = {st.id: st.storyline for st in store.stories()}
+    assert len({lines[a.story] for a in seeds.values() if a.story}) == 1
+
+
+def test_demo_stories_match_gold(store: SQLiteStore) -> None:
+    ingest_into(store, DEMO)
+    report = cluster_report(_predicted(store), DEMO_LABELS)
+    assert report["bcubed_f1"] >= 0.95, report
+    by_rel = {str(Path(s).relative_to(DEMO)): a for a in store.iter_articles() for s in a.sources}
+    # The English report lands in the Indonesian story.
+    assert by_rel["jakartaledger/six-dead-as-quake-rocks-central-sulawesi.txt"].story == by_rel[
+        "wartanusantara/gempa-magnitudo-6-1-guncang-poso.txt"].story  # fmt: skip
+    # Two look-alike earthquakes stay apart.
+    assert by_rel["kabartimur/gempa-poso-ribuan-warga-mengungsi.txt"].story != by_rel[
+        "kabartimur/gempa-garut-belasan-warga-luka.txt"].story  # fmt: skip
+    # The republished wire copy points at the wire original, and stays in its story.
+    wire = by_rel["feeds/kbn.jsonl#kbn-20241014-0915-beras"]
+    copy = by_rel["kabartimur/bulog-operasi-pasar-150-ribu-ton-beras.txt"]
+    assert copy.duplicate_of == wire.id and copy.story == wire.story
+    assert copy.duplicate_similarity is not None and copy.duplicate_similarity >= 0.5
+    assert {s.other_article_id for s in store.syndication(copy.id)} >= {wire.id}
+    # The ratification five months after the signing: another story, the same storyline.
+    signing = by_rel["cakrawala/asean-sepakati-pasar-karbon-bersama.html"]
+    ratified = by_rel["kabartimur/dpr-sahkan-ratifikasi-perjanjian-pasar-karbon-asean.txt"]
+    lines = {st.id: st.storyline for st in store.stories()}
+    assert signing.story != ratified.story and lines[signing.story] == lines[ratified.story]
+
+
+def test_stream_in_two_batches_joins_yesterdays_stories(tmp_path: Path) -> None:
+    """Stories persist: a second ingest run adds to the first run's stories."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder, outlets in ((first, ("wartanusantara", "kabartimur", "cakrawala")),
+                            (second, ("suarapelita", "jakartaledger", "feeds"))):  # fmt: skip
+        for outlet in outlets:
+            shutil.copytree(DEMO / outlet, folder / outlet)
+    store = SQLiteStore(str(tmp_path / "stream.db"))
+    pipeline.run([str(first)], store)
+    n_first = len(store.stories())
+    store.close()
+    store = SQLiteStore(str(tmp_path / "stream.db"))  # a new process: state comes from the store
+    pipeline.run([str(second)], store)
+    predicted = {str(DEMO / Path(s).relative_to(first if s.startswith(str(first)) else second)): st
+                 for s, st in _predicted(store).items()}  # fmt: skip
+    report = cluster_report(predicted, DEMO_LABELS)
+    assert n_first <= 10 and report["bcubed_f1"] >= 0.9, report
+    store.close()
+
+
+def test_reprocessing_gives_the_same_stories(tmp_path: Path) -> None:
+    runs = []
+    for name in ("one", "two"):
+        store = SQLiteStore(str(tmp_path / f"{name}.db"))
+        pipeline.run([str(DEMO)], store)
+        runs.append({a.id: (a.story, a.duplicate_of) for a in store.iter_articles()})
+        # Ingesting again changes nothing.
+        pipeline.run([str(DEMO)], store)
+        assert {a.id: (a.story, a.duplicate_of) for a in store.iter_articles()} == runs[-1]
+        store.close()
+    assert runs[0] == runs[1]
+
+
+def test_bridging_article_merges_stories_and_the_merge_is_recorded(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kabar.model import Article
+
+    def article(i: int, text: str) -> Article:
+        return Article(id=f"{i:x}" * 16, source=f"a{i}.txt", url=None, outlet=f"o{i}", title=text[:40],
+                       published=f"2024-05-0{i + 1}T10:00:00+07:00", language="id", dateline=None,
+                       paragraphs=[text])  # fmt: skip
+
+    body = "Banjir bandang menerjang Desa Sukamaju di Kabupaten Lebak setelah hujan deras semalaman."
+    a = [article(1, body), article(2, body.replace("semalaman", "sejak sore")), article(3, body)]
+    feats = featurize(a, None)
+    df = stories.DocFreq()
+    for f in feats:
+        df.add([*f.terms, *(f"e:{e}" for e in f.entities)])
+    index = stories.StoryIndex(df)
+    monkeypatch.setattr(stories, "JOIN", 1.1)  # force two stories for what is one event
+    s1, s2 = index.assign(feats[0], a[0]).story, index.assign(feats[1], a[1]).story
+    assert s1 != s2
+    monkeypatch.setattr(stories, "JOIN", 0.3)
+    result = index.assign(feats[2], a[2])
+    assert [(m.merged, m.into) for m in result.merges] in ([(s2, s1)], [(s1, s2)])
+    assert index.resolve(s1) == index.resolve(s2) == result.story

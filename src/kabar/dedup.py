@@ -92,21 +92,26 @@ def _order(published: str | None, seq: int) -> tuple[bool, str, int]:
 def find_copies(articles: list[Article], store: Store, first_seq: int) -> CopiesResult:
     """Mark near-duplicate articles (`duplicate_of`, the earliest published or first seen)
     and record syndicated paragraphs. `articles` are new; `first_seq` is the ingest
-    order the first of them will get."""
+    order the first of them will get. The store is asked once per chunk, not per article."""
     result = CopiesResult({}, [], [], [], [], [])
+    sigs = {a.id: signature(a.text) for a in articles}
+    keys_of = {aid: bands(sig) for aid, sig in sigs.items()}
+    stored_bands = store.band_candidates([k for keys in keys_of.values() for k in keys])
+    stored_ids = {c for ids in stored_bands.values() for c in ids} - set(sigs)
+    known = store.minhashes(sorted(stored_ids))
+    paragraphs = {a.id: paragraph_signatures(a.paragraphs) for a in articles}
+    stored_paras, para_sigs = store.paragraph_candidates(
+        [k for signatures in paragraphs.values() for ps in signatures for k in ps.bands]
+    )
     chunk_bands: dict[int, list[str]] = {}
     info: dict[str, tuple[str | None, str | None, int]] = {}
-    chunk_paras: dict[int, list[tuple[str, int]]] = {}
-    para_sigs: dict[tuple[str, int], list[int]] = {}
     by_id = {a.id: a for a in articles}
     for offset, a in enumerate(articles):
-        sig = signature(a.text)
-        keys = bands(sig)
+        sig, keys = sigs[a.id], keys_of[a.id]
         result.minhashes[a.id] = sig
         result.bands.extend((k, a.id) for k in keys)
-        candidates = store.band_candidates(keys) | {c for k in keys for c in chunk_bands.get(k, ())}
+        candidates = {c for k in keys for c in (*stored_bands.get(k, ()), *chunk_bands.get(k, ()))}
         candidates.discard(a.id)
-        known = store.minhashes([c for c in candidates if c not in result.minhashes])
         sims = {c: jaccard(sig, result.minhashes.get(c) or known.get(c, [])) for c in candidates}
         copies = {c: s for c, s in sims.items() if s >= DUPLICATE_JACCARD}
         info[a.id] = (a.published, None, first_seq + offset)
@@ -132,32 +137,32 @@ def find_copies(articles: list[Article], store: Store, first_seq: int) -> Copies
                     info[m] = (info.get(m, (None, None, 0))[0], original, info.get(m, (None, None, 0))[2])
         for k in keys:
             chunk_bands.setdefault(k, []).append(a.id)
-        _syndication(a, store, chunk_paras, para_sigs, result)
+        _syndication(a.id, paragraphs[a.id], stored_paras, para_sigs, result)
     return result
 
 
 def _syndication(
-    a: Article,
-    store: Store,
-    chunk_paras: dict[int, list[tuple[str, int]]],
+    article_id: str,
+    signatures: list[ParagraphSignature],
+    by_band: dict[int, list[tuple[str, int]]],
     para_sigs: dict[tuple[str, int], list[int]],
     result: CopiesResult,
 ) -> None:
-    for ps in paragraph_signatures(a.paragraphs):
-        result.paragraph_signatures.append((a.id, ps.paragraph, ps.signature))
-        result.paragraph_bands.extend((k, a.id, ps.paragraph) for k in ps.bands)
-        found = store.paragraph_candidates(ps.bands)
-        for k in ps.bands:
-            for ref in chunk_paras.get(k, ()):
-                found[ref] = para_sigs[ref]
-        for (other, paragraph), sig in found.items():
-            if other == a.id:
+    """Record the article's paragraphs found in other articles; then index them, so
+    later articles of the chunk find them too (`by_band` and `para_sigs` grow)."""
+    for ps in signatures:
+        result.paragraph_signatures.append((article_id, ps.paragraph, ps.signature))
+        result.paragraph_bands.extend((k, article_id, ps.paragraph) for k in ps.bands)
+        found = {ref for k in ps.bands for ref in by_band.get(k, ())}
+        for other, paragraph in sorted(found):
+            if other == article_id:
                 continue
-            sim = jaccard(ps.signature, sig)
+            sim = jaccard(ps.signature, para_sigs[(other, paragraph)])
             if sim >= SYNDICATED_JACCARD:
                 sim = round(sim, 3)
-                result.syndications.append(Syndication(a.id, ps.paragraph, other, paragraph, sim))
-                result.syndications.append(Syndication(other, paragraph, a.id, ps.paragraph, sim))
-        para_sigs[(a.id, ps.paragraph)] = ps.signature
+                result.syndications.append(Syndication(article_id, ps.paragraph, other, paragraph, sim))
+                result.syndications.append(Syndication(other, paragraph, article_id, ps.paragraph, sim))
+    for ps in signatures:
+        para_sigs[(article_id, ps.paragraph)] = ps.signature
         for k in ps.bands:
-            chunk_paras.setdefault(k, []).append((a.id, ps.paragraph))
+            by_band.setdefault(k, []).append((article_id, ps.paragraph))

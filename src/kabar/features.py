@@ -64,12 +64,18 @@ def terms(text: str, lang: LanguageData) -> Counter[str]:
 
 def normalize_entity(name: str, lang: LanguageData) -> str:
     """One key per real thing: aliases resolved, countries to their ISO code."""
+    return _normalize_entity(name, lang.code)
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalize_entity(name: str, code: str) -> str:
+    lang = get(code)
     key = " ".join(words(name))
     key = lang.aliases.get(key, key)
     for other in all_languages():
         key = other.aliases.get(key, key)
-    code = _country_codes().get(key)
-    return f"C:{code}" if code else key
+    country = _country_codes().get(key)
+    return f"C:{country}" if country else key
 
 
 def entities(text: str, lang: LanguageData) -> Counter[str]:

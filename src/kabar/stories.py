@@ -18,6 +18,7 @@ their salient names and vocabulary but are too far apart in time to be one event
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -47,8 +48,8 @@ TOP_TERMS = 300
 INDEX_TERMS = 25  # terms of a story that go into the candidate index
 QUERY_TERMS = 12
 TOP_ENTITIES = 40
-MAX_CANDIDATES = 40
-EMBED_CANDIDATES = 10
+MAX_CANDIDATES = 12
+EMBED_CANDIDATES = 5
 MAX_SPANS = 60  # day ranges a story remembers
 
 
@@ -196,8 +197,20 @@ def day_decay(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> float:
     """
     if not a or not b:
         return 1.0
-    best = min(max(0, s2 - e1, s1 - e2) for s1, e1 in a for s2, e2 in b)
+    best = min(_gap(span, b) for span in a)
     return 1.0 if best <= DAY_GRACE else math.exp(-(best - DAY_GRACE) / DAY_TAU)
+
+
+def _gap(span: tuple[int, int], spans: list[tuple[int, int]]) -> int:
+    """Days between `span` and the nearest of the sorted `spans` (0 if they overlap)."""
+    start, end = span
+    i = bisect.bisect_right(spans, (end, 1 << 30))  # spans starting after `end` are at i and beyond
+    best = spans[i][0] - end if i < len(spans) else 1 << 30
+    # Of the spans starting at or before `end`, the one reaching furthest decides.
+    reach = max((e for _, e in spans[:i]), default=None)
+    if reach is not None:
+        best = min(best, max(0, start - reach))
+    return best
 
 
 class _EmbeddingTable:

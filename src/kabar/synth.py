@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-_PLACES = ["PALU", "GARUT", "MEDAN", "KUPANG", "AMBON", "BATAM", "JAMBI", "SORONG", "DEMAK", "BLITAR"]
 _FIRST = ["Budi", "Sri", "Agus", "Dewi", "Rudi", "Rina", "Hendra", "Wati", "Joko", "Lestari", "Andi", "Yanti"]
 _LAST = ["Santoso", "Wahyuni", "Pratama", "Siregar", "Nainggolan", "Lubis", "Hasibuan", "Kurniawan"]
 _ORGS = ["BPBD", "BMKG", "Dinas Sosial", "Polda", "DPRD", "Kementerian Pertanian", "Bulog", "Basarnas"]
@@ -56,28 +55,40 @@ def _sentence(rng: random.Random, words: list[str], person: str, org: str) -> st
     return f"Warga {rng.choice(_VERBS)} {a} {c} serta {b} {rng.choice(_FILLER)} menurut {org}."
 
 
+_SYLLABLES = ["ka", "ra", "ma", "lu", "so", "ti", "pe", "nu", "da", "wi", "go", "ba", "se", "jo", "ri", "ta"]
+
+
+def _invented(rng: random.Random, syllables: int = 3) -> str:
+    return "".join(rng.choice(_SYLLABLES) for _ in range(syllables))
+
+
 def generate(n: int, *, stories: int | None = None, seed: int = 7) -> Iterator[SyntheticArticle]:
+    """Articles in publication order: stories start through the year and run a few days,
+    each with its own people, places and words on top of its topic's vocabulary."""
     rng = random.Random(seed)
     n_stories = stories or max(1, n // 8)
     for i in range(n):
-        story = rng.randrange(n_stories)
+        # A sliding window over the stories: the stream moves through time.
+        story = min(n_stories - 1, max(0, int(i / n * n_stories) + rng.randint(-3, 3)))
         srng = random.Random(story * 7919 + seed)
         topic = _TOPICS[story % len(_TOPICS)]
-        person = f"{srng.choice(_FIRST)} {srng.choice(_LAST)}"
+        person = f"{srng.choice(_FIRST)} {_invented(srng).title()}"
         org = srng.choice(_ORGS)
-        place = srng.choice(_PLACES)
-        words = [*topic, place.title(), f"kawasan{story}", f"desa{story % 97}"]
-        title = f"{org} {srng.choice(_VERBS).title()} {topic[0].title()} di {place.title()} Nomor {story}"
+        place = _invented(srng).upper()
+        own = [_invented(srng) for _ in range(8)]
+        words = [*topic, *own, place.title(), _invented(srng).title()]
+        title = f"{org} {srng.choice(_VERBS).title()} {topic[0].title()} {own[0]} di {place.title()}"
         paragraphs = [
             " ".join(_sentence(rng, words, person, org) for _ in range(rng.randint(2, 4)))
             for _ in range(rng.randint(5, 9))
         ]
-        day = 1 + story % 28
+        day_of_year = int(story / n_stories * 300) + rng.randint(0, 2)
+        day, month = 1 + day_of_year % 28, _MONTHS[min(day_of_year // 30, 9)]
         clock = f"{rng.randint(6, 22):02d}:{rng.randint(0, 59):02d}"
         related = f"{rng.choice(_ORGS)} {rng.choice(_VERBS).title()} Program Baru {rng.randint(1, 999)}"
         lines = [
             title,
-            f"{_DAYS[day % 7]}, {day} {_MONTHS[story % 10]} 2024 - {clock} WIB",
+            f"{_DAYS[day % 7]}, {day} {month} 2024 - {clock} WIB",
             f"{place} - {paragraphs[0]}",
             *paragraphs[1:3],
             f"Baca Juga : {related}",

@@ -55,15 +55,17 @@ class Store(ABC):
 
     # --- copies ---
     @abstractmethod
-    def band_candidates(self, bands: Sequence[int]) -> set[str]:
-        """Articles sharing any of these LSH band keys."""
+    def band_candidates(self, bands: Sequence[int]) -> dict[int, list[str]]:
+        """band key -> the stored articles that have it."""
 
     @abstractmethod
     def minhashes(self, ids: Sequence[str]) -> dict[str, list[int]]: ...
 
     @abstractmethod
-    def paragraph_candidates(self, bands: Sequence[int]) -> dict[tuple[str, int], list[int]]:
-        """(article, paragraph) -> signature, for paragraphs sharing any of these band keys."""
+    def paragraph_candidates(
+        self, bands: Sequence[int]
+    ) -> tuple[dict[int, list[tuple[str, int]]], dict[tuple[str, int], list[int]]]:
+        """band key -> stored (article, paragraph)s that have it, and their signatures."""
 
     @abstractmethod
     def duplicate_info(self, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:

@@ -227,23 +227,31 @@ class SQLiteStore(Store):
             out.extend(self.db.execute(sql.format(marks=",".join("?" * len(part))), part).fetchall())
         return out
 
-    def band_candidates(self, bands: Sequence[int]) -> set[str]:
-        return {
-            r[0] for r in self._select_in("SELECT DISTINCT article_id FROM lsh_bands WHERE band IN ({marks})", bands)
-        }
+    def band_candidates(self, bands: Sequence[int]) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for band, aid in self._select_in("SELECT band, article_id FROM lsh_bands WHERE band IN ({marks})", bands):
+            out.setdefault(band, []).append(aid)
+        return out
 
     def minhashes(self, ids: Sequence[str]) -> dict[str, list[int]]:
         rows = self._select_in("SELECT article_id, signature FROM minhashes WHERE article_id IN ({marks})", ids)
         return {aid: _unpack(sig) for aid, sig in rows}
 
-    def paragraph_candidates(self, bands: Sequence[int]) -> dict[tuple[str, int], list[int]]:
+    def paragraph_candidates(
+        self, bands: Sequence[int]
+    ) -> tuple[dict[int, list[tuple[str, int]]], dict[tuple[str, int], list[int]]]:
         rows = self._select_in(
-            "SELECT DISTINCT s.article_id, s.paragraph, s.signature FROM paragraph_bands b"
+            "SELECT b.band, s.article_id, s.paragraph, s.signature FROM paragraph_bands b"
             " JOIN paragraph_signatures s ON s.article_id=b.article_id AND s.paragraph=b.paragraph"
             " WHERE b.band IN ({marks})",
             bands,
         )
-        return {(aid, p): _unpack(sig) for aid, p, sig in rows}
+        by_band: dict[int, list[tuple[str, int]]] = {}
+        signatures: dict[tuple[str, int], list[int]] = {}
+        for band, aid, p, sig in rows:
+            by_band.setdefault(band, []).append((aid, p))
+            signatures[(aid, p)] = _unpack(sig)
+        return by_band, signatures
 
     def duplicate_info(self, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:
         """id -> (published, duplicate_of, ingest order)."""

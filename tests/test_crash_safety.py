@@ -57,4 +57,12 @@ def test_kill_midway_then_rerun(tmp_path: Path) -> None:
     assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == N
     assert con.execute("SELECT count(DISTINCT id) FROM articles").fetchone()[0] == N
     assert con.execute("SELECT count(*) FROM article_sources").fetchone()[0] == N
+    # Stories were written in the same transactions: every article has one that exists.
+    assert con.execute("SELECT count(*) FROM articles WHERE story IS NULL").fetchone()[0] == 0
+    orphan_stories = con.execute(
+        "SELECT count(*) FROM articles WHERE story NOT IN (SELECT id FROM stories)"
+        " AND story NOT IN (SELECT merged FROM story_merges)"
+    ).fetchone()[0]
+    assert orphan_stories == 0
+    assert con.execute("SELECT count(*) FROM minhashes").fetchone()[0] == N
     con.close()

@@ -262,10 +262,23 @@ def demo_cmd(
         for reason, n in reasons.most_common():
             table.add_row(reason, str(n))
         console.print(table)
-        table = Table("published", "outlet", "dateline", "title", title="Articles (newest first)")
-        for a in sorted(articles, key=lambda a: a.published or "", reverse=True)[:15]:
-            table.add_row(a.published or "—", a.outlet or "—", a.dateline or "—", a.title[:60])
+        with _open(db) as store:
+            stories = sorted(store.stories(), key=lambda s: (s.last_published or "")[:10], reverse=True)
+        by_id = {a.id: a for a in articles}
+        table = Table("story", "articles", "outlets", "lang", "dates", "storyline", "title", title="Stories")
+        for st in stories:
+            table.add_row(st.id[:9], str(len(st.articles)), str(len(st.outlets)), ",".join(st.languages),
+                          f"{(st.first_published or '—')[:10]} → {(st.last_published or '—')[:10]}",
+                          st.storyline[:9], st.title[:55])  # fmt: skip
         console.print(table)
+        copies = [a for a in articles if a.duplicate_of]
+        for a in copies:
+            original = by_id.get(a.duplicate_of or "")
+            console.print(
+                f"copy: {a.outlet or a.source} «{a.title[:50]}» = {original.outlet if original else a.duplicate_of}"
+                f" (similarity {a.duplicate_similarity})",
+                highlight=False,
+            )
         if keep:
             console.print(f"store kept at {keep}: try `kabar show --db {keep} <id> --removed`")
 

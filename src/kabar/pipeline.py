@@ -24,7 +24,8 @@ from kabar.text import collapse, key
 CHUNK_SIZE = 256
 # Articles of the chunk being stored come after every stored one in ingest order.
 NEW_ARTICLE_SEQ = 1 << 62
-MIN_BODY_CHARS = 80
+MIN_BODY_CHARS = 40
+ONE_LINE_ARTICLE_WORDS = 8
 # A short line seen in this many articles of one site is boilerplate; a long one
 # needs more, because outlets reuse background paragraphs across follow-ups.
 RECUR_SHORT_DOCS = 3
@@ -93,6 +94,10 @@ def build_article(p: Prepared, recurring: set[str], brands: frozenset[str]) -> A
     result = clean_stage.clean(body_lines, title=title, lang=lang, recurring=recurring)
     removed.extend(result.removed)
     paragraphs = result.paragraphs
+    if not paragraphs and title and not raw.title and len(title.split()) >= ONE_LINE_ARTICLE_WORDS:
+        # A one-sentence article: its only line is the text, not a headline over nothing.
+        paragraphs = [title]
+        removed = [r for r in removed if not r.reason.startswith("headline")]
     if sum(len(x) for x in paragraphs) < MIN_BODY_CHARS:
         return QuarantineEntry(raw.source, "no body text after cleaning", f"{len(paragraphs)} paragraphs left")
     dateline = meta.find_dateline(paragraphs[0], brands) if paragraphs else None

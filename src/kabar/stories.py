@@ -51,6 +51,7 @@ TOP_ENTITIES = 40
 MAX_CANDIDATES = 12
 EMBED_CANDIDATES = 5
 MAX_SPANS = 60  # day ranges a story remembers
+LINE_POSTING_MAX = 300  # names shared by more stories than this are ignored for storylines
 
 
 class DocFreq:
@@ -268,6 +269,7 @@ class StoryIndex:
         self.line_index: dict[str, set[str]] = defaultdict(set)  # entity -> stories, all time
         self.line_entities: dict[str, list[str]] = {}  # story -> its salient entities, all time
         self.line_of: dict[str, str] = {}  # story -> storyline
+        self.line_members: dict[str, set[str]] = defaultdict(set)  # storyline -> its stories
         self.seq = 0
         self.newest_day = 0
         self.indexed: dict[str, list[tuple[dict[str, set[str]], str]]] = {}  # story -> its index entries
@@ -379,6 +381,7 @@ class StoryIndex:
             story.add(f, article, self.seq, *vecs)
             self.stories[best] = story
             self.line_of[best] = best
+            self.line_members[best].add(best)
             new = True
         self._index(story)
         self._link_storyline(story, f, vecs)
@@ -396,11 +399,10 @@ class StoryIndex:
         self._unindex(merged)
         target.absorb(gone)
         self.redirects[merged] = into
-        for s, line in list(self.line_of.items()):
-            if line == merged:
-                self.line_of[s] = target.storyline
-                self.relined[s] = target.storyline
-        self.line_of.pop(merged, None)
+        old_line = self.line_of.pop(merged, merged)
+        self.line_members[old_line].discard(merged)
+        if old_line != target.storyline:
+            self._join_lines(target.storyline, old_line)
         for e in self.line_entities.pop(merged, []):
             self.line_index[e].discard(merged)
         self.changed.add(into)
@@ -415,7 +417,10 @@ class StoryIndex:
             return
         counts: Counter[str] = Counter()
         for e in salient:
-            for s in self.line_index.get(e, ()):
+            posting = self.line_index.get(e, ())
+            if len(posting) > LINE_POSTING_MAX:
+                continue  # a name in this many stories ("Presiden") does not define a matter
+            for s in posting:
                 if s != story.id and self.line_of.get(s) != self.line_of.get(story.id):
                     counts[s] += 1
         for other, shared in counts.most_common(5):
@@ -431,12 +436,12 @@ class StoryIndex:
 
     def _join_lines(self, keep: str, drop: str) -> None:
         keep, drop = min(keep, drop), max(keep, drop)  # deterministic: the smaller id names the line
-        for s, line in list(self.line_of.items()):
-            if line == drop:
-                self.line_of[s] = keep
-                self.relined[s] = keep
-                if s in self.stories:
-                    self.stories[s].storyline = keep
+        for s in self.line_members.pop(drop, set()):
+            self.line_of[s] = keep
+            self.relined[s] = keep
+            self.line_members[keep].add(s)
+            if s in self.stories:
+                self.stories[s].storyline = keep
 
     def _expire(self) -> None:
         if self.seq % 256:
@@ -544,6 +549,7 @@ class StoryStage:
             index._index(st)
         for sid, line, salient in store.story_lines():
             index.line_of[sid] = line
+            index.line_members[line].add(sid)
             if sid not in index.line_entities:
                 index.line_entities[sid] = salient
                 for e in salient:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kabar.model import Article, Syndication
+from kabar.model import Article, Syndication, publication_order
 from kabar.store import Store
 from kabar.text import key
 
@@ -85,10 +85,6 @@ class CopiesResult:
     duplicate_updates: list[tuple[str, str | None, float | None]]  # stored articles whose original changed
 
 
-def _order(published: str | None, seq: int) -> tuple[bool, str, int]:
-    return (published is None, published[:16] if published else "", seq)
-
-
 def find_copies(articles: list[Article], store: Store, first_seq: int) -> CopiesResult:
     """Mark near-duplicate articles (`duplicate_of`, the earliest published or first seen)
     and record syndicated paragraphs. `articles` are new; `first_seq` is the ingest
@@ -121,7 +117,7 @@ def find_copies(articles: list[Article], store: Store, first_seq: int) -> Copies
             roots = {info[c][1] or c for c in copies}
             missing = [r for r in roots if r not in info]
             info.update(store.duplicate_info(missing))
-            original = min([*roots, a.id], key=lambda x: _order(info[x][0], info[x][2]))
+            original = min([*roots, a.id], key=lambda x: publication_order(info[x][0], info[x][2]))
             if original != a.id:
                 a.duplicate_of, a.duplicate_similarity = original, round(max(copies.values()), 3)
                 info[a.id] = (a.published, original, first_seq + offset)

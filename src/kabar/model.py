@@ -113,6 +113,12 @@ class Article:
         }
 
 
+def publication_order(published: str | None, seq: int) -> tuple[bool, str, int]:
+    """The order of a stream: by publication time, undated articles after dated ones,
+    ties and undated ones in the order they came (`seq`)."""
+    return (published is None, published[:16] if published else "", seq)
+
+
 def normalize_for_hash(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 

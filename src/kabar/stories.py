@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from kabar.features import Embedder, featurize
-from kabar.model import Article, ArticleFeatures, ChunkWrite, StoryMerge, StoryWrite
+from kabar.model import Article, ArticleFeatures, ChunkWrite, StoryMerge, StoryWrite, publication_order
 from kabar.store import Store
 
 # Weights and thresholds, tuned on ECB+ and NeuS dev (see BENCHMARKS.md).
@@ -461,11 +461,6 @@ class StoryIndex:
         return story_id
 
 
-def stream_order(published: str | None, seq: int) -> tuple[bool, str, int]:
-    """Publication order; undated articles after dated ones, in the order they came."""
-    return (published is None, published[:16] if published else "", seq)
-
-
 def cluster(
     articles: list[Any], features: list[ArticleFeatures], df: DocFreq | None = None
 ) -> tuple[dict[str, str], dict[str, str], StoryIndex]:
@@ -475,7 +470,7 @@ def cluster(
     for f in features:
         df.add(list(f.terms) + [f"e:{e}" for e in f.entities])
     index = StoryIndex(df)
-    order = sorted(range(len(articles)), key=lambda i: stream_order(articles[i].published, i))
+    order = sorted(range(len(articles)), key=lambda i: publication_order(articles[i].published, i))
     assigned: dict[str, str] = {}
     for i in order:
         a = index.assign(features[i], articles[i])
@@ -568,7 +563,7 @@ class StoryStage:
         index.df.delta.clear()
         for f in feats:
             index.df.add([*f.terms, *(f"e:{e}" for e in f.entities)])
-        order = sorted(range(len(articles)), key=lambda i: stream_order(articles[i].published, i))
+        order = sorted(range(len(articles)), key=lambda i: publication_order(articles[i].published, i))
         index.changed.clear()
         index.relined.clear()
         for i in order:

@@ -274,7 +274,9 @@ class StoryIndex:
         self.newest_day = 0
         self.indexed: dict[str, list[tuple[dict[str, set[str]], str]]] = {}  # story -> its index entries
         self.embeddings = _EmbeddingTable()
-        self.changed: set[str] = set()
+        # Stories changed since the last save, held here so that one expiring from the
+        # candidate indexes before the save is still written.
+        self.changed: dict[str, StoryState] = {}
         self.relined: dict[str, str] = {}  # story -> new storyline, to persist
 
     # --- scoring ---------------------------------------------------------------
@@ -385,7 +387,7 @@ class StoryIndex:
             new = True
         self._index(story)
         self._link_storyline(story, f, vecs)
-        self.changed.add(story.id)
+        self.changed[story.id] = story
         self._expire()
         return Assignment(f.article_id, story.id, best_score, new, merges)
 
@@ -405,7 +407,8 @@ class StoryIndex:
             self._join_lines(target.storyline, old_line)
         for e in self.line_entities.pop(merged, []):
             self.line_index[e].discard(merged)
-        self.changed.add(into)
+        self.changed.pop(merged, None)
+        self.changed[into] = target
         return StoryMerge(merged, into, article_id)
 
     def _link_storyline(
@@ -572,10 +575,7 @@ class StoryStage:
             chunk.merges.extend(result.merges)
         for a in articles:
             a.story = index.resolve(a.story or "")
-        for sid in index.changed:
-            st = index.stories.get(sid)
-            if st is None:
-                continue
+        for st in index.changed.values():
             chunk.stories.append(
                 StoryWrite(
                     id=st.id, storyline=index.line_of.get(st.id, st.storyline), title=st.best_title(),

@@ -146,3 +146,28 @@ def pipeline_run(path: Path, store: SQLiteStore, max_bytes: int):  # type: ignor
     from kabar import pipeline
 
     return pipeline.run([str(path)], store, max_bytes=max_bytes)
+
+
+def test_schema_is_migrated_on_open_and_wal_is_on(tmp_path: Path) -> None:
+    import sqlite3
+
+    from kabar.store.sqlite import MIGRATIONS
+
+    path = tmp_path / "m.db"
+    # A store left at version 1 (the first release) is brought forward, keeping its rows.
+    con = sqlite3.connect(path)
+    for statement in MIGRATIONS[0].split(";"):
+        if statement.strip():
+            con.execute(statement)
+    con.execute("PRAGMA user_version=1")
+    con.execute(
+        "INSERT INTO articles (id, source, title, language, text, removed, time_mentions, raw_text, ingested_at)"
+        " VALUES ('a', 'a.txt', 't', 'id', 'x', '[]', '[]', 'x', 'now')"
+    )
+    con.commit()
+    con.close()
+    store = SQLiteStore(str(path))
+    assert store.schema_version == len(MIGRATIONS)
+    assert store.count_articles() == 1
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()

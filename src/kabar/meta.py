@@ -27,6 +27,7 @@ _COUNTRIES: set[str] = {c for lang in _LANGS for c in lang.countries}
 
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 _WEEKDAY_RE = "|".join(sorted((re.escape(d) for d in _WEEKDAYS), key=len, reverse=True))
+_TIME_WORDS = "|".join(re.escape(w) for lang in _LANGS for w in lang.time_words)
 _TZ_RE = "|".join(sorted((re.escape(t) for t in _TIMEZONES), key=len, reverse=True))
 
 _TIME = r"(?P<hh>\d{1,2})[:.](?P<mi>\d{2})(?::(?P<ss>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?"
@@ -41,15 +42,15 @@ _DATE_FORMS = [
 ]
 _DATE_RES = [
     re.compile(
-        rf"^\W*(?:(?:{_WEEKDAY_RE})\W+)?{form}(?:\W+(?:pukul|jam|at)?\s*{_TIME})?\s*{_TZ}?\W*$",
+        rf"^\W*(?:(?:{_WEEKDAY_RE})\W+)?{form}(?:\W+(?:{_TIME_WORDS})?\s*{_TIME})?\s*{_TZ}?\W*$",
         re.IGNORECASE,
     )
     for form in _DATE_FORMS
 ]
 # Words a date line may carry besides the date itself ("Diperbarui", "Published").
 _DATE_LINE_WORDS = re.compile(
-    r"^\s*(?:dipublikasikan|diterbitkan|diperbarui|published|updated|posted|terbit)"
-    r"(?:\s+(?:pada|on))?\s*:?\s*",
+    rf"^\s*(?:{'|'.join(w for lang in _LANGS for w in lang.date_line_words)})"
+    rf"(?:\s+(?:{'|'.join(w for lang in _LANGS for w in lang.day_prefixes)}))?\s*:?\s*",
     re.IGNORECASE,
 )
 
@@ -222,7 +223,7 @@ def dateline_token(paragraph: str) -> str | None:
 
 # Enough text to tell the languages apart; classifying whole articles only costs time.
 LANGUAGE_SAMPLE_CHARS = 1000
-_MALAY_ONLY = {"kerana", "ialah", "daripada", "bahawa", "iaitu", "selepas", "kerajaan", "berkata"}
+_NEIGHBOUR_ONLY: set[str] = get("id").neighbour_only
 
 
 def detect_language(text: str) -> str:
@@ -242,7 +243,7 @@ def detect_language(text: str) -> str:
         code, _ = py3langid.classify(sample)
     if code in ("id", "ms"):
         indonesian_markers = get("id").markers
-        malay = sum(1 for t in toks if t in _MALAY_ONLY)
+        malay = sum(1 for t in toks if t in _NEIGHBOUR_ONLY)
         indonesian = sum(1 for t in toks if t in indonesian_markers)
         return "ms" if malay > indonesian else "id"
     if code == "en":
@@ -262,7 +263,7 @@ def _profile_language(toks: list[str]) -> str | None:
     shares = {lang.code: sum(counts[w] for w in lang.stopwords if w in counts) / len(toks) for lang in _LANGS}
     best = max(shares, key=lambda c: shares[c])
     others = max(v for c, v in shares.items() if c != best)
-    malay = not _MALAY_ONLY.isdisjoint(counts)
+    malay = not _NEIGHBOUR_ONLY.isdisjoint(counts)
     if shares[best] >= PROFILE_MIN_SHARE and others <= PROFILE_MAX_OTHER and not malay:
         return best
     return None
@@ -388,15 +389,13 @@ def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) 
 _DATE_RES_INLINE = [re.compile(rf"\b{form}\b", re.IGNORECASE) for form in _DATE_FORMS[:2]]
 
 
-def same_text(a: str, b: str) -> bool:
-    return key(a) == key(b)
-
-
 # --- header of a scraped text -------------------------------------------------
 
 HEADER_LINES = 8
 _URL_LINE = re.compile(r"^https?://\S+$")
-_BYLINE = re.compile(r"^(?:by|oleh|penulis|reporter)\s*:?\s+[\w .,'-]{2,60}$", re.IGNORECASE)
+_BYLINE = re.compile(
+    rf"^(?:{'|'.join(w for lang in _LANGS for w in lang.byline_words)})\s*:?\s+[\w .,'-]{{2,60}}$", re.IGNORECASE
+)
 
 
 @dataclass(slots=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: one instance per language
@@ -35,7 +34,6 @@ class LanguageData:
     relative_days: dict[str, int]  # "kemarin" -> -1
     last_week: list[str]  # phrases meaning "last week"
     last_month: list[str]
-    this_year: list[str]
     month_prefixes: list[str]  # "bulan" in "bulan Juni"
     day_prefixes: list[str]  # "hari" in "hari Senin"
     places: set[str] = field(default_factory=set)  # dateline places in this language's spelling
@@ -44,17 +42,13 @@ class LanguageData:
     decimal_separator: str = "."  # "6,1" is six point one in Indonesian; thousands use the other mark
     # Short forms and other names of one thing ("Korut" -> "korea utara"), lower case.
     aliases: dict[str, str] = field(default_factory=dict)
+    # Words around dates and names in page headers: "pukul 19.10", "Diperbarui: ...", "Oleh ...".
+    time_words: list[str] = field(default_factory=list)
+    date_line_words: list[str] = field(default_factory=list)
+    byline_words: list[str] = field(default_factory=list)
+    # Words a closely related language uses and this one does not (Malay for Indonesian).
+    neighbour_only: set[str] = field(default_factory=set)
     markers: set[str] = field(default_factory=set)  # frequent words that mark the language
-
-    @cached_property
-    def month_pattern(self) -> str:
-        names = sorted(self.months, key=len, reverse=True)
-        return "|".join(re.escape(n) for n in names)
-
-    @cached_property
-    def weekday_pattern(self) -> str:
-        names = sorted(self.weekdays, key=len, reverse=True)
-        return "|".join(re.escape(n) for n in names)
 
 
 def country_names(locale: str) -> set[str]:

@@ -94,9 +94,8 @@ PLACES = {
 # Frequent words that tell Indonesian from Malay (which py3langid often confuses).
 MARKERS = {"tidak", "karena", "bisa", "sudah", "saja", "kalau", "bilang", "namun", "yakni",
            "melalui", "sejumlah", "mengatakan", "kemarin", "pekan"}  # fmt: skip
-MALAY_MARKERS = {"tidak", "kerana", "boleh", "sudah", "ialah", "daripada", "beliau", "kerajaan",
-                 "bahawa", "iaitu", "selepas", "mengenai", "berkata", "minggu"}  # fmt: skip
-MALAY_ONLY = MALAY_MARKERS - MARKERS
+# Malay spellings and words Indonesian news does not use.
+MALAY_ONLY = {"kerana", "ialah", "daripada", "bahawa", "iaitu", "selepas", "kerajaan", "berkata"}
 
 DATA = LanguageData(
     code="id",
@@ -115,12 +114,15 @@ DATA = LanguageData(
     relative_days=RELATIVE_DAYS,
     last_week=["pekan lalu", "minggu lalu", "sepekan lalu"],
     last_month=["bulan lalu"],
-    this_year=["tahun ini"],
     month_prefixes=["bulan"],
     day_prefixes=["hari", "pada hari", "pada"],
     places=PLACES,
     countries=country_names("id"),
     stemmer="indonesian",
+    time_words=["pukul", "jam"],
+    date_line_words=["dipublikasikan", "diterbitkan", "diperbarui", "terbit"],
+    byline_words=["oleh", "penulis", "reporter", "pewarta"],
+    neighbour_only=MALAY_ONLY,
     decimal_separator=",",
     aliases={
         "korut": "korea utara",

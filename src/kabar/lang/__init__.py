@@ -7,7 +7,6 @@ Indonesian site with an English comment form), for `ALL`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 

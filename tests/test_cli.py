@@ -75,3 +75,32 @@ def test_eval_clean_scores_the_demo_gold() -> None:
     result = runner.invoke(app, ["eval", "clean", str(DEMO), "--gold", str(DEMO / "gold" / "gold.json"), "--json"])
     scores = json.loads(result.stdout)["scores"]
     assert scores["clean"] == 1.0 and scores["meta"] >= 0.97
+
+
+def test_stories_commands_and_export(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    assert runner.invoke(app, ["ingest", str(DEMO), "--db", db, "--quiet"]).exit_code == 0
+    listed = [json.loads(line) for line in runner.invoke(app, ["stories", "--db", db, "--json"]).stdout.splitlines()]
+    assert len(listed) == 10
+    assert listed[0]["last_published"] >= listed[-1]["last_published"]  # most recent first
+    english = runner.invoke(app, ["stories", "--db", db, "--lang", "en", "--json"]).stdout.splitlines()
+    assert 0 < len(english) < 10
+    since = runner.invoke(app, ["stories", "--db", db, "--since", "2024-11-01", "--json"]).stdout.splitlines()
+    # The November ratification and the November eruption.
+    assert len(since) == 2 and all(json.loads(s)["last_published"] >= "2024-11-01" for s in since)
+    quake = next(s for s in listed if "Poso" in s["title"])
+    shown = json.loads(runner.invoke(app, ["show", quake["id"], "--db", db, "--json"]).stdout)
+    assert len(shown["articles"]) == 5 and {"en", "id"} <= set(shown["languages"])
+    table = runner.invoke(app, ["show", quake["id"][:8], "--db", db])
+    assert table.exit_code == 0 and "Poso" in table.output
+
+    out = tmp_path / "export"
+    assert runner.invoke(app, ["export", "--out", str(out), "--db", db]).exit_code == 0
+    stories = [json.loads(line) for line in (out / "stories.jsonl").read_text().splitlines()]
+    assert len(stories) == 10
+    for story in stories:
+        assert set(story) == {"id", "title", "articles", "outlets", "languages", "first_published",
+                              "last_published", "storyline"}  # fmt: skip
+    articles = [json.loads(line) for line in (out / "articles.jsonl").read_text().splitlines()]
+    assert all(a["story"] in {s["id"] for s in stories} for a in articles)
+    assert sum(1 for a in articles if a["duplicate_of"]) == 2

@@ -27,6 +27,7 @@ BODY_WORDS = 400
 TITLE_WEIGHT = 3
 EMBEDDING_DIM = 512
 
+_CALENDAR_WORDS = frozenset(w for lang in all_languages() for w in (*lang.months, *lang.weekdays))
 _NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|[\"“‘(]\s*)$")
 
@@ -100,16 +101,16 @@ def entities(text: str, lang: LanguageData) -> Counter[str]:
             initial.append(tokens[0])
             continue
         name = " ".join(tokens)
-        if len(name) < 2 or name.lower() in lang.stopwords:
-            continue
+        if len(name) < 2 or name.lower() in lang.stopwords or name.lower() in _CALENDAR_WORDS:
+            continue  # "Tuesday", "Juni": capitalised, but not names of anything in the story
         mid.update(t.lower() for t in tokens)
         found[normalize_entity(name, lang)] += 1
         if len(tokens) > 1:  # "Vladimir Putin" also matches a later "Putin"
             for t in tokens:
-                if len(t) > 2 and t.lower() not in lang.stopwords:
+                if len(t) > 2 and t.lower() not in lang.stopwords and t.lower() not in _CALENDAR_WORDS:
                     found[normalize_entity(t, lang)] += 1
     for word in initial:
-        if word.lower() in mid:
+        if word.lower() in mid and word.lower() not in _CALENDAR_WORDS:
             found[normalize_entity(word, lang)] += 1
     return found
 

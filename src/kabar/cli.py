@@ -36,7 +36,7 @@ def _open(db: str) -> Store:
     return open_store(db)
 
 
-def _ingest(paths: list[str], store: Store, quiet: bool, max_bytes: int) -> pipeline.IngestReport:
+def _ingest(paths: list[str], store: Store, quiet: bool, max_bytes: int, embed: bool = True) -> pipeline.IngestReport:
     files = [f for f in ingest.discover(paths) if isinstance(f, str)]
     progress = Progress(
         TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -57,7 +57,7 @@ def _ingest(paths: list[str], store: Store, quiet: bool, max_bytes: int) -> pipe
 
     with progress:
         task = progress.add_task("ingest", total=None)
-        return pipeline.run(paths, store, max_bytes=max_bytes, on_item=on_item)
+        return pipeline.run(paths, store, max_bytes=max_bytes, on_item=on_item, embed=embed)
 
 
 @app.command("ingest")
@@ -66,13 +66,16 @@ def ingest_cmd(
     db: DbOption = "kabar.db",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     max_bytes: Annotated[int, typer.Option(help="Quarantine files larger than this.")] = ingest.DEFAULT_MAX_BYTES,
+    embed: Annotated[
+        bool, typer.Option(help="Compare titles by multilingual embeddings (about 1 ms per article).")
+    ] = True,
 ) -> None:
     """Ingest articles: .txt, .html, .jsonl, .warc, and .gz of any of them.
 
     Exit code 0 when everything was stored, 3 when something was quarantined.
     """
     with _open(db) as store:
-        report = _ingest(paths, store, quiet, max_bytes)
+        report = _ingest(paths, store, quiet, max_bytes, embed)
     if not quiet:
         console.print(
             f"{report.seen} documents: {report.stored} stored, {report.already} already in the store, "

@@ -6,11 +6,13 @@ entities) over the *active* stories plus a nearest-centroid search on title
 embeddings, so one assignment costs the same whatever the size of the corpus.
 
 The score combines:
-* lexical similarity: TF-IDF cosine over stems, IDF from the whole store;
-* entity containment: how much of the article's (IDF-weighted) names the story has;
+* lexical similarity: TF-IDF cosine over stems, IDF from the whole store, counted
+  only between texts of one language;
+* name similarity: cosine of IDF-weighted names and figures, normalised across
+  languages (so "Korea Utara" and "North Korea" are one key);
 * embedding similarity of titles (multilingual, so Indonesian meets English);
-* a decay on the distance between the days the two are about (publication days
-  and the exact days named in the text), so look-alike events weeks apart stay apart.
+* a decay on the distance between the days the two are about (publication days,
+  and the days and months named in the text), so look-alike events weeks apart stay apart.
 
 Storylines link stories about one ongoing matter across weeks: stories that share
 their salient names and vocabulary but are too far apart in time to be one event.
@@ -57,9 +59,9 @@ LINE_POSTING_MAX = 300  # names shared by more stories than this are ignored for
 class DocFreq:
     """Document frequencies for IDF, loaded lazily from the store and kept current."""
 
-    def __init__(self, n_docs: int = 0, known: Mapping[str, int] | None = None) -> None:
+    def __init__(self, n_docs: int = 0) -> None:
         self.n_docs = n_docs
-        self.df: dict[str, int] = dict(known or {})
+        self.df: dict[str, int] = {}
         self.delta: Counter[str] = Counter()
 
     def idf(self, term: str) -> float:
@@ -562,7 +564,7 @@ class StoryStage:
         feats = featurize(articles, self.embedder)
         keys = sorted({k for f in feats for k in [*f.terms, *(f"e:{e}" for e in f.entities)]})
         missing = [k for k in keys if k not in index.df.df]
-        index.df.df.update(index.df.df | self.store.term_df(missing))
+        index.df.df.update(self.store.term_df(missing))
         index.df.delta.clear()
         for f in feats:
             index.df.add([*f.terms, *(f"e:{e}" for e in f.entities)])

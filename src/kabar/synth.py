@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 _FIRST = ["Budi", "Sri", "Agus", "Dewi", "Rudi", "Rina", "Hendra", "Wati", "Joko", "Lestari", "Andi", "Yanti"]
@@ -33,7 +34,10 @@ _FILLER = [
     "hingga malam",
     "secara bertahap",
 ]
-_MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober"]
+_MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+           "November", "Desember"]  # fmt: skip
+_EPOCH = date(2020, 1, 1)
+STORIES_PER_DAY = 4
 _DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 
 
@@ -82,13 +86,13 @@ def generate(n: int, *, stories: int | None = None, seed: int = 7) -> Iterator[S
             " ".join(_sentence(rng, words, person, org) for _ in range(rng.randint(2, 4)))
             for _ in range(rng.randint(5, 9))
         ]
-        day_of_year = int(story / n_stories * 300) + rng.randint(0, 2)
-        day, month = 1 + day_of_year % 28, _MONTHS[min(day_of_year // 30, 9)]
+        # A steady news flow: the same number of new stories a day however long the stream.
+        when = _EPOCH + timedelta(days=story // STORIES_PER_DAY + rng.randint(0, 2))
         clock = f"{rng.randint(6, 22):02d}:{rng.randint(0, 59):02d}"
         related = f"{rng.choice(_ORGS)} {rng.choice(_VERBS).title()} Program Baru {rng.randint(1, 999)}"
         lines = [
             title,
-            f"{_DAYS[day % 7]}, {day} {month} 2024 - {clock} WIB",
+            f"{_DAYS[when.weekday()]}, {when.day} {_MONTHS[when.month - 1]} {when.year} - {clock} WIB",
             f"{place} - {paragraphs[0]}",
             *paragraphs[1:3],
             f"Baca Juga : {related}",

@@ -27,6 +27,7 @@ _COUNTRIES: set[str] = {c for lang in _LANGS for c in lang.countries}
 
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 _WEEKDAY_RE = "|".join(sorted((re.escape(d) for d in _WEEKDAYS), key=len, reverse=True))
+_ORDINAL = "|".join(w for lang in _LANGS for w in lang.ordinal_suffixes)
 _TIME_WORDS = "|".join(re.escape(w) for lang in _LANGS for w in lang.time_words)
 _TZ_RE = "|".join(sorted((re.escape(t) for t in _TIMEZONES), key=len, reverse=True))
 
@@ -36,7 +37,7 @@ _SEP = r"\s*[-/.,| ]\s*"
 # "16 September 2024", "12 - Nov - 2024", "03/10/2024", "October 3, 2024"
 _DATE_FORMS = [
     rf"(?P<d>\d{{1,2}}){_SEP}(?P<mon>{_MONTH_RE})\.?{_SEP}(?P<y>(?:19|20)\d{{2}})",
-    rf"(?P<mon>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{{2}})",
+    rf"(?P<mon>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}})(?:{_ORDINAL})?,?\s+(?P<y>(?:19|20)\d{{2}})",
     r"(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>(?:19|20)\d{2})",
     r"(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})",
 ]

@@ -138,7 +138,6 @@ class ArticleFeatures:
     entities: dict[str, int]  # normalised name keys with counts
     days: list[tuple[int, int]]  # ordinal day ranges the article is about (publication, named days)
     embedding: Any = None  # title embedding, numpy float32 vector, or None
-    minhash: list[int] = field(default_factory=list)  # signature of the clean text
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ class LanguageData:
     time_words: list[str] = field(default_factory=list)
     date_line_words: list[str] = field(default_factory=list)
     byline_words: list[str] = field(default_factory=list)
+    ordinal_suffixes: list[str] = field(default_factory=list)  # "December 15th"
     # Words a closely related language uses and this one does not (Malay for Indonesian).
     neighbour_only: set[str] = field(default_factory=set)
     markers: set[str] = field(default_factory=set)  # frequent words that mark the language

@@ -103,6 +103,7 @@ DATA = LanguageData(
     time_words=["at", "last updated at", "updated at", "updated"],
     date_line_words=["published", "updated", "posted"],
     byline_words=["by", "reporter"],
+    ordinal_suffixes=["st", "nd", "rd", "th"],
     aliases={
         "u.s.": "united states",
         "us": "united states",

@@ -67,6 +67,68 @@ class TimeMention:
     end_date: str | None = None  # last day when the expression names a range
 
 
+@dataclass(frozen=True, slots=True)
+class EntityMention:
+    """A name in the clean text, with the key of the real thing it names."""
+
+    text: str
+    label: str  # PERSON, ORG, LOC or EVENT
+    start: int  # character offsets into the clean text
+    end: int
+    entity: str  # normalised key: "vladimir putin", "C:KP" (a country), ...
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Direct or reported speech. `content` is exactly text[start:end]."""
+
+    speaker: str | None  # resolved full name or organisation ("Vladimir Putin", "KCNA")
+    speaker_entity: str | None  # normalised key of the speaker
+    cue: str  # "kata", "said", "menurut", ...
+    content: str
+    kind: Literal["direct", "indirect"]
+    start: int
+    end: int
+    paragraph: int
+    speaker_start: int | None = None  # the speaker phrase as written near the cue
+    speaker_end: int | None = None
+    # A quoted phrase inside a reported clause ("menyebut perjanjian itu “terobosan”"): one
+    # attribution with the clause that holds it, listed so the exact words stay findable.
+    nested: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An attributed proposition that is not plain speech: a claim, accusation,
+    estimate, report or denial. A denial may point at the accusation it denies."""
+
+    kind: Literal["claim", "accusation", "estimate", "report", "denial"]
+    holder: str | None  # who holds it, when the text says ("Washington dan Seoul"); None for "dituduh"
+    holder_entity: str | None
+    cue: str
+    content: str
+    start: int
+    end: int
+    paragraph: int
+    denies: int | None = None  # index of the denied claim in the same article, when it is there
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A figure with what it counts, normalised to a range of values."""
+
+    text: str  # the whole expression, e.g. "hingga 12.000 tentara"
+    low: float
+    high: float
+    qualifier: str | None  # up_to, about, more_than, at_least, nearly, less_than
+    unit: str | None  # what it counts, normalised across languages ("soldier", "IDR", "percent")
+    counted: str | None  # the counted word as written
+    start: int
+    end: int
+    paragraph: int
+    vague: bool = False  # "puluhan ribu": a range by meaning, not by qualifier
+
+
 @dataclass(slots=True)
 class Article:
     """A clean, dated, attributed article."""
@@ -87,6 +149,10 @@ class Article:
     story: str | None = None
     duplicate_of: str | None = None
     duplicate_similarity: float | None = None
+    entities: list[EntityMention] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    numbers: list[Quantity] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -110,6 +176,15 @@ class Article:
             "story": self.story,
             "duplicate_of": self.duplicate_of,
             "duplicate_similarity": self.duplicate_similarity,
+            **self.extraction_record(),
+        }
+
+    def extraction_record(self) -> dict[str, Any]:
+        return {
+            "entities": [asdict(e) for e in self.entities],
+            "quotes": [asdict(q) for q in self.quotes],
+            "claims": [asdict(c) for c in self.claims],
+            "numbers": [asdict(n) for n in self.numbers],
         }
 
 

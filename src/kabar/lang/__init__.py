@@ -49,6 +49,36 @@ class LanguageData:
     # Words a closely related language uses and this one does not (Malay for Indonesian).
     neighbour_only: set[str] = field(default_factory=set)
     markers: set[str] = field(default_factory=set)  # frequent words that mark the language
+    # --- Attribution (quotes, claims, denials) ---
+    # Verbs and nouns of attributed propositions that are not plain speech -> kind
+    # ("claim", "accusation", "estimate", "report", "denial"); passive forms included.
+    claim_cues: dict[str, str] = field(default_factory=dict)
+    passive_cues: set[str] = field(default_factory=set)  # cue forms whose subject is the target, not the holder
+    agent_words: list[str] = field(default_factory=list)  # "oleh" / "by": introduces a passive agent
+    # Words before a passive cue that make it passive ("was accused"); empty = the form alone tells.
+    passive_markers: set[str] = field(default_factory=set)
+    list_conjunctions: set[str] = field(default_factory=set)  # "X, Y dan Z": one holder, not three clauses
+    relatives: set[str] = field(default_factory=set)  # "yang menyerukan": a relative clause, not an attribution
+    according_to: list[str] = field(default_factory=list)  # "menurut X, ..." / "according to X, ..."
+    complementizers: set[str] = field(default_factory=set)  # "bahwa" / "that"
+    pronouns: set[str] = field(default_factory=set)  # speakers that refer back to the previous one
+    speaker_clitic: str = ""  # "katanya": the suffix is the speaker
+    speaker_stops: set[str] = field(default_factory=set)  # words that end a speaker phrase after the cue
+    auxiliaries: set[str] = field(default_factory=set)  # trimmed between a subject and its verb
+    clause_openers: set[str] = field(default_factory=set)  # trimmed before a subject
+    accusation_nouns: set[str] = field(default_factory=set)  # "tuduhan": what a denial refers back to
+    locatives: set[str] = field(default_factory=set)  # "di Pyongyang": the place, not the government
+    # --- Numbers ---
+    number_words: dict[str, int] = field(default_factory=dict)
+    scale_words: dict[str, int] = field(default_factory=dict)  # "juta" -> 10**6
+    vague_amounts: dict[str, tuple[int, int]] = field(default_factory=dict)  # "puluhan" -> (20, 99)
+    vague_joiners: set[str] = field(default_factory=set)  # "of" in "tens of thousands"
+    qualifiers: dict[str, str] = field(default_factory=dict)  # "hingga" -> "up_to"
+    currencies: dict[str, str] = field(default_factory=dict)  # "rp" -> "IDR"
+    percent_words: set[str] = field(default_factory=set)
+    # Counted nouns that name one kind of thing across languages ("tentara", "troops" -> "soldier").
+    counted_aliases: dict[str, str] = field(default_factory=dict)
+    counted_skip: set[str] = field(default_factory=set)  # words between a number and what it counts
 
 
 def country_names(locale: str) -> set[str]:

@@ -61,8 +61,15 @@ STOPWORDS = {
     "up", "out", "so", "if", "all", "one", "two", "three", "new", "year", "years", "told", "says",
 }  # fmt: skip
 
-SPEECH_VERBS = {"said", "says", "told", "added", "noted", "stated", "explained", "according", "asked",
-                "stressed", "warned", "claimed", "insisted", "argued", "wrote", "announced"}  # fmt: skip
+SPEECH_VERBS = {"said", "says", "say", "saying", "told", "tells", "tell", "added", "adds", "noted", "notes",
+                "stated", "states", "explained", "explains", "according", "asked", "asks", "stressed", "warned",
+                "warns", "insisted", "insists", "argued", "argues", "wrote", "writes", "announced", "announces",
+                "acknowledged", "admitted", "confirmed", "suggested", "suggests", "believes", "believe",
+                "believed", "thinks", "think", "thought", "called", "urged", "vowed", "promised", "declared",
+                "emphasized", "emphasised", "recalled", "continued", "replied", "responded", "testified",
+                "tweeted", "posted", "concluded", "conceded", "predicts", "predicted", "contends",
+                "contended", "maintained", "maintains", "pointed", "indicated", "indicates", "revealed",
+                "showed", "shows", "found", "finds", "learned", "quipped", "remarked", "countered"}  # fmt: skip
 
 RELATIVE_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1, "last night": -1, "tonight": 0}
 
@@ -77,6 +84,52 @@ PLACES = {
 }  # fmt: skip
 
 MARKERS = {"the", "and", "of", "to", "is", "was", "said", "that", "with", "for"}
+
+CLAIM_CUES = {
+    "claimed": "claim", "claims": "claim", "claim": "claim", "claiming": "claim", "alleged": "accusation",
+    "alleges": "accusation", "accused": "accusation", "accuses": "accusation", "accusing": "accusation",
+    "accusation": "accusation", "accusations": "accusation", "blamed": "accusation", "blames": "accusation",
+    "estimated": "estimate", "estimates": "estimate", "estimate": "estimate", "predicted": "estimate",
+    "reported": "report", "reports": "report", "denied": "denial", "denies": "denial", "deny": "denial",
+    "denying": "denial", "rejected": "denial", "rejects": "denial", "dismissed": "denial", "dismisses": "denial",
+    "refuted": "denial", "disputed": "denial", "disputes": "denial",
+}  # fmt: skip
+# Forms that are passive after "is/was/has been" ("was accused", "is estimated").
+PASSIVE_CUES = {"claimed", "alleged", "accused", "blamed", "estimated", "predicted", "reported", "denied",
+                "rejected", "dismissed", "refuted", "disputed"}  # fmt: skip
+
+SPEAKER_STOPS = {"on", "in", "at", "to", "during", "after", "before", "when", "who", "which", "as", "while",
+                 "according", "from", "for", "that", "this", "last", "earlier", "today", "yesterday",
+                 "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "about",
+                 "with", "via", "of", "where", "because", "and", "but", "adding", "noting", "saying"}  # fmt: skip
+AUXILIARIES = {"has", "have", "had", "also", "long", "previously", "already", "repeatedly", "again", "will",
+               "would", "earlier", "later", "then", "once", "is", "was", "were", "are", "been", "be", "not",
+               "never", "flatly", "strongly", "publicly", "quickly", "officially", "reportedly", "just",
+               "did", "does", "do", "even", "often", "since", "both", "all", "recently"}  # fmt: skip
+CLAUSE_OPENERS = {"but", "and", "meanwhile", "however", "so", "yet", "also", "while", "then", "still",
+                  "instead", "in", "turn"}  # fmt: skip
+
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "fifty": 50,
+                "a dozen": 12, "a hundred": 100, "a thousand": 1000}  # fmt: skip
+SCALE_WORDS = {"thousand": 1_000, "million": 1_000_000, "mln": 1_000_000, "m": 1_000_000, "billion": 10**9,
+               "bn": 10**9, "trillion": 10**12}  # fmt: skip
+VAGUE_AMOUNTS = {"dozens": (24, 99), "tens": (20, 99), "scores": (40, 99), "hundreds": (200, 999),
+                 "thousands": (2_000, 9_999), "millions": (2_000_000, 9_999_999),
+                 "billions": (2 * 10**9, 10**10 - 1)}  # fmt: skip
+QUALIFIERS = {"up to": "up_to", "as many as": "up_to", "about": "about", "around": "about",
+              "approximately": "about", "roughly": "about", "some": "about", "an estimated": "about",
+              "more than": "more_than", "over": "more_than", "at least": "at_least", "nearly": "nearly",
+              "almost": "nearly", "less than": "less_than", "fewer than": "less_than",
+              "under": "less_than"}  # fmt: skip
+CURRENCIES = {"$": "USD", "us$": "USD", "usd": "USD", "dollars": "USD", "dollar": "USD", "rp": "IDR",
+              "rupiah": "IDR", "euros": "EUR", "€": "EUR", "£": "GBP", "pounds": "GBP", "yen": "JPY"}  # fmt: skip
+COUNTED_ALIASES = {"troops": "soldier", "soldiers": "soldier", "troop": "soldier", "soldier": "soldier",
+                   "personnel": "soldier", "victims": "victim", "people": "person", "residents": "person",
+                   "persons": "person", "refugees": "refugee", "homes": "house", "houses": "house",
+                   "missiles": "missile", "shells": "shell", "tonnes": "tonne", "tons": "tonne",
+                   "kilometres": "km", "kilometers": "km", "km": "km", "metres": "metre", "meters": "metre",
+                   "years": "year", "days": "day", "percent": "percent", "%": "percent"}  # fmt: skip
 
 DATA = LanguageData(
     code="en",
@@ -118,4 +171,29 @@ DATA = LanguageData(
         "pyongyang": "north korea",
     },
     markers=MARKERS,
+    claim_cues=CLAIM_CUES,
+    relatives={"who", "which", "that"},
+    passive_markers={"is", "was", "were", "been", "being", "be", "are", "widely", "reportedly"},
+    list_conjunctions={"and", "or"},
+    passive_cues=PASSIVE_CUES,
+    agent_words=["by"],
+    according_to=["according to"],
+    complementizers={"that", "if"},
+    pronouns={"he", "she", "they", "it", "we", "i"},
+    speaker_stops=SPEAKER_STOPS,
+    auxiliaries=AUXILIARIES,
+    clause_openers=CLAUSE_OPENERS,
+    accusation_nouns={"accusation", "accusations", "allegation", "allegations", "claim", "claims", "charges",
+                      "charge", "reports", "report"},
+    locatives={"in", "at", "to", "from", "into", "near"},
+    number_words=NUMBER_WORDS,
+    scale_words=SCALE_WORDS,
+    vague_amounts=VAGUE_AMOUNTS,
+    vague_joiners={"of"},
+    qualifiers=QUALIFIERS,
+    currencies=CURRENCIES,
+    percent_words={"percent", "per cent", "%"},
+    counted_aliases=COUNTED_ALIASES,
+    counted_skip={"more", "additional", "other", "north", "south", "korean", "russian", "american",
+                  "ukrainian", "of", "the", "new", "extra"},
 )

@@ -67,7 +67,11 @@ STOPWORDS = {
 SPEECH_VERBS = {"kata", "ujar", "ungkap", "tegas", "jelas", "tutur", "imbuh", "tambah", "mengatakan",
                 "menyatakan", "menyebut", "menurut", "ucap", "terang", "papar", "katanya", "ujarnya",
                 "ungkapnya", "tegasnya", "jelasnya", "tuturnya", "imbuhnya", "tambahnya", "menegaskan",
-                "menjelaskan", "mengungkapkan", "menambahkan", "menuturkan", "memaparkan"}  # fmt: skip
+                "menjelaskan", "mengungkapkan", "menambahkan", "menuturkan", "memaparkan", "ucapnya",
+                "terangnya", "paparnya", "mengucapkan", "berkata", "bilang", "menyebutkan", "mengaku",
+                "mengingatkan", "memperingatkan", "menilai", "berujar", "mengumumkan", "menyampaikan",
+                "menerangkan", "mencatat", "menekankan", "menyerukan", "mengklarifikasi", "berpendapat",
+                "meyakini", "menandaskan", "mengimbau", "mengungkap"}  # fmt: skip
 
 RELATIVE_DAYS = {"hari ini": 0, "kemarin": -1, "kemarin lusa": -2, "besok": 1, "lusa": 2,
                  "tadi malam": -1, "semalam": -1}  # fmt: skip
@@ -96,6 +100,55 @@ MARKERS = {"tidak", "karena", "bisa", "sudah", "saja", "kalau", "bilang", "namun
            "melalui", "sejumlah", "mengatakan", "kemarin", "pekan"}  # fmt: skip
 # Malay spellings and words Indonesian news does not use.
 MALAY_ONLY = {"kerana", "ialah", "daripada", "bahawa", "iaitu", "selepas", "kerajaan", "berkata"}
+
+# Attributed propositions that are not plain speech. Passive forms ("dituduh") take
+# their holder from an agent ("oleh X"), never from the subject.
+CLAIM_CUES = {
+    "mengklaim": "claim", "diklaim": "claim", "klaim": "claim", "berdalih": "claim",
+    "menuduh": "accusation", "dituduh": "accusation", "menuding": "accusation", "dituding": "accusation",
+    "tuduhan": "accusation", "tudingan": "accusation", "mendakwa": "accusation", "menyalahkan": "accusation",
+    "memperkirakan": "estimate", "diperkirakan": "estimate", "memprediksi": "estimate", "diprediksi": "estimate",
+    "menaksir": "estimate", "ditaksir": "estimate", "perkiraan": "estimate",
+    "melaporkan": "report", "dilaporkan": "report", "memberitakan": "report", "diberitakan": "report",
+    "membantah": "denial", "dibantah": "denial", "menepis": "denial", "ditepis": "denial",
+    "menyangkal": "denial", "disangkal": "denial", "menampik": "denial", "ditampik": "denial",
+    "bantahan": "denial",
+}  # fmt: skip
+PASSIVE_CUES = {"diklaim", "dituduh", "dituding", "diperkirakan", "diprediksi", "ditaksir", "dilaporkan",
+                "diberitakan", "dibantah", "ditepis", "disangkal", "ditampik"}  # fmt: skip
+
+SPEAKER_STOPS = {"pada", "dalam", "di", "kepada", "saat", "ketika", "dilansir", "seperti", "yang", "usai",
+                 "setelah", "sebelum", "melalui", "via", "sebagaimana", "dikutip", "mengutip", "kemarin",
+                 "selasa", "senin", "rabu", "kamis", "jumat", "sabtu", "minggu", "sambil", "sembari",
+                 "dari", "lewat", "tadi", "hari", "ini", "itu", "seusai", "menanggapi", "terkait",
+                 "tentang", "soal", "mengenai", "bahwa", "ke", "untuk", "dengan"}  # fmt: skip
+AUXILIARIES = {"telah", "sudah", "juga", "pun", "sebelumnya", "lama", "akan", "sempat", "kembali", "pernah",
+               "tidak", "tak", "terus", "masih", "justru", "bahkan", "lagi", "sendiri", "kerap", "sering",
+               "berulang", "kali", "secara", "resmi", "tegas", "langsung", "hanya", "baru", "segera"}  # fmt: skip
+CLAUSE_OPENERS = {"namun", "sementara", "itu", "sedangkan", "tetapi", "tapi", "dan", "lalu", "kemudian",
+                  "adapun", "sebelumnya", "selain", "bahkan", "di", "sisi", "lain", "pihak"}  # fmt: skip
+
+NUMBER_WORDS = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7, "delapan": 8,
+                "sembilan": 9, "sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000,
+                "sejuta": 1_000_000}  # fmt: skip
+SCALE_WORDS = {"ribu": 1_000, "rb": 1_000, "juta": 1_000_000, "jt": 1_000_000, "miliar": 10**9,
+               "milyar": 10**9, "triliun": 10**12}  # fmt: skip
+# Vague amounts, as the smallest and largest value they can mean.
+VAGUE_AMOUNTS = {"belasan": (11, 19), "puluhan": (20, 99), "ratusan": (200, 999), "ribuan": (2_000, 9_999),
+                 "jutaan": (2_000_000, 9_999_999), "miliaran": (2 * 10**9, 10**10 - 1)}  # fmt: skip
+QUALIFIERS = {"hingga": "up_to", "sampai": "up_to", "maksimal": "up_to", "sebanyak-banyaknya": "up_to",
+              "sekitar": "about", "kurang lebih": "about", "kira-kira": "about", "lebih dari": "more_than",
+              "lebih": "more_than", "di atas": "more_than", "setidaknya": "at_least", "sedikitnya": "at_least",
+              "minimal": "at_least", "paling sedikit": "at_least", "hampir": "nearly", "nyaris": "nearly",
+              "kurang dari": "less_than", "di bawah": "less_than", "mencapai": "about"}  # fmt: skip
+CURRENCIES = {"rp": "IDR", "rupiah": "IDR", "us$": "USD", "usd": "USD", "dolar as": "USD", "dolar": "USD",
+              "euro": "EUR", "yen": "JPY", "ringgit": "MYR"}  # fmt: skip
+COUNTED_ALIASES = {"tentara": "soldier", "pasukan": "soldier", "prajurit": "soldier", "serdadu": "soldier",
+                   "personel": "soldier", "korban": "victim", "orang": "person", "warga": "person",
+                   "penduduk": "person", "jiwa": "person", "pengungsi": "refugee", "rumah": "house",
+                   "rudal": "missile", "peluru": "shell", "amunisi": "shell", "ton": "tonne",
+                   "kilometer": "km", "km": "km", "meter": "metre", "tahun": "year", "hari": "day",
+                   "persen": "percent"}  # fmt: skip
 
 DATA = LanguageData(
     code="id",
@@ -142,4 +195,26 @@ DATA = LanguageData(
         "asean": "asean",
     },
     markers=MARKERS,
+    claim_cues=CLAIM_CUES,
+    relatives={"yang"},
+    list_conjunctions={"dan", "atau", "serta"},
+    passive_cues=PASSIVE_CUES,
+    agent_words=["oleh"],
+    according_to=["menurut"],
+    complementizers={"bahwa", "jika", "kalau"},
+    pronouns={"dia", "ia", "beliau", "mereka"},
+    speaker_clitic="nya",
+    speaker_stops=SPEAKER_STOPS,
+    auxiliaries=AUXILIARIES,
+    clause_openers=CLAUSE_OPENERS,
+    accusation_nouns={"tuduhan", "tudingan", "klaim", "laporan", "dakwaan"},
+    locatives={"di", "ke", "dari", "menuju", "ibu kota", "kota"},
+    number_words=NUMBER_WORDS,
+    scale_words=SCALE_WORDS,
+    vague_amounts=VAGUE_AMOUNTS,
+    qualifiers=QUALIFIERS,
+    currencies=CURRENCIES,
+    percent_words={"persen", "%"},
+    counted_aliases=COUNTED_ALIASES,
+    counted_skip={"orang", "buah", "unit", "ekor", "lebih", "personel"},
 )

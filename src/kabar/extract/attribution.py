@@ -1,0 +1,598 @@
+"""Who said what, and who claims, accuses, estimates, reports or denies what.
+
+Plain rules over the clean text, driven by the language modules' cue lists:
+
+* direct quotes are spans between quote marks, attributed by a cue next to them
+  ("...," kata Putin / "...," Putin said / Putin mengatakan: "...") or, for a
+  paragraph that only continues a quote, by the quote before it;
+* reported speech is a clause around a speech verb: "CONTENT, kata X",
+  "X mengatakan (bahwa) CONTENT", "Menurut X, CONTENT", "CONTENT, X said";
+* claims use the same clause shapes with claim cues; passive forms ("dituduh",
+  "was accused") take their holder only from an agent ("oleh X", "by X").
+
+Speakers resolve to the fullest name the article gives for them ("kata Lee" ->
+Rachel Lee), pronouns to the previous speaker, and, where no person is named, to
+an organisation or the role phrase itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from kabar.lang import LanguageData
+from kabar.model import Claim, EntityMention, Quote
+
+OPEN_QUOTES = "“„«"
+CLOSE_QUOTES = "”»"
+# A quote mark that opens or closes the other side's way: ‹ › and single quotes
+# are too often apostrophes (Kim’s) to pair blindly, so single quotes pair only
+# around a short span that starts and ends at word boundaries.
+_SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[]))‘([^‘’\n]{1,80}?)’(?![\w])")
+_WORD = re.compile(r"\d+(?:[.,]\d+)*|\w(?:\.\w)+\.?|\w[\w'’-]*\w|\w")
+_BOUNDARY = re.compile(r"[.!?]+[\"”’»)]?(?:\s+(?=[\"“„«‘(]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
+_DATELINE = re.compile(r"^[^\n]{0,60}?\s[-–—]{1,2}\s")
+MAX_SPEAKER_WORDS = 10
+MIN_CONTENT_WORDS = 3
+
+
+@dataclass(slots=True)
+class _Token:
+    text: str
+    lower: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class _Span:
+    start: int
+    end: int
+    open_ended: bool = False  # the paragraph ends inside the quote
+
+
+def _tokens(text: str, start: int, end: int) -> list[_Token]:
+    return [_Token(m.group(0), m.group(0).lower(), m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
+
+
+def quote_spans(text: str, start: int, end: int) -> list[_Span]:
+    """Spans inside quote marks within text[start:end] (a paragraph)."""
+    spans: list[_Span] = []
+    opened: int | None = None
+    for i in range(start, end):
+        ch = text[i]
+        if ch in OPEN_QUOTES or (ch == '"' and opened is None):
+            opened = i + 1
+        elif (ch in CLOSE_QUOTES or ch == '"') and opened is not None:
+            if i > opened:
+                spans.append(_Span(opened, i))
+            opened = None
+    if opened is not None and end - opened > 1:
+        spans.append(_Span(opened, end, open_ended=True))
+    if not spans:
+        spans = [_Span(m.start(1), m.end(1)) for m in _SINGLE.finditer(text, start, end)]
+    return spans
+
+
+def sentence_spans(
+    text: str, start: int, end: int, lang: LanguageData, quotes: Sequence[_Span] = ()
+) -> list[tuple[int, int]]:
+    """Sentences of a paragraph as offsets. A stop after a word that cannot end a
+    sentence ("ke. Moskow"), after an abbreviation, or inside a quote is not a boundary."""
+    out: list[tuple[int, int]] = []
+    begin = start
+    for m in _BOUNDARY.finditer(text, start, end):
+        if any(q.start < m.start() < q.end - 1 for q in quotes):
+            continue
+        before = text[begin : m.start()].rsplit(None, 1)
+        word = before[-1].lower().strip("\"“”'’(") if before else ""
+        word = word.rsplit(".", 1)[-1] if "." in word and not word.replace(".", "").isalpha() else word
+        if word in lang.non_final_words or word in lang.abbreviations or (len(word) == 1 and word.isalpha()):
+            continue
+        out.append((begin, m.start() + len(m.group(0).rstrip())))
+        begin = m.end()
+    if begin < end:
+        out.append((begin, end))
+    return out
+
+
+def _strip(text: str, start: int, end: int, chars: str = " \t\n,;:-–—") -> tuple[int, int]:
+    while start < end and text[start] in chars:
+        start += 1
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    return start, end
+
+
+class _Resolver:
+    """Turns a speaker phrase into a name, using the article's entity mentions."""
+
+    def __init__(self, mentions: Sequence[EntityMention], lang: LanguageData) -> None:
+        self.mentions = sorted(mentions, key=lambda m: m.start)
+        self.lang = lang
+        self.persons = [m for m in self.mentions if m.label == "PERSON"]
+        self.last_speaker: tuple[str | None, str | None] = (None, None)
+        self.last_person: tuple[str | None, str | None] = (None, None)
+
+    def full_name(self, name: str) -> tuple[str, str | None]:
+        """The longest PERSON mention in the article holding all of this name's words
+        ("Lee" -> "Rachel Lee", "Kim Jong-un" -> "Kim Jong Un" when that is longer)."""
+        wanted = [w.lower() for w in name.replace("-", " ").split()]
+        best: EntityMention | None = None
+        for m in self.persons:
+            have = [t.lower() for t in m.text.replace("-", " ").split()]
+            if all(w in have for w in wanted) and (best is None or len(have) > len(best.text.split())):
+                best = m
+        if best is not None and len(best.text) >= len(name):
+            return best.text, best.entity
+        return name, None
+
+    def previous(self, offset: int) -> tuple[str | None, str | None]:
+        """Who "dia" / "he" at `offset` is: the last person quoted, else the last person named."""
+        if self.last_person[0]:
+            return self.last_person
+        before = [m for m in self.persons if m.end <= offset]
+        if before:
+            return self.full_name(before[-1].text)
+        return self.last_speaker
+
+    def resolve(self, text: str, start: int, end: int) -> tuple[str | None, str | None]:
+        start, end = _strip(text, start, end, " \t\n,;:-–—\"“”'’()")
+        if start >= end:
+            return None, None
+        phrase = text[start:end]
+        words = phrase.split()
+        if len(words) == 1 and words[0].lower() in self.lang.pronouns:
+            return self.previous(start)
+        inside = [m for m in self.mentions if m.start >= start and m.end <= end]
+        for label in ("PERSON", "ORG", "LOC", "EVENT"):
+            # A place names the speaker only when it leads the phrase ("Washington said"),
+            # not in "sumber Ukraina" (a Ukrainian source).
+            found = [m for m in inside if m.label == label and (label in ("PERSON", "ORG") or m.start == start)]
+            if found:
+                chosen = found[0]  # the head: "Rachel Lee dari Stimson Center"
+                if label == "PERSON":
+                    name, entity = self.full_name(chosen.text)
+                    self.last_person = (name, entity)
+                    return name, entity
+                return chosen.text, chosen.entity
+        if inside:
+            return phrase, None
+        # No mention from the tagger: a capitalised run is a name it missed.
+        run: list[str] = []
+        for w in words:
+            if w[:1].isupper() and w.lower() not in self.lang.stopwords:
+                run.append(w)
+            elif run:
+                break
+        if run and len(run) <= 4 and (len(run) > 1 or words.index(run[0]) > 0 or len(words) == 1):
+            return self.full_name(" ".join(run))
+        return phrase, None
+
+    def remember(self, speaker: str | None, entity: str | None) -> None:
+        if speaker:
+            self.last_speaker = (speaker, entity)
+
+
+def _speaker_after(text: str, tokens: list[_Token], i: int, end: int, lang: LanguageData) -> tuple[int, int] | None:
+    """The speaker phrase that follows a cue at token i ("kata Presiden Rusia Vladimir Putin, ...")."""
+    j = first = i + 1
+    while j < len(tokens) and tokens[j].end <= end and j - first < MAX_SPEAKER_WORDS:
+        tok = tokens[j]
+        gap = text[tokens[j - 1].end : tok.start]
+        if any(c in gap for c in ",.;:()[]\"“”«»"):
+            break
+        if tok.lower in lang.speaker_stops and (j > first or not tok.text[:1].isupper()):
+            break
+        j += 1
+    if j == first:
+        return None
+    return tokens[first].start, tokens[j - 1].end
+
+
+def _subject_before(
+    text: str, tokens: list[_Token], i: int, floor: int, lang: LanguageData, passive: bool = False
+) -> tuple[int, int] | None:
+    """The subject of the cue at token i: the words since the clause began, trimmed."""
+    j = i
+    while j > 0 and tokens[j - 1].start >= floor:
+        gap = text[tokens[j - 1].end : tokens[j].start]
+        prev = tokens[j - 1]
+        if any(c in gap for c in "\"“”«»;:") or prev.lower in lang.complementizers or _cue_kind(prev, lang) == "speech":
+            break
+        j -= 1
+    words = tokens[j:i]
+    # A comma ends the clause before, unless it separates a list ("X, Y dan Z").
+    for k in range(len(words) - 1, 0, -1):
+        gap = text[words[k - 1].end : words[k].start]
+        if "," in gap or "(" in gap or ")" in gap:
+            tail = [w.lower for w in words[k:]]
+            if ")" in gap or "(" in gap or not any(t in lang.list_conjunctions for t in tail):
+                words = words[k:]
+                break
+    while words and (words[-1].lower in lang.auxiliaries or (passive and words[-1].lower in lang.relatives)):
+        words = words[:-1]
+    while words and words[0].lower in lang.clause_openers:
+        words = words[1:]
+    if not words or len(words) > 15:
+        return None
+    if words[0].lower in lang.relatives or (words[-1].lower in lang.relatives and not passive):
+        return None
+    if all(w.lower in lang.stopwords for w in words) and words[-1].lower not in lang.pronouns:
+        return None
+    return words[0].start, words[-1].end
+
+
+def _cue_kind(token: _Token, lang: LanguageData) -> str | None:
+    if token.lower in lang.claim_cues:
+        return lang.claim_cues[token.lower]
+    if token.lower in lang.speech_verbs:
+        return "speech"
+    return None
+
+
+def _is_passive(tokens: list[_Token], i: int, lang: LanguageData) -> bool:
+    if tokens[i].lower not in lang.passive_cues:
+        return False
+    if not lang.passive_markers:
+        return True
+    return any(t.lower in lang.passive_markers for t in tokens[max(0, i - 2) : i])
+
+
+def _according(text: str, start: int, lang: LanguageData) -> str | None:
+    low = text[start : start + 40].lower()
+    for phrase in lang.according_to:
+        if low.startswith(phrase + " "):
+            return text[start : start + len(phrase)]
+    return None
+
+
+def _is_clitic_cue(token: _Token, lang: LanguageData) -> bool:
+    """ "katanya": the speech verb carries its own (pronoun) speaker."""
+    suffix = lang.speaker_clitic
+    return bool(suffix) and token.lower.endswith(suffix) and token.lower[: -len(suffix)] in lang.speech_verbs
+
+
+class _Paragraph:
+    """One paragraph's tokens, quote spans and sentences."""
+
+    def __init__(self, text: str, start: int, end: int, index: int, lang: LanguageData) -> None:
+        self.text = text
+        self.start = start
+        self.end = end
+        self.index = index
+        self.spans = quote_spans(text, start, end)
+        self.tokens = _tokens(text, start, end)
+        self.sentences = sentence_spans(text, start, end, lang, self.spans)
+        self.used_cues: set[int] = set()
+
+    def sentence_of(self, offset: int) -> tuple[int, int]:
+        for s, e in self.sentences:
+            if s <= offset < e:
+                return s, e
+        return self.start, self.end
+
+    def in_quote(self, offset: int) -> bool:
+        return any(s.start <= offset < s.end for s in self.spans)
+
+    def quote_floor(self, offset: int, floor: int) -> int:
+        """The last quote close before `offset`: subjects never reach into a quote."""
+        for s in self.spans:
+            if s.end < offset:
+                floor = max(floor, s.end + 1)
+        return floor
+
+
+# How a draft finds its speaker: a phrase in the text, the previous speaker, or nobody.
+_PHRASE, _PREVIOUS, _NOBODY = "phrase", "previous", "nobody"
+
+
+@dataclass(slots=True)
+class _Draft:
+    """An attribution before its speaker is resolved; resolved in text order so that
+    "Dia mengatakan" finds the speaker before it."""
+
+    cue: _Token
+    start: int
+    end: int
+    kind: str  # direct, indirect, or a claim kind
+    speaker: tuple[int, int] | None
+    how: str
+    paragraph: int
+    passive: bool = False
+
+
+def extract(
+    text: str,
+    paragraphs: Sequence[tuple[int, int]],
+    lang: LanguageData,
+    mentions: Sequence[EntityMention] = (),
+) -> tuple[list[Quote], list[Claim]]:
+    """Quotes and claims of one article; offsets are into `text`."""
+    resolver = _Resolver(mentions, lang)
+    quotes: list[Quote] = []
+    claims: list[Claim] = []
+    pending: list[tuple[int, int, int]] = []  # quote paragraphs waiting for their speaker
+    for index, (p_start, p_end) in enumerate(paragraphs):
+        para = _Paragraph(text, p_start, p_end, index, lang)
+        drafts: list[_Draft] = []
+        continued: list[tuple[int, int, int, _Draft]] = []
+        for span in para.spans:
+            draft = _attribute_direct(para, span, lang)
+            if draft is None:
+                c_start, c_end = _strip(text, span.start, span.end)
+                whole = span.start - p_start <= 1 and len(text[c_start:c_end].split()) >= 5
+                if span.open_ended or whole:
+                    pending.append((c_start, c_end, index))
+                continue
+            continued.extend((*w, draft) for w in pending)
+            pending = []
+            drafts.append(draft)
+        if not para.spans:
+            pending = []
+        drafts.extend(_reported(para, lang))
+        drafts.sort(key=lambda d: (d.cue.start if d.how == _PHRASE and d.speaker else d.start))
+        made: dict[int, Quote] = {}
+        for draft in drafts:
+            if draft.how == _PHRASE and draft.speaker:
+                speaker, entity = resolver.resolve(text, *draft.speaker)
+            elif draft.how == _PREVIOUS:
+                speaker, entity = resolver.previous(draft.cue.start)
+            else:
+                speaker, entity = None, None
+            content = text[draft.start : draft.end]
+            sp_start, sp_end = draft.speaker if draft.speaker else (None, None)
+            if draft.kind in ("direct", "indirect"):
+                resolver.remember(speaker, entity)
+                quote = Quote(speaker, entity, draft.cue.text, content, draft.kind,  # type: ignore[arg-type]
+                              draft.start, draft.end, index, sp_start, sp_end)
+                made[id(draft)] = quote
+            else:
+                claims.append(Claim(draft.kind, speaker, entity, draft.cue.text, content,  # type: ignore[arg-type]
+                                    draft.start, draft.end, index))
+        reported = [q for q in made.values() if q.kind == "indirect"]
+        for w_start, w_end, w_index, draft in continued:
+            q = made[id(draft)]
+            quotes.append(replace(q, content=text[w_start:w_end], start=w_start, end=w_end, paragraph=w_index,
+                                  speaker_start=None, speaker_end=None))
+        for q in made.values():
+            inside = q.kind == "direct" and any(r.start <= q.start and q.end <= r.end + 1 for r in reported)
+            quotes.append(replace(q, nested=True) if inside else q)
+    _link_denials(claims, lang)
+    quotes.sort(key=lambda q: (q.start, q.nested))
+    return quotes, claims
+
+
+def _attribute_direct(para: _Paragraph, span: _Span, lang: LanguageData) -> _Draft | None:
+    text, tokens = para.text, para.tokens
+    c_start, c_end = _strip(text, span.start, span.end)
+    if c_start >= c_end:
+        return None
+    close = span.end if span.open_ended else span.end + 1
+    s_start, _ = para.sentence_of(max(para.start, span.start - 1))
+    # The cue after a quote stands before the next stop or the next quote.
+    limit = para.end
+    stop = re.search(r"[.!?](?:\s|$)|[“„«\"]", text[close : para.end])
+    if stop:
+        limit = close + stop.start()
+    window = [i for i, t in enumerate(tokens) if t.start >= close and t.end <= limit][: MAX_SPEAKER_WORDS + 1]
+    clause_ends = text[c_end - 1] in ",.!?…" or text[close : close + 3].lstrip().startswith(",")
+    according = {p.split()[0] for p in lang.according_to}
+    for n, i in enumerate(window):
+        tok = tokens[i]
+        kind = _cue_kind(tok, lang)
+        if kind != "speech" or tok.lower in according:
+            continue
+        if n == 0:  # "...," kata Putin / "...," said Putin / "...," katanya
+            para.used_cues.add(tok.start)
+            if _is_clitic_cue(tok, lang):
+                return _Draft(tok, c_start, c_end, "direct", None, _PREVIOUS, para.index)
+            sp = _speaker_after(text, tokens, i, limit, lang)
+            return _Draft(tok, c_start, c_end, "direct", sp, _PHRASE if sp else _PREVIOUS, para.index)
+        first = tokens[window[0]]
+        if clause_ends and (first.text[:1].isupper() or first.lower in lang.pronouns):  # "...," Putin said
+            para.used_cues.add(tok.start)
+            return _Draft(tok, c_start, c_end, "direct", (first.start, tokens[window[n - 1]].end), _PHRASE,
+                          para.index)
+        break
+    # Putin mengatakan: "..." / kata Putin: "..." / Kim called it "...": the cue before the
+    # quote, in the same sentence. A cue far from a long quote heads a reported clause
+    # that holds the quote; that clause is found as reported speech.
+    before = [i for i, t in enumerate(tokens) if s_start <= t.start and t.end < span.start]
+    short = len(text[c_start:c_end].split()) <= 4
+    for back, k in enumerate(reversed(before)):
+        tok = tokens[k]
+        if para.in_quote(tok.start) or back > 8:
+            return None
+        if _cue_kind(tok, lang) != "speech" or tok.lower in according:
+            continue
+        if k > 0 and tokens[k - 1].lower in lang.relatives:
+            return None
+        floor = para.quote_floor(tok.start, s_start)
+        subject = _subject_before(text, tokens, k, floor, lang)
+        if subject is None and k > 0 and tokens[k - 1].start >= floor and tokens[k - 1].lower in lang.list_conjunctions:
+            # "..., dan menyebut perjanjian itu “...”": the subject of the clause before.
+            if back <= 1 or short:
+                return _Draft(tok, c_start, c_end, "direct", None, _PREVIOUS, para.index)
+            return None
+        if subject is None:
+            after = _speaker_after(text, tokens, k, span.start - 1, lang)
+            if after and text[after[0]].isupper():
+                subject = after  # kata Putin: "..."
+        if subject is None or not (back <= 3 or short):
+            return None
+        if back <= 3:
+            para.used_cues.add(tok.start)
+        return _Draft(tok, c_start, c_end, "direct", subject, _PHRASE, para.index)
+    return None
+
+
+def _reported(para: _Paragraph, lang: LanguageData) -> list[_Draft]:
+    """Reported speech and claims, sentence by sentence."""
+    out: list[_Draft] = []
+    text, tokens = para.text, para.tokens
+    for s_start, s_end in para.sentences:
+        head = s_start
+        if s_start == para.start:
+            dateline = _DATELINE.match(text, s_start, s_end)
+            if dateline and not any(_cue_kind(t, lang) for t in _tokens(text, s_start, dateline.end())):
+                head = dateline.end()
+        end = s_end
+        while end > head and text[end - 1] in ".!?\"”’ ":
+            end -= 1
+        idx = [i for i, t in enumerate(tokens) if t.start >= head and t.end <= end]
+        if not idx:
+            continue
+        draft = _according_first(para, head, end, lang) or _cue_last(para, idx, head, end, lang)
+        if draft is not None:
+            out.append(draft)
+            continue
+        out.extend(_cue_first(para, idx, head, end, lang))
+    return out
+
+
+def _content(text: str, start: int, end: int, para: _Paragraph) -> tuple[int, int] | None:
+    start, end = _strip(text, start, end, " \t\n,;:-–—.")
+    if len(text[start:end].split()) < MIN_CONTENT_WORDS:
+        return None
+    if any(s.start - 1 <= start and end <= s.end + 1 for s in para.spans):
+        return None  # all inside one direct quote: that quote already says it
+    return start, end
+
+
+def _according_first(para: _Paragraph, head: int, end: int, lang: LanguageData) -> _Draft | None:
+    """Menurut X, CONTENT. / According to X, CONTENT."""
+    text = para.text
+    cue = _according(text, head, lang)
+    if cue is None:
+        return None
+    comma = text.find(",", head, end)
+    span = _content(text, comma + 1, end, para) if comma != -1 else None
+    if span is None:
+        return None
+    cue_end = head + len(cue)
+    token = _Token(cue, cue.lower(), head, cue_end)
+    return _Draft(token, *span, "indirect", _strip(text, cue_end, comma), _PHRASE, para.index)
+
+
+def _cue_last(para: _Paragraph, idx: list[int], head: int, end: int, lang: LanguageData) -> _Draft | None:
+    """CONTENT, kata X. / CONTENT, katanya. / CONTENT, menurut X. / CONTENT, X said."""
+    text, tokens = para.text, para.tokens
+    for n in range(len(idx) - 1, 0, -1):
+        i = idx[n]
+        tok = tokens[i]
+        if _cue_kind(tok, lang) != "speech" or tok.start in para.used_cues or para.in_quote(tok.start):
+            continue
+        sp: tuple[int, int] | None
+        comma = text.rfind(",", head, tok.start)
+        if "," in text[tokens[i - 1].end : tok.start]:
+            # "..., kata X" with only the speaker and adjuncts ("pada hari Selasa") after it.
+            clitic = _is_clitic_cue(tok, lang)
+            sp = None if clitic else _speaker_after(text, tokens, i, end, lang)
+            rest = [t for t in tokens[i + 1 :] if t.start >= (sp[1] if sp else tok.end) and t.end <= end]
+            if (sp is None and not clitic) or len(rest) > 12 or any(_cue_kind(t, lang) for t in rest):
+                continue
+            content_end = tokens[idx[n - 1]].end
+        elif comma != -1 and not re.search(r"\w", text[tok.end : end]):
+            # "..., Putin said." / "..., he added."
+            between = _tokens(text, comma + 1, tok.start)
+            if not between or len(between) > 6:
+                continue
+            first = between[0]
+            if not (first.text[:1].isupper() or first.lower in lang.pronouns or first.lower in lang.stopwords):
+                continue
+            sp = (first.start, between[-1].end)
+            content_end = comma
+        else:
+            continue
+        span = _content(text, head, content_end, para)
+        if span is None:
+            continue
+        para.used_cues.add(tok.start)
+        return _Draft(tok, *span, "indirect", sp, _PHRASE if sp else _PREVIOUS, para.index)
+    return None
+
+
+def _cue_first(para: _Paragraph, idx: list[int], head: int, end: int, lang: LanguageData) -> list[_Draft]:
+    """X mengatakan (bahwa) CONTENT. / X was accused of CONTENT. / Tuduhan yang dibantah oleh X.
+
+    Several clauses may share a sentence ("Kim dituduh ..., sementara Putin diperkirakan
+    ..."); a cue inside an earlier clause's content belongs to that content."""
+    text, tokens = para.text, para.tokens
+    according = {p.split()[0] for p in lang.according_to}
+    out: list[_Draft] = []
+    taken_until = head
+    last_cue_end = head
+    for n, i in enumerate(idx):
+        tok = tokens[i]
+        kind = _cue_kind(tok, lang)
+        if kind is None or tok.start in para.used_cues or para.in_quote(tok.start) or tok.lower in according:
+            continue
+        passive = _is_passive(tokens, i, lang)
+        floor = para.quote_floor(tok.start, max(head, last_cue_end))
+        subject = _subject_before(text, tokens, i, floor, lang, passive) if n > 0 else None
+        if tok.start < taken_until and (subject is None or text.rfind(",", last_cue_end, subject[0]) == -1):
+            continue  # inside the previous clause's content
+        if n > 0 and tokens[i - 1].lower in lang.relatives and not passive:
+            continue
+        after = [t for t in tokens[i + 1 :] if t.end <= end]
+        noun = tok.lower in lang.accusation_nouns or (n == 0 and tok.text[:1].isupper())
+        if noun and not (after and after[0].lower in lang.complementizers):
+            continue  # "Tuduhan itu ..." refers back; it is not a claim of its own
+        if kind == "speech" and subject is None:
+            continue
+        agent = _agent(text, tokens, i, end, lang) if passive else None
+        content_from = agent[1] if agent else tok.end
+        for t in after[:4]:
+            if t.lower in lang.complementizers:
+                content_from = t.end
+                break
+            if t.lower not in lang.speaker_stops and t.lower not in lang.auxiliaries:
+                break
+        if out and out[-1].end > (subject or (tok.start, 0))[0]:
+            # The previous clause ends at the comma before this one's subject.
+            cut = text.rfind(",", out[-1].start, (subject or (tok.start, 0))[0])
+            if cut != -1:
+                out[-1].end = _strip(text, out[-1].start, cut)[1]
+        if kind == "speech":
+            span = _content(text, content_from, end, para)
+            if span is None or subject is None:
+                continue
+            out.append(_Draft(tok, *span, "indirect", subject, _PHRASE, para.index))
+        else:
+            # A passive subject is what the claim is about, so it belongs to the content.
+            c_start, c_end = _strip(text, content_from, end, " \t\n,;:-–—.")
+            if passive and subject is not None:
+                c_start, c_end = subject if agent else (subject[0], c_end)
+            if c_start >= c_end:
+                continue
+            holder = agent if passive else subject
+            out.append(_Draft(tok, c_start, c_end, kind, holder, _PHRASE if holder else _NOBODY, para.index,
+                              passive))
+        para.used_cues.add(tok.start)
+        taken_until = out[-1].end
+        last_cue_end = tok.end
+    return out
+
+
+def _agent(text: str, tokens: list[_Token], i: int, end: int, lang: LanguageData) -> tuple[int, int] | None:
+    """ "dibantah oleh kedua negara" -> the span of "kedua negara"."""
+    for j in range(i + 1, min(i + 3, len(tokens))):
+        if tokens[j].lower in lang.agent_words:
+            return _speaker_after(text, tokens, j, end, lang)
+    return None
+
+
+def _link_denials(claims: list[Claim], lang: LanguageData) -> None:
+    """A denial of "the accusation" ("Tuduhan yang dibantah ...", "denied the allegations")
+    denies the nearest accusation or claim before it in the article."""
+    for k, claim in enumerate(claims):
+        if claim.kind != "denial":
+            continue
+        if not any(w.lower().strip(",.") in lang.accusation_nouns for w in claim.content.split()[:3]):
+            continue
+        for j in range(k - 1, -1, -1):
+            if claims[j].kind in ("accusation", "claim", "report"):
+                claims[k] = replace(claim, denies=j)
+                break

@@ -7,7 +7,7 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,8 +15,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kabar import __version__, ingest, pipeline
+from kabar.evaluate import Attribution
 from kabar.export import export as export_store
-from kabar.model import QuarantineEntry, Story
+from kabar.export import story_articles, story_facts
+from kabar.model import Claim, Evidence, QuarantineEntry, Quote, Story, StoryFacts, StoryQuote
 from kabar.store import Store, open_store
 
 app = typer.Typer(
@@ -137,7 +139,8 @@ def stories_cmd(
 
 
 def _show_story(store: Store, story: Story, as_json: bool) -> None:
-    articles = [a for aid in story.articles if (a := store.get_article(aid)) is not None]
+    articles = story_articles(store, story)
+    found = story_facts(store, story, articles)
     if as_json:
         record = story.to_record()
         record["articles"] = [
@@ -146,6 +149,7 @@ def _show_story(store: Store, story: Story, as_json: bool) -> None:
              "syndicated_paragraphs": len({s.paragraph for s in store.syndication(a.id)})}
             for a in articles
         ]  # fmt: skip
+        record.update(found.to_record())
         typer.echo(json.dumps(record, ensure_ascii=False, indent=1))
         return
     console.print(f"[bold]{story.title}[/]", highlight=False)
@@ -161,6 +165,45 @@ def _show_story(store: Store, story: Story, as_json: bool) -> None:
         table.add_row(a.id[:10], (a.published or "—")[:16], a.outlet or "—", a.language,
                       (a.duplicate_of or "")[:10], str(shared or ""), a.title[:60])  # fmt: skip
     console.print(table)
+    _print_facts(found)
+
+
+def _cite(e: Evidence) -> str:
+    return f"[{e.outlet or '?'}, {e.article[:10]}, ¶{e.paragraph + 1}]"
+
+
+def _print_facts(found: StoryFacts) -> None:
+    people = [e for e in found.entities if e["label"] == "PERSON"]
+    others = [e for e in found.entities if e["label"] != "PERSON"]
+    if people:
+        console.print("\n[bold]People[/]  " + ", ".join(e["name"] for e in people[:12]), highlight=False)
+    if others:
+        console.print("[bold]Organisations and places[/]  " + ", ".join(f"{e['name']} ({e['label']})"
+                                                                   for e in others[:12]), highlight=False)
+    if found.quotes:
+        console.print("\n[bold]Quotes by speaker[/]")
+        by_speaker: dict[str, list[StoryQuote]] = {}
+        for q in found.quotes:
+            by_speaker.setdefault(q.speaker or "(unattributed)", []).append(q)
+        for speaker, quotes in sorted(by_speaker.items(), key=lambda kv: -max(q.independent_sources for q in kv[1])):
+            console.print(f"  [cyan]{speaker}[/]", highlight=False)
+            for q in quotes[:6]:
+                mark = "“”" if q.kind == "direct" else "~"
+                console.print(f"    {mark} {q.content[:160]}  ({q.independent_sources} independent source"
+                              f"{'s' if q.independent_sources != 1 else ''}: "
+                              f"{' '.join(_cite(e) for e in q.sources)})", highlight=False, markup=False)
+    if found.claims:
+        console.print("\n[bold]Claims, accusations and denials[/]")
+        for c in found.claims:
+            console.print(f"  {c.kind:10} {c.holder or '(no holder)'}: {c.content[:140]} {_cite(c.evidence)}",
+                          highlight=False, markup=False)
+            for d in c.denied_by:
+                console.print(f"    denied: {d.text[:140]} {_cite(d)}", highlight=False, markup=False)
+    if found.conflicts:
+        console.print("\n[bold]Conflicting figures[/]")
+        for k in found.conflicts:
+            console.print(f"  {k.unit}: “{k.first_figure}” {_cite(k.first)} vs “{k.second_figure}” "
+                          f"{_cite(k.second)}", highlight=False, markup=False)
 
 
 @app.command("show")
@@ -195,6 +238,22 @@ def show_cmd(
     for paragraph in article.paragraphs:
         console.print(paragraph, highlight=False, markup=False)
         console.print()
+    if article.quotes:
+        table = Table("kind", "speaker", "cue", "content", title="Quotes")
+        for q in article.quotes:
+            table.add_row(q.kind + (" (in clause)" if q.nested else ""), q.speaker or "—", q.cue, q.content[:100])
+        console.print(table)
+    if article.claims:
+        table = Table("kind", "holder", "cue", "content", title="Claims")
+        for c in article.claims:
+            denies = f" → denies #{c.denies + 1}" if c.denies is not None else ""
+            table.add_row(c.kind + denies, c.holder or "—", c.cue, c.content[:100])
+        console.print(table)
+    if article.numbers:
+        table = Table("figure", "low", "high", "counts", title="Figures")
+        for n in article.numbers:
+            table.add_row(n.text, f"{n.low:,.6g}", "—" if n.high is None else f"{n.high:,.6g}", n.unit or "—")
+        console.print(table)
     if removed:
         table = Table("line", "reason", "removed text", title="Removed")
         for r in article.removed:
@@ -288,6 +347,8 @@ def demo_cmd(
 
 eval_app = typer.Typer(help="Score kabar against gold labels.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+train_app = typer.Typer(help="Rebuild the models kabar ships.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
 
 
 @eval_app.command("stories")
@@ -358,6 +419,169 @@ def eval_clean_cmd(
     console.print(table)
     for f in score.failures:
         console.print(f"[red]✗[/] {f.article} {f.check}: {f.detail}", highlight=False)
+
+
+@eval_app.command("quotes")
+def eval_quotes_cmd(
+    gold: Annotated[str, typer.Argument(help="A brat folder (text/ and attributions/, as PolNeAR) or a JSONL gold.")],
+    root: Annotated[str | None, typer.Option(help="Folder the JSONL records' `file` paths are relative to.")] = None,
+    lang: Annotated[str, typer.Option(help="Language of a brat folder's texts.")] = "en",
+    limit: Annotated[int, typer.Option(help="Score only the first N documents (0 = all).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Score quote extraction: exact and overlap span F1 and speaker accuracy.
+
+    A brat folder is scored on every attribution relation (quotes and claims), as
+    PolNeAR annotates them. A JSONL gold (`{file | text, language, quotes: [{speaker,
+    content, kind}]}`, content an exact substring) is scored on quotes; files are
+    ingested (cleaned) first, from ROOT."""
+    from kabar.evaluate import quote_scores
+
+    if Path(gold).is_dir():
+        texts, wanted, predicted = _brat_quotes(gold, lang, limit)
+    else:
+        texts, wanted, predicted = _jsonl_quotes(gold, root or str(Path(gold).parent), limit)
+    report: dict[str, Any] = {"all": quote_scores(wanted, predicted, texts)}
+    if any(g.cue for g in wanted):
+        # PolNeAR annotates every attribution ("wants", "praised", "a poll shows"); this
+        # subset is what a quote extractor is for: speech, "according to", claim cues.
+        from kabar.lang import get
+
+        data = get(lang)
+        cues = data.speech_verbs | set(data.claim_cues) | {p.split()[0] for p in data.according_to} | {":"}
+        speech = [g for g in wanted if g.cue and g.cue.lower().split()[0].strip(",") in cues]
+        report["speech cues"] = quote_scores(speech, predicted, texts)
+    report["documents"] = len(texts)
+    if as_json:
+        typer.echo(json.dumps(report, indent=1))
+        return
+    subsets = [k for k, v in report.items() if isinstance(v, dict)]
+    table = Table("measure", *subsets)
+    for name in report["all"]:
+        values = [report[k][name] for k in subsets]
+        table.add_row(name, *(f"{v:.4f}" if isinstance(v, float) else str(v) for v in values))
+    console.print(table)
+    console.print(f"{report['documents']} documents", highlight=False)
+
+
+def _predicted_attributions(doc: str, quotes: list[Quote], claims: list[Claim] | None) -> list[Attribution]:
+    out = [Attribution(doc, q.start, q.end, q.speaker, q.speaker_start, q.speaker_end) for q in quotes
+           if not q.nested]  # fmt: skip
+    out += [Attribution(doc, c.start, c.end, c.holder, c.holder_start, c.holder_end) for c in claims or []]
+    return out
+
+
+def _brat_quotes(folder: str, lang: str, limit: int) -> tuple[dict[str, str], list[Attribution], list[Attribution]]:
+    import re
+
+    from kabar.evaluate import read_brat
+    from kabar.extract import attribution, entities
+    from kabar.lang import get
+
+    texts, gold = read_brat(folder)
+    if limit:
+        texts = dict(list(texts.items())[:limit])
+        gold = [g for g in gold if g.doc in texts]
+    data = get(lang)
+    predicted: list[Attribution] = []
+    for doc, text in texts.items():
+        spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+        mentions = entities.find(text, spans, data)
+        quotes, claims = attribution.extract(text, spans, data, mentions)
+        predicted += _predicted_attributions(doc, quotes, claims)
+    return texts, gold, predicted
+
+
+def _jsonl_quotes(path: str, root: str, limit: int) -> tuple[dict[str, str], list[Attribution], list[Attribution]]:
+    from kabar.extract import extract_article
+    from kabar.model import Article
+
+    records = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    if limit:
+        records = records[:limit]
+    articles: dict[str, Article] = {}
+    files = [r["file"] for r in records if "file" in r]
+    if files:
+        with tempfile.TemporaryDirectory() as tmp, _open(str(Path(tmp) / "eval.db")) as store:
+            pipeline.run([str(Path(root) / f) for f in files], store, embed=False)
+            for article in store.iter_articles():
+                for source in article.sources:
+                    articles[str(Path(source).resolve())] = article
+    texts: dict[str, str] = {}
+    gold: list[Attribution] = []
+    predicted: list[Attribution] = []
+    for n, record in enumerate(records):
+        doc = record.get("file") or f"record-{n}"
+        if "file" in record:
+            found = articles.get(str((Path(root) / record["file"]).resolve()))
+            if found is None:
+                err.print(f"{doc}: not ingested (see kabar quarantine); its quotes count as missed")
+                texts[doc] = ""
+                gold += [Attribution(doc, 0, 0, q.get("speaker")) for q in record.get("quotes", [])]
+                continue
+            article = found
+        else:
+            paragraphs = [p for p in record["text"].split("\n\n") if p.strip()]
+            article = extract_article(Article(doc, doc, None, None, "", None, record.get("language", "id"), None,
+                                              paragraphs))  # fmt: skip
+        text = article.text
+        texts[doc] = text
+        for q in record.get("quotes", []):
+            start = text.find(q["content"])
+            if start == -1:
+                err.print(f"{doc}: gold quote not in the clean text: {q['content'][:60]!r}")
+                gold.append(Attribution(doc, 0, 0, q.get("speaker")))
+                continue
+            gold.append(Attribution(doc, start, start + len(q["content"]), q.get("speaker")))
+        predicted += [Attribution(doc, q.start, q.end, q.speaker) for q in article.quotes if not q.nested]
+    return texts, gold, predicted
+
+
+@eval_app.command("ner")
+def eval_ner_cmd(
+    files: Annotated[list[str], typer.Argument(help="CoNLL files: `token<TAB or space>BIO-tag` per line.")],
+    lang: Annotated[str, typer.Option(help="Which shipped model: id or en.")] = "id",
+    predictions: Annotated[str | None, typer.Option(help="Write the predicted tags here, in the same format.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Tag CoNLL files with the shipped NER model and print entity-level precision, recall
+    and F1 (seqeval's definition), with tags mapped to PERSON/ORG/LOC/EVENT (see
+    src/kabar/models/NER.md for the mapping)."""
+    from kabar.extract import ner
+
+    report: dict[str, Any] = {}
+    out_lines: list[str] = []
+    for name in files:
+        path = Path(name)
+        sentences = ner.read_conll(path)
+        hint = ner.dataset_hint(path)
+        gold = [[ner.normalise_tag(t, hint) for _, t in s] for s in sentences]
+        pred = [ner.tag([w for w, _ in s], lang) for s in sentences]
+        report[name] = ner.entity_scores(gold, pred)
+        for s, tags in zip(sentences, pred, strict=True):
+            out_lines += [f"{w}\t{t}" for (w, _), t in zip(s, tags, strict=True)] + [""]
+    if predictions:
+        Path(predictions).write_text("\n".join(out_lines), encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(report, indent=1))
+        return
+    table = Table("file", "type", "precision", "recall", "f1")
+    for name, scores in report.items():
+        for typ, s in scores.items():
+            table.add_row(Path(name).name, typ, f"{s['precision']:.4f}", f"{s['recall']:.4f}", f"{s['f1']:.4f}")
+    console.print(table)
+
+
+@train_app.command("ner")
+def train_ner_cmd(
+    data: Annotated[str, typer.Option(help="The data folder holding ner-id/ and ner-en/.")] = "../shared/data",
+) -> None:
+    """Rebuild the shipped NER models from the training data, with the documented
+    settings and seed (see src/kabar/models/NER.md); prints the dev scores."""
+    from kabar.extract import ner
+
+    info = ner.train_shipped(Path(data))
+    typer.echo(json.dumps(info, indent=1, default=str))
 
 
 @app.command("version")

@@ -211,3 +211,144 @@ def cluster_report(predicted: dict[str, str], gold: dict[str, str]) -> dict[str,
         "gold_split_share": split / max(len(by_gold), 1),
         "gold_merged_share": merged / max(len(by_gold), 1),
     }
+
+
+# --- Quotes -----------------------------------------------------------------------------
+
+_SPAN_EDGE = " \t\n\"'“”‘’„«».,;:!?-–—"
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """One quote (gold or predicted) for scoring: where its content is, and who said it."""
+
+    doc: str
+    start: int
+    end: int
+    speaker: str | None = None
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    cue: str | None = None  # gold only: the cue as annotated
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _SPAN_EDGE:
+        start += 1
+    while end > start and text[end - 1] in _SPAN_EDGE:
+        end -= 1
+    return start, end
+
+
+def _name(name: str | None) -> str:
+    return " ".join(name.lower().replace("-", " ").split()) if name else ""
+
+
+def speaker_matches(gold: Attribution, pred: Attribution) -> bool:
+    """The same speaker: overlapping speaker spans when both have one, else the same name
+    (case, hyphens and spacing aside)."""
+    if None not in (gold.speaker_start, pred.speaker_start, gold.speaker_end, pred.speaker_end):
+        assert gold.speaker_start is not None and gold.speaker_end is not None
+        assert pred.speaker_start is not None and pred.speaker_end is not None
+        if gold.speaker_start < pred.speaker_end and pred.speaker_start < gold.speaker_end:
+            return True
+    return bool(_name(gold.speaker)) and _name(gold.speaker) == _name(pred.speaker)
+
+
+def quote_scores(
+    gold: list[Attribution], predicted: list[Attribution], texts: dict[str, str]
+) -> dict[str, float | int]:
+    """Exact and overlap span P/R/F1 and speaker accuracy.
+
+    Spans are compared after trimming quote marks, spaces and edge punctuation.
+    Exact: identical trimmed spans. Overlap: any shared character; each gold and each
+    prediction is matched at most once, largest overlap first. Speaker accuracy is over
+    the overlap matches whose gold names a speaker."""
+
+    def trimmed(a: Attribution) -> tuple[int, int]:
+        return _trim(texts[a.doc], a.start, a.end)
+
+    exact = 0
+    pairs: list[tuple[int, int, int]] = []
+    for gi, g in enumerate(gold):
+        gs, ge = trimmed(g)
+        for pi, p in enumerate(predicted):
+            if p.doc != g.doc:
+                continue
+            ps, pe = trimmed(p)
+            shared = min(ge, pe) - max(gs, ps)
+            if shared > 0:
+                pairs.append((shared, gi, pi))
+    used_gold: set[int] = set()
+    used_pred: set[int] = set()
+    matches: list[tuple[int, int]] = []
+    for _shared, gi, pi in sorted(pairs, key=lambda x: -x[0]):
+        if gi in used_gold or pi in used_pred:
+            continue
+        used_gold.add(gi)
+        used_pred.add(pi)
+        matches.append((gi, pi))
+        if trimmed(gold[gi]) == trimmed(predicted[pi]):
+            exact += 1
+    with_speaker = [(gi, pi) for gi, pi in matches if gold[gi].speaker or gold[gi].speaker_start is not None]
+    right = sum(1 for gi, pi in with_speaker if speaker_matches(gold[gi], predicted[pi]))
+
+    def prf(hits: int) -> tuple[float, float, float]:
+        p = hits / len(predicted) if predicted else 0.0
+        r = hits / len(gold) if gold else 0.0
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+    ep, er, ef = prf(exact)
+    op, orr, of = prf(len(matches))
+    return {
+        "gold": len(gold),
+        "predicted": len(predicted),
+        "exact_precision": ep,
+        "exact_recall": er,
+        "exact_f1": ef,
+        "overlap_precision": op,
+        "overlap_recall": orr,
+        "overlap_f1": of,
+        "speaker_accuracy": right / len(with_speaker) if with_speaker else 0.0,
+        "speaker_checked": len(with_speaker),
+    }
+
+
+def read_brat(folder: str) -> tuple[dict[str, str], list[Attribution]]:
+    """PolNeAR-style brat standoff: FOLDER/text/NAME.txt and FOLDER/attributions/NAME_ANNOTATOR.ann.
+    Where several annotators did one text, the first annotation file (by name) is the gold."""
+    from pathlib import Path
+
+    root = Path(folder)
+    texts: dict[str, str] = {}
+    gold: list[Attribution] = []
+    chosen: dict[str, Path] = {}
+    for ann in sorted((root / "attributions").glob("*.ann")):
+        doc = ann.stem.rsplit("_", 1)[0]
+        if (root / "text" / f"{doc}.txt").is_file():
+            chosen.setdefault(doc, ann)
+    for doc, ann in sorted(chosen.items()):
+        texts[doc] = (root / "text" / f"{doc}.txt").read_text(encoding="utf-8")
+        spans: dict[str, tuple[str, int, int]] = {}
+        events: list[dict[str, str]] = []
+        for line in ann.read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if line.startswith("T") and len(parts) >= 2:
+                label, _, offsets = parts[1].partition(" ")
+                numbers = [int(x) for chunk in offsets.split(";") for x in chunk.split()]
+                spans[parts[0]] = (label, min(numbers), max(numbers))
+            elif line.startswith("E") and len(parts) >= 2:
+                events.append(dict(arg.split(":", 1) for arg in parts[1].split() if ":" in arg))
+        for event in events:
+            content = spans.get(event.get("Content", ""))
+            if content is None:
+                continue
+            source = spans.get(event.get("Source", ""))
+            cue = spans.get(event.get("Cue", ""))
+            text = texts[doc]
+            gold.append(Attribution(
+                doc, content[1], content[2],
+                text[source[1] : source[2]] if source else None,
+                source[1] if source else None, source[2] if source else None,
+                text[cue[1] : cue[2]] if cue else None,
+            ))  # fmt: skip
+    return texts, gold

@@ -8,7 +8,23 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from kabar.extract.story import facts
+from kabar.model import Article, Story, StoryFacts
 from kabar.store import Store
+
+
+def story_articles(store: Store, story: Story) -> list[Article]:
+    return [a for aid in story.articles if (a := store.get_article(aid)) is not None]
+
+
+def story_facts(store: Store, story: Story, articles: list[Article] | None = None) -> StoryFacts:
+    """The story's entities, quotes with sources, claims with denials, and conflicts."""
+    members = articles if articles is not None else story_articles(store, story)
+    return facts(members, {a.id: store.syndication(a.id) for a in members})
+
+
+def story_record(store: Store, story: Story) -> dict[str, Any]:
+    return {**story.to_record(), **story_facts(store, story).to_record()}
 
 
 def export(store: Store, out_dir: str) -> dict[str, int]:
@@ -17,7 +33,7 @@ def export(store: Store, out_dir: str) -> dict[str, int]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     articles = _write(out / "articles.jsonl", (a.to_record() for a in store.iter_articles()))
-    stories = _write(out / "stories.jsonl", (s.to_record() for s in store.stories()))
+    stories = _write(out / "stories.jsonl", (story_record(store, s) for s in store.stories()))
     return {"articles": articles, "stories": stories}
 
 

@@ -111,6 +111,8 @@ class Claim:
     end: int
     paragraph: int
     denies: int | None = None  # index of the denied claim in the same article, when it is there
+    holder_start: int | None = None  # the holder phrase as written
+    holder_end: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +121,7 @@ class Quantity:
 
     text: str  # the whole expression, e.g. "hingga 12.000 tentara"
     low: float
-    high: float
+    high: float | None  # None: no upper bound ("lebih dari 300")
     qualifier: str | None  # up_to, about, more_than, at_least, nearly, less_than
     unit: str | None  # what it counts, normalised across languages ("soldier", "IDR", "percent")
     counted: str | None  # the counted word as written
@@ -179,6 +181,14 @@ class Article:
             **self.extraction_record(),
         }
 
+    def with_extraction(self, record: dict[str, Any]) -> Article:
+        """Fill the extraction fields from `extraction_record()` output."""
+        self.entities = [EntityMention(**e) for e in record.get("entities", [])]
+        self.quotes = [Quote(**q) for q in record.get("quotes", [])]
+        self.claims = [Claim(**c) for c in record.get("claims", [])]
+        self.numbers = [Quantity(**n) for n in record.get("numbers", [])]
+        return self
+
     def extraction_record(self) -> dict[str, Any]:
         return {
             "entities": [asdict(e) for e in self.entities],
@@ -224,6 +234,64 @@ class Syndication:
     other_article_id: str
     other_paragraph: int
     similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where a story-level fact comes from: one article's paragraph, and the words."""
+
+    article: str
+    outlet: str | None
+    paragraph: int
+    text: str
+    published: str | None = None
+
+
+@dataclass(slots=True)
+class StoryQuote:
+    """One quote as several outlets carry it; copies and syndicated paragraphs count once."""
+
+    speaker: str | None
+    speaker_entity: str | None
+    content: str  # the fullest wording
+    kind: str
+    sources: list[Evidence]
+    independent_sources: int
+
+
+@dataclass(slots=True)
+class StoryClaim:
+    kind: str
+    holder: str | None
+    content: str
+    evidence: Evidence
+    denied_by: list[Evidence] = field(default_factory=list)  # denials that point at it
+
+
+@dataclass(slots=True)
+class Conflict:
+    """Figures for the same thing that cannot both be true."""
+
+    unit: str
+    first: Evidence
+    first_figure: str
+    second: Evidence
+    second_figure: str
+    same_article: bool
+
+
+@dataclass(slots=True)
+class StoryFacts:
+    """What a story's articles say, gathered: entities by salience, quotes with their
+    sources, claims with their denials, and conflicting figures."""
+
+    entities: list[dict[str, Any]]
+    quotes: list[StoryQuote]
+    claims: list[StoryClaim]
+    conflicts: list[Conflict]
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(slots=True)

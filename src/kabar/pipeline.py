@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from kabar import clean as clean_stage
 from kabar import dedup, ingest, meta
+from kabar.extract import extract_article
 from kabar.features import Embedder
 from kabar.lang import get
 from kabar.model import Article, ChunkWrite, QuarantineEntry, RawDocument, Removal
@@ -201,9 +202,11 @@ def run(
     chunk_size: int = CHUNK_SIZE,
     stories: bool = True,
     embed: bool = True,
+    extract: bool = True,
 ) -> IngestReport:
     """Ingest everything under `paths` into `store`; with `stories`, also mark copies
-    and assign stories (title embeddings unless `embed` is off)."""
+    and assign stories (title embeddings unless `embed` is off); with `extract`, find
+    entities, quotes, claims and figures."""
     report = IngestReport()
     stage = StoryStage(store, Embedder() if embed else None) if stories else None
 
@@ -228,10 +231,10 @@ def run(
     for raw in documents():
         chunk.append(raw)
         if len(chunk) >= chunk_size:
-            _process_chunk(chunk, store, report, _quarantine, on_item, stage)
+            _process_chunk(chunk, store, report, _quarantine, on_item, stage, extract)
             chunk = []
     if chunk:
-        _process_chunk(chunk, store, report, _quarantine, on_item, stage)
+        _process_chunk(chunk, store, report, _quarantine, on_item, stage, extract)
     return report
 
 
@@ -242,6 +245,7 @@ def _process_chunk(
     quarantine: Callable[[QuarantineEntry], None],
     on_item: Callable[[str, QuarantineEntry | None], None] | None,
     stage: StoryStage | None,
+    extract: bool = True,
 ) -> None:
     report.seen += len(chunk)
     known = store.existing_ids([r.content_id for r in chunk])
@@ -287,6 +291,9 @@ def _process_chunk(
         if article.outlet:
             line_counts[p.raw.site_key][f"{_OUTLET}{article.outlet}"] += 1
     new_articles = [a for a, _ in articles]
+    if extract:
+        for article in new_articles:
+            extract_article(article)
     chunk_write = ChunkWrite(articles=new_articles, line_counts=dict(line_counts))
     if stage is not None:
         copies = dedup.find_copies(new_articles, store, first_seq=NEW_ARTICLE_SEQ)

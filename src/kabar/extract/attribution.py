@@ -18,6 +18,7 @@ an organisation or the role phrase itself.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -33,6 +34,7 @@ _SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[]))‘([^‘’\n]{1,80}?)’(?![\w])
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|\w(?:\.\w)+\.?|\w[\w'’-]*\w|\w")
 _BOUNDARY = re.compile(r"[.!?]+[\"”’»)]?(?:\s+(?=[\"“„«‘(]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
 _DATELINE = re.compile(r"^[^\n]{0,60}?\s[-–—]{1,2}\s")
+_SPEAKER_LINE = re.compile(r"((?:[A-Z][\w.'’-]*\s?){1,4}):\s")
 MAX_SPEAKER_WORDS = 10
 MIN_CONTENT_WORDS = 3
 
@@ -50,6 +52,7 @@ class _Span:
     start: int
     end: int
     open_ended: bool = False  # the paragraph ends inside the quote
+    mark: int = 1  # length of the closing mark ('' and `` are two characters)
 
 
 def _tokens(text: str, start: int, end: int) -> list[_Token]:
@@ -60,14 +63,17 @@ def quote_spans(text: str, start: int, end: int) -> list[_Span]:
     """Spans inside quote marks within text[start:end] (a paragraph)."""
     spans: list[_Span] = []
     opened: int | None = None
-    for i in range(start, end):
+    i = start
+    while i < end:
         ch = text[i]
-        if ch in OPEN_QUOTES or (ch == '"' and opened is None):
-            opened = i + 1
-        elif (ch in CLOSE_QUOTES or ch == '"') and opened is not None:
+        double = text[i : i + 2] in ("''", "``")  # typewriter quotes in older newswire text
+        if ch in OPEN_QUOTES or (ch == '"' and opened is None) or (double and opened is None):
+            opened = i + (2 if double else 1)
+        elif (ch in CLOSE_QUOTES or ch == '"' or double) and opened is not None:
             if i > opened:
-                spans.append(_Span(opened, i))
+                spans.append(_Span(opened, i, mark=2 if double else 1))
             opened = None
+        i += 2 if double else 1
     if opened is not None and end - opened > 1:
         spans.append(_Span(opened, end, open_ended=True))
     if not spans:
@@ -115,14 +121,20 @@ class _Resolver:
         self.last_speaker: tuple[str | None, str | None] = (None, None)
         self.last_person: tuple[str | None, str | None] = (None, None)
 
-    def full_name(self, name: str) -> tuple[str, str | None]:
-        """The longest PERSON mention in the article holding all of this name's words
-        ("Lee" -> "Rachel Lee", "Kim Jong-un" -> "Kim Jong Un" when that is longer)."""
+    def full_name(self, name: str, offset: int) -> tuple[str, str | None]:
+        """The fullest PERSON mention before `offset` holding all of this name's words
+        ("Lee" -> "Rachel Lee"); the most often named wins a shared word ("Kim")."""
         wanted = [w.lower() for w in name.replace("-", " ").split()]
+        counts = Counter(m.entity for m in self.persons)
         best: EntityMention | None = None
         for m in self.persons:
+            if m.start > offset:
+                break
             have = [t.lower() for t in m.text.replace("-", " ").split()]
-            if all(w in have for w in wanted) and (best is None or len(have) > len(best.text.split())):
+            if all(w in have for w in wanted) and (
+                best is None or (len(have) > len(wanted), counts[m.entity], len(have))
+                > (len(best.text.split()) > len(wanted), counts[best.entity], len(best.text.split()))
+            ):
                 best = m
         if best is not None and len(best.text) >= len(name):
             return best.text, best.entity
@@ -134,7 +146,7 @@ class _Resolver:
             return self.last_person
         before = [m for m in self.persons if m.end <= offset]
         if before:
-            return self.full_name(before[-1].text)
+            return self.full_name(before[-1].text, offset)
         return self.last_speaker
 
     def resolve(self, text: str, start: int, end: int) -> tuple[str | None, str | None]:
@@ -146,6 +158,8 @@ class _Resolver:
         if len(words) == 1 and words[0].lower() in self.lang.pronouns:
             return self.previous(start)
         inside = [m for m in self.mentions if m.start >= start and m.end <= end]
+        if len(inside) > 1 and any(w.lower() in self.lang.list_conjunctions for w in words):
+            return phrase, None  # "Washington dan Seoul": the holders together
         for label in ("PERSON", "ORG", "LOC", "EVENT"):
             # A place names the speaker only when it leads the phrase ("Washington said"),
             # not in "sumber Ukraina" (a Ukrainian source).
@@ -153,7 +167,7 @@ class _Resolver:
             if found:
                 chosen = found[0]  # the head: "Rachel Lee dari Stimson Center"
                 if label == "PERSON":
-                    name, entity = self.full_name(chosen.text)
+                    name, entity = self.full_name(chosen.text, start)
                     self.last_person = (name, entity)
                     return name, entity
                 return chosen.text, chosen.entity
@@ -167,7 +181,7 @@ class _Resolver:
             elif run:
                 break
         if run and len(run) <= 4 and (len(run) > 1 or words.index(run[0]) > 0 or len(words) == 1):
-            return self.full_name(" ".join(run))
+            return self.full_name(" ".join(run), start)
         return phrase, None
 
     def remember(self, speaker: str | None, entity: str | None) -> None:
@@ -203,6 +217,20 @@ def _subject_before(
             break
         j -= 1
     words = tokens[j:i]
+    # "X, who ..., says": the appositive between commas is not the subject.
+    # "X, executive director of Y, said": a comma just before the cue closes an appositive.
+    cuts = [k for k in range(1, len(words)) if "," in text[words[k - 1].end : words[k].start]]
+    closed = i < len(tokens) and bool(words) and "," in text[words[-1].end : tokens[i].start]
+    if cuts and words[cuts[-1]].lower in lang.relatives:
+        # "Seoul, yang ... memperingatkan": the antecedent, a name just before the comma.
+        antecedent: list[_Token] = []
+        for w in reversed(words[: cuts[-1]]):
+            if not w.text[:1].isupper():
+                break
+            antecedent.insert(0, w)
+        words = antecedent
+    elif cuts and closed:
+        words = words[: cuts[-1]]
     # A comma ends the clause before, unless it separates a list ("X, Y dan Z").
     for k in range(len(words) - 1, 0, -1):
         gap = text[words[k - 1].end : words[k].start]
@@ -331,6 +359,14 @@ def extract(
             drafts.append(draft)
         if not para.spans:
             pending = []
+        colon = _SPEAKER_LINE.match(text, p_start, p_end)
+        if colon and not para.spans and not _cue_kind(_Token(colon.group(1), colon.group(1).lower(), 0, 0), lang):
+            # "TRUMP: The deaths of ..." / "Alex Seitz-Wald: She is right ...": a transcript line.
+            c_start, c_end = _strip(text, colon.end(), p_end)
+            if len(text[c_start:c_end].split()) >= MIN_CONTENT_WORDS:
+                cue = _Token(":", ":", colon.end() - 1, colon.end())
+                drafts.append(_Draft(cue, c_start, c_end, "direct", (colon.start(1), colon.end(1)), _PHRASE, index))
+                para.used_cues.add(cue.start)
         drafts.extend(_reported(para, lang))
         drafts.sort(key=lambda d: (d.cue.start if d.how == _PHRASE and d.speaker else d.start))
         made: dict[int, Quote] = {}
@@ -350,7 +386,7 @@ def extract(
                 made[id(draft)] = quote
             else:
                 claims.append(Claim(draft.kind, speaker, entity, draft.cue.text, content,  # type: ignore[arg-type]
-                                    draft.start, draft.end, index))
+                                    draft.start, draft.end, index, None, sp_start, sp_end))
         reported = [q for q in made.values() if q.kind == "indirect"]
         for w_start, w_end, w_index, draft in continued:
             q = made[id(draft)]
@@ -369,7 +405,7 @@ def _attribute_direct(para: _Paragraph, span: _Span, lang: LanguageData) -> _Dra
     c_start, c_end = _strip(text, span.start, span.end)
     if c_start >= c_end:
         return None
-    close = span.end if span.open_ended else span.end + 1
+    close = span.end if span.open_ended else span.end + span.mark
     s_start, _ = para.sentence_of(max(para.start, span.start - 1))
     # The cue after a quote stands before the next stop or the next quote.
     limit = para.end
@@ -377,7 +413,9 @@ def _attribute_direct(para: _Paragraph, span: _Span, lang: LanguageData) -> _Dra
     if stop:
         limit = close + stop.start()
     window = [i for i, t in enumerate(tokens) if t.start >= close and t.end <= limit][: MAX_SPEAKER_WORDS + 1]
-    clause_ends = text[c_end - 1] in ",.!?…" or text[close : close + 3].lstrip().startswith(",")
+    clause_ends = text[span.end - 1] in ",!?…" or text[close : close + 3].lstrip().startswith(",")
+    if text[span.end - 1] == "." and not span.open_ended:
+        window = []  # '"... soft." He says ...': the quote ended its sentence
     according = {p.split()[0] for p in lang.according_to}
     for n, i in enumerate(window):
         tok = tokens[i]
@@ -391,7 +429,10 @@ def _attribute_direct(para: _Paragraph, span: _Span, lang: LanguageData) -> _Dra
             sp = _speaker_after(text, tokens, i, limit, lang)
             return _Draft(tok, c_start, c_end, "direct", sp, _PHRASE if sp else _PREVIOUS, para.index)
         first = tokens[window[0]]
-        if clause_ends and (first.text[:1].isupper() or first.lower in lang.pronouns):  # "...," Putin said
+        opener = first.lower in lang.list_conjunctions or first.lower in lang.clause_openers
+        if clause_ends and not opener and (first.text[:1].isupper() or first.lower in lang.pronouns
+                                           or first.lower in lang.stopwords):
+            # "...," Putin said / "...," the Florida senator told ...
             para.used_cues.add(tok.start)
             return _Draft(tok, c_start, c_end, "direct", (first.start, tokens[window[n - 1]].end), _PHRASE,
                           para.index)
@@ -489,7 +530,9 @@ def _cue_last(para: _Paragraph, idx: list[int], head: int, end: int, lang: Langu
         if "," in text[tokens[i - 1].end : tok.start]:
             # "..., kata X" with only the speaker and adjuncts ("pada hari Selasa") after it.
             clitic = _is_clitic_cue(tok, lang)
-            sp = None if clitic else _speaker_after(text, tokens, i, end, lang)
+            phrase = _according(text, tok.start, lang)
+            skip = len(phrase.split()) - 1 if phrase else 0  # "according to X": X follows "to"
+            sp = None if clitic else _speaker_after(text, tokens, i + skip, end, lang)
             rest = [t for t in tokens[i + 1 :] if t.start >= (sp[1] if sp else tok.end) and t.end <= end]
             if (sp is None and not clitic) or len(rest) > 12 or any(_cue_kind(t, lang) for t in rest):
                 continue
@@ -540,7 +583,13 @@ def _cue_first(para: _Paragraph, idx: list[int], head: int, end: int, lang: Lang
         noun = tok.lower in lang.accusation_nouns or (n == 0 and tok.text[:1].isupper())
         if noun and not (after and after[0].lower in lang.complementizers):
             continue  # "Tuduhan itu ..." refers back; it is not a claim of its own
-        if kind == "speech" and subject is None:
+        how = _PHRASE
+        if subject is None and n > 0 and (tokens[i - 1].lower in lang.list_conjunctions
+                                          or tokens[i - 1].lower in lang.clause_openers):
+            # "..., but told his supporters ..." / "dan menyebut ...": the sentence's subject.
+            subject = _sentence_subject(text, tokens, idx, lang)
+            how = _PHRASE if subject else _PREVIOUS
+        if kind == "speech" and subject is None and how == _PHRASE:
             continue
         agent = _agent(text, tokens, i, end, lang) if passive else None
         content_from = agent[1] if agent else tok.end
@@ -557,9 +606,9 @@ def _cue_first(para: _Paragraph, idx: list[int], head: int, end: int, lang: Lang
                 out[-1].end = _strip(text, out[-1].start, cut)[1]
         if kind == "speech":
             span = _content(text, content_from, end, para)
-            if span is None or subject is None:
+            if span is None:
                 continue
-            out.append(_Draft(tok, *span, "indirect", subject, _PHRASE, para.index))
+            out.append(_Draft(tok, *span, "indirect", subject, how, para.index))
         else:
             # A passive subject is what the claim is about, so it belongs to the content.
             c_start, c_end = _strip(text, content_from, end, " \t\n,;:-–—.")
@@ -574,6 +623,21 @@ def _cue_first(para: _Paragraph, idx: list[int], head: int, end: int, lang: Lang
         taken_until = out[-1].end
         last_cue_end = tok.end
     return out
+
+
+def _sentence_subject(text: str, tokens: list[_Token], idx: list[int], lang: LanguageData) -> tuple[int, int] | None:
+    """The capitalised name that opens a sentence ("Carson did not ..., but told ...")."""
+    run: list[_Token] = []
+    for i in idx:
+        tok = tokens[i]
+        if tok.lower in lang.clause_openers and not run:
+            continue
+        if not tok.text[:1].isupper() or (run and "," in text[run[-1].end : tok.start]):
+            break
+        run.append(tok)
+    if not run or (len(run) == 1 and run[0].lower in lang.stopwords and run[0].lower not in lang.pronouns):
+        return None
+    return run[0].start, run[-1].end
 
 
 def _agent(text: str, tokens: list[_Token], i: int, end: int, lang: LanguageData) -> tuple[int, int] | None:

@@ -62,7 +62,7 @@ STOPWORDS = {
 }  # fmt: skip
 
 SPEECH_VERBS = {"said", "says", "say", "saying", "told", "tells", "tell", "added", "adds", "noted", "notes",
-                "stated", "states", "explained", "explains", "according", "asked", "asks", "stressed", "warned",
+                "stated", "explained", "explains", "according", "asked", "asks", "stressed", "warned",
                 "warns", "insisted", "insists", "argued", "argues", "wrote", "writes", "announced", "announces",
                 "acknowledged", "admitted", "confirmed", "suggested", "suggests", "believes", "believe",
                 "believed", "thinks", "think", "thought", "called", "urged", "vowed", "promised", "declared",

@@ -216,5 +216,5 @@ DATA = LanguageData(
     currencies=CURRENCIES,
     percent_words={"persen", "%"},
     counted_aliases=COUNTED_ALIASES,
-    counted_skip={"orang", "buah", "unit", "ekor", "lebih", "personel"},
+    counted_skip={"buah", "unit", "ekor", "lebih"},
 )

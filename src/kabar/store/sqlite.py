@@ -93,6 +93,9 @@ MIGRATIONS: list[str] = [
     CREATE TABLE term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
     """,
+    """
+    ALTER TABLE articles ADD COLUMN extraction TEXT NOT NULL DEFAULT '{}';
+    """,
 ]
 
 
@@ -155,12 +158,13 @@ class SQLiteStore(Store):
                 db.execute(
                     "INSERT OR IGNORE INTO articles (id, source, url, outlet, title, published, language,"
                     " dateline, text, removed, time_mentions, raw_text, ingested_at, story, duplicate_of,"
-                    " duplicate_similarity) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " duplicate_similarity, extraction) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (a.id, a.source, a.url, a.outlet, a.title, a.published, a.language, a.dateline, a.text,
                      json.dumps([[r.text, r.reason, r.line] for r in a.removed], ensure_ascii=False),
                      json.dumps([[t.text, t.start, t.end, t.date, t.end_date] for t in a.time_mentions],
                                 ensure_ascii=False),
-                     a.raw_text, now, a.story, a.duplicate_of, a.duplicate_similarity),
+                     a.raw_text, now, a.story, a.duplicate_of, a.duplicate_similarity,
+                     json.dumps(a.extraction_record(), ensure_ascii=False)),
                 )  # fmt: skip
                 for source in a.sources or [a.source]:
                     db.execute("INSERT OR IGNORE INTO article_sources VALUES (?,?)", (a.id, source))
@@ -354,7 +358,7 @@ class SQLiteStore(Store):
 
     _COLUMNS = (
         "id, source, url, outlet, title, published, language, dateline,"
-        " text, removed, time_mentions, raw_text, story, duplicate_of, duplicate_similarity"
+        " text, removed, time_mentions, raw_text, story, duplicate_of, duplicate_similarity, extraction"
     )
 
     def _article(self, row: tuple[Any, ...]) -> Article:
@@ -374,6 +378,7 @@ class SQLiteStore(Store):
             story,
             dup,
             sim,
+            extraction,
         ) = row
         sources = [r[0] for r in self.db.execute(
             "SELECT source FROM article_sources WHERE article_id=? ORDER BY source", (aid,))]  # fmt: skip
@@ -383,7 +388,7 @@ class SQLiteStore(Store):
             removed=[Removal(*r) for r in json.loads(removed)],
             time_mentions=[TimeMention(*t) for t in json.loads(times)],
             raw_text=raw, sources=sources or [source], story=story, duplicate_of=dup, duplicate_similarity=sim,
-        )  # fmt: skip
+        ).with_extraction(json.loads(extraction))  # fmt: skip
 
     def get_article(self, ref: str) -> Article | None:
         row = self.db.execute(f"SELECT {self._COLUMNS} FROM articles WHERE id=?", (ref,)).fetchone()

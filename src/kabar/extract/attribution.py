@@ -216,7 +216,8 @@ def _subject_before(
         if any(c in gap for c in "\"“”«»;:") or prev.lower in lang.complementizers or _cue_kind(prev, lang) == "speech":
             break
         j -= 1
-    words = tokens[j:i]
+    # "Rohmah (55)," / "BMKG (Badan ...)": what stands in brackets is left out.
+    words = [t for t in tokens[j:i] if not _in_brackets(text, t.start, floor)]
     # "X, who ..., says": the appositive between commas is not the subject.
     # "X, executive director of Y, said": a comma just before the cue closes an appositive.
     cuts = [k for k in range(1, len(words)) if "," in text[words[k - 1].end : words[k].start]]
@@ -230,9 +231,12 @@ def _subject_before(
             antecedent.insert(0, w)
         words = antecedent
     elif cuts and closed:
-        words = words[: cuts[-1]]
+        # Both sides of the appositive name the speaker ("Kepala BPBD Garut, Asep Kurniawan,"
+        # / "Scot Ross, executive director of ...,"); the resolver picks the person.
+        words = words[cuts[-2] if len(cuts) >= 2 else 0 :]
+        cuts = []
     # A comma ends the clause before, unless it separates a list ("X, Y dan Z").
-    for k in range(len(words) - 1, 0, -1):
+    for k in range(len(words) - 1, 0, -1) if cuts else ():
         gap = text[words[k - 1].end : words[k].start]
         if "," in gap or "(" in gap or ")" in gap:
             tail = [w.lower for w in words[k:]]
@@ -250,6 +254,11 @@ def _subject_before(
     if all(w.lower in lang.stopwords for w in words) and words[-1].lower not in lang.pronouns:
         return None
     return words[0].start, words[-1].end
+
+
+def _in_brackets(text: str, offset: int, floor: int) -> bool:
+    opened = text.rfind("(", floor, offset)
+    return opened != -1 and text.rfind(")", opened, offset) == -1
 
 
 def _cue_kind(token: _Token, lang: LanguageData) -> str | None:
@@ -273,6 +282,9 @@ def _according(text: str, start: int, lang: LanguageData) -> str | None:
     for phrase in lang.according_to:
         if low.startswith(phrase + " "):
             return text[start : start + len(phrase)]
+        clitic = phrase + lang.speaker_clitic
+        if lang.speaker_clitic and re.match(re.escape(clitic) + r"\b", low):
+            return text[start : start + len(clitic)]  # "Menurutnya, ..."
     return None
 
 
@@ -514,7 +526,10 @@ def _according_first(para: _Paragraph, head: int, end: int, lang: LanguageData) 
         return None
     cue_end = head + len(cue)
     token = _Token(cue, cue.lower(), head, cue_end)
-    return _Draft(token, *span, "indirect", _strip(text, cue_end, comma), _PHRASE, para.index)
+    speaker = _strip(text, cue_end, comma)
+    if speaker[0] >= speaker[1]:  # "Menurutnya, ...": the clitic is the previous speaker
+        return _Draft(token, *span, "indirect", None, _PREVIOUS, para.index)
+    return _Draft(token, *span, "indirect", speaker, _PHRASE, para.index)
 
 
 def _cue_last(para: _Paragraph, idx: list[int], head: int, end: int, lang: LanguageData) -> _Draft | None:
@@ -527,7 +542,7 @@ def _cue_last(para: _Paragraph, idx: list[int], head: int, end: int, lang: Langu
             continue
         sp: tuple[int, int] | None
         comma = text.rfind(",", head, tok.start)
-        if "," in text[tokens[i - 1].end : tok.start]:
+        if "," in text[tokens[i - 1].end : tok.start] and tok.lower in lang.inverted_cues:
             # "..., kata X" with only the speaker and adjuncts ("pada hari Selasa") after it.
             clitic = _is_clitic_cue(tok, lang)
             phrase = _according(text, tok.start, lang)

@@ -53,6 +53,9 @@ class LanguageData:
     # Verbs and nouns of attributed propositions that are not plain speech -> kind
     # ("claim", "accusation", "estimate", "report", "denial"); passive forms included.
     claim_cues: dict[str, str] = field(default_factory=dict)
+    # Speech verbs that may come before their speaker ("..., kata X" / "..., said X"); other
+    # speech verbs ("mengatakan") always follow it.
+    inverted_cues: set[str] = field(default_factory=set)
     passive_cues: set[str] = field(default_factory=set)  # cue forms whose subject is the target, not the holder
     agent_words: list[str] = field(default_factory=list)  # "oleh" / "by": introduces a passive agent
     # Words before a passive cue that make it passive ("was accused"); empty = the form alone tells.

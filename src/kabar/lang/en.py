@@ -172,6 +172,8 @@ DATA = LanguageData(
     },
     markers=MARKERS,
     claim_cues=CLAIM_CUES,
+    inverted_cues={"said", "says", "added", "adds", "asked", "asks", "wrote", "writes", "explained", "noted",
+                   "continued", "according", "recalled", "replied", "insisted", "warned", "argued", "tweeted"},
     relatives={"who", "which", "that"},
     passive_markers={"is", "was", "were", "been", "being", "be", "are", "widely", "reportedly"},
     list_conjunctions={"and", "or"},

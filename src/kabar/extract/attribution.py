@@ -17,6 +17,7 @@ an organisation or the role phrase itself.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -160,12 +161,24 @@ class _Resolver:
         inside = [m for m in self.mentions if m.start >= start and m.end <= end]
         if len(inside) > 1 and any(w.lower() in self.lang.list_conjunctions for w in words):
             return phrase, None  # "Washington dan Seoul": the holders together
+        if not any(m.label == "PERSON" for m in inside) and "," in phrase:
+            # "Seorang pedagang, Rohmah" / "Juru bicara KPK, Yudha Prasetya": a name the tagger
+            # missed, set off by a comma after the role.
+            tail_start = text.rfind(",", start, end) + 1
+            tail = text[tail_start:end].split()
+            covered = any(m.start <= tail_start + 1 and m.end >= end and m.label == "ORG" for m in inside)
+            if 0 < len(tail) <= 4 and all(w[:1].isupper() for w in tail) and not covered:
+                return self._learn(" ".join(tail), start)
         for label in ("PERSON", "ORG", "LOC", "EVENT"):
             # A place names the speaker only when it leads the phrase ("Washington said"),
             # not in "sumber Ukraina" (a Ukrainian source).
             found = [m for m in inside if m.label == label and (label in ("PERSON", "ORG") or m.start == start)]
             if found:
-                chosen = found[0]  # the head: "Rachel Lee dari Stimson Center"
+                # The head: "Rachel Lee dari Stimson Center"; after a role, the name set off
+                # by a comma: "Prakirawan BMKG, Ahmad Fauzan Lubis".
+                comma = text.rfind(",", start, end)
+                after_comma = [m for m in found if m.start > comma] if comma != -1 else []
+                chosen = after_comma[0] if after_comma and label == "PERSON" else found[0]
                 if label == "PERSON":
                     name, entity = self.full_name(chosen.text, start)
                     self.last_person = (name, entity)
@@ -181,8 +194,19 @@ class _Resolver:
             elif run:
                 break
         if run and len(run) <= 4 and (len(run) > 1 or words.index(run[0]) > 0 or len(words) == 1):
-            return self.full_name(" ".join(run), start)
+            return self._learn(" ".join(run), start)
         return phrase, None
+
+    def _learn(self, name: str, offset: int) -> tuple[str, str | None]:
+        """A name found without the tagger is remembered, so "kata Yudha" later finds the
+        "Yudha Prasetya" named here."""
+        full, entity = self.full_name(name, offset)
+        if full == name:
+            entity = " ".join(name.lower().replace("-", " ").split())
+            bisect.insort(self.persons, EntityMention(name, "PERSON", offset, offset, entity), key=lambda m: m.start)
+        if len(full.split()) > 1:
+            self.last_person = (full, entity)
+        return full, entity
 
     def remember(self, speaker: str | None, entity: str | None) -> None:
         if speaker:
@@ -202,6 +226,16 @@ def _speaker_after(text: str, tokens: list[_Token], i: int, end: int, lang: Lang
         j += 1
     if j == first:
         return None
+    # "ujar Manajer Humas PT Rokan, Irwan Kusuma.": the name set off after the role.
+    k = j
+    if j < len(tokens) and text[tokens[j - 1].end : tokens[j].start].strip() == ",":
+        while k < len(tokens) and tokens[k].end <= end and tokens[k].text[:1].isupper() and k - j < 4:
+            if k > j and text[tokens[k - 1].end : tokens[k].start].strip():
+                break
+            k += 1
+        after = text[tokens[k - 1].end : tokens[k].start] if k < len(tokens) else "."
+        if k > j and (k >= len(tokens) or tokens[k].end > end or any(c in after for c in ",.;")):
+            j = k
     return tokens[first].start, tokens[j - 1].end
 
 

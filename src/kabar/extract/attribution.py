@@ -36,6 +36,7 @@ _WORD = re.compile(r"\d+(?:[.,]\d+)*|\w(?:\.\w)+\.?|\w[\w'’-]*\w|\w")
 _BOUNDARY = re.compile(r"[.!?]+[\"”’»)]?(?:\s+(?=[\"“„«‘(]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
 _DATELINE = re.compile(r"^[^\n]{0,60}?\s[-–—]{1,2}\s")
 _SPEAKER_LINE = re.compile(r"((?:[A-Z][\w.'’-]*\s?){1,4}):\s")
+_QUOTE_MARK = re.compile("''|``|[\"“”„«»]")
 MAX_SPEAKER_WORDS = 10
 MIN_CONTENT_WORDS = 3
 
@@ -64,17 +65,15 @@ def quote_spans(text: str, start: int, end: int) -> list[_Span]:
     """Spans inside quote marks within text[start:end] (a paragraph)."""
     spans: list[_Span] = []
     opened: int | None = None
-    i = start
-    while i < end:
-        ch = text[i]
-        double = text[i : i + 2] in ("''", "``")  # typewriter quotes in older newswire text
-        if ch in OPEN_QUOTES or (ch == '"' and opened is None) or (double and opened is None):
-            opened = i + (2 if double else 1)
-        elif (ch in CLOSE_QUOTES or ch == '"' or double) and opened is not None:
+    for m in _QUOTE_MARK.finditer(text, start, end):
+        i, mark = m.start(), m.group(0)
+        double = len(mark) == 2  # typewriter quotes in older newswire text
+        if mark in OPEN_QUOTES or (opened is None and (mark == '"' or double)):
+            opened = i + len(mark)
+        elif opened is not None:
             if i > opened:
-                spans.append(_Span(opened, i, mark=2 if double else 1))
+                spans.append(_Span(opened, i, mark=len(mark)))
             opened = None
-        i += 2 if double else 1
     if opened is not None and end - opened > 1:
         spans.append(_Span(opened, end, open_ended=True))
     if not spans:

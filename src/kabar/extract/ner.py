@@ -578,12 +578,25 @@ def tag(tokens: Sequence[str], lang: str) -> list[str]:
     return list(tagger.tag(features(tokens, lang)))
 
 
+def _may_name(piece: Sequence[tuple[str, int, int]], lexicon: dict[str, tuple[str, str, str]]) -> bool:
+    """Whether a sentence can hold a name at all: a capital past its first word, or a first
+    word the lexicon does not know as an ordinary lower-case word ("Pemerintah", "Dan").
+    Skipping the rest saves about a third of the tagging on news text."""
+    for k, (token, _, _) in enumerate(piece):
+        if token[:1].isupper() and (k > 0 or lexicon.get(token.lower(), ("3",))[0] != "0"):
+            return True
+    return False
+
+
 def mentions(text: str, lang: str) -> list[Mention]:
     """Entity mentions in raw text, with exact character offsets."""
     toks = tokenize(text)
     out: list[Mention] = []
+    lexicon = _lexicon(lang)
     for s, e in _sentence_spans(text, toks):
         piece = toks[s:e]
+        if not _may_name(piece, lexicon):
+            continue
         tags = tag([t for t, _, _ in piece], lang)
         for typ, a, b in chunks(tags):
             start, end = piece[a][1], piece[b - 1][2]

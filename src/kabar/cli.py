@@ -15,9 +15,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kabar import __version__, ingest, pipeline
+from kabar.brief import Brief
 from kabar.evaluate import Attribution
 from kabar.export import export as export_store
-from kabar.export import story_articles, story_facts
+from kabar.export import story_articles, story_brief, story_facts
 from kabar.model import Claim, Evidence, QuarantineEntry, Quote, Story, StoryFacts, StoryQuote
 from kabar.store import Store, open_store
 
@@ -138,9 +139,10 @@ def stories_cmd(
     console.print(table)
 
 
-def _show_story(store: Store, story: Story, as_json: bool) -> None:
+def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5) -> None:
     articles = story_articles(store, story)
     found = story_facts(store, story, articles)
+    summary = story_brief(store, story, n_sentences, articles)
     if as_json:
         record = story.to_record()
         record["articles"] = [
@@ -150,6 +152,7 @@ def _show_story(store: Store, story: Story, as_json: bool) -> None:
             for a in articles
         ]  # fmt: skip
         record.update(found.to_record())
+        record["brief"] = summary.to_record()
         typer.echo(json.dumps(record, ensure_ascii=False, indent=1))
         return
     console.print(f"[bold]{story.title}[/]", highlight=False)
@@ -165,7 +168,25 @@ def _show_story(store: Store, story: Story, as_json: bool) -> None:
         table.add_row(a.id[:10], (a.published or "—")[:16], a.outlet or "—", a.language,
                       (a.duplicate_of or "")[:10], str(shared or ""), a.title[:60])  # fmt: skip
     console.print(table)
+    _print_brief(summary)
     _print_facts(found)
+
+
+def _print_brief(summary: Brief) -> None:
+    console.print(f"\n[bold]Brief[/] ({summary.language})")
+    for c in summary.sentences:
+        sources = f" · {c.sources} sources" if c.sources > 1 else ""
+        console.print(f"  {c.text} [dim]{c.citation()}{sources}[/]", highlight=False)
+    if summary.timeline:
+        console.print("\n[bold]Timeline[/]")
+        for e in summary.timeline:
+            cites = " ".join(c.citation() for c in e.evidence[:4])
+            console.print(f"  {e.date}  {e.text[:150]} [dim]{cites}[/]", highlight=False)
+    if summary.outlet_adds:
+        console.print("\n[bold]What each outlet adds[/]")
+        for outlet, cited in list(summary.outlet_adds.items())[:8]:
+            for c in cited[:1]:
+                console.print(f"  [cyan]{outlet}[/]: {c.text[:150]} [dim]{c.citation()}[/]", highlight=False)
 
 
 def _cite(e: Evidence) -> str:
@@ -211,6 +232,7 @@ def show_cmd(
     ref: Annotated[str, typer.Argument(help="Story id, or article id, id prefix or source path.")],
     db: DbOption = "kabar.db",
     removed: Annotated[bool, typer.Option("--removed", help="Also list what the cleaner removed.")] = False,
+    sentences: Annotated[int, typer.Option(help="Sentences in a story's brief.")] = 5,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Show a story (its articles, outlets, copies and dates) or one article (metadata,
@@ -218,7 +240,7 @@ def show_cmd(
     with _open(db) as store:
         story = store.get_story(ref) if ref.startswith("s") else None
         if story is not None:
-            _show_story(store, story, as_json)
+            _show_story(store, story, as_json, sentences)
             return
         article = store.get_article(ref)
     if article is None:
@@ -535,6 +557,70 @@ def _jsonl_quotes(path: str, root: str, limit: int) -> tuple[dict[str, str], lis
             gold.append(Attribution(doc, start, start + len(q["content"]), q.get("speaker")))
         predicted += [Attribution(doc, q.start, q.end, q.speaker) for q in article.quotes if not q.nested]
     return texts, gold, predicted
+
+
+@eval_app.command("brief")
+def eval_brief_cmd(
+    file: Annotated[str, typer.Argument(help="JSONL: {id, paragraphs, summary} per article, or NeuS-style articles.")],
+    summaries: Annotated[str | None, typer.Option(help="JSONL {story, summary}: score multi-source briefs of "
+                                                       "FILE's articles grouped by `story`.")] = None,
+    sentences: Annotated[int, typer.Option(help="Sentences per brief (LEAD-N uses the same N).")] = 3,
+    language: Annotated[str, typer.Option(help="Language of the texts.")] = "id",
+    limit: Annotated[int, typer.Option(help="Score only the first N records (0 = all).")] = 0,
+    predictions: Annotated[str | None, typer.Option(help="Write {id, summary} per record here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """ROUGE-1/2/L F1 of kabar's extractive briefs against reference summaries, next to LEAD-N."""
+    from statistics import mean
+
+    from kabar import brief as brief_stage
+    from kabar.model import Article
+
+    rows = [json.loads(line) for line in Path(file).read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases: list[tuple[str, list[Article], str]] = []
+    if summaries:
+        wanted = {r["story"]: r["summary"] for line in Path(summaries).read_text(encoding="utf-8").splitlines()
+                  if line.strip() for r in [json.loads(line)]}  # fmt: skip
+        grouped: dict[str, list[Article]] = {}
+        for r in rows:
+            text = r.get("text") or ""
+            paragraphs = r.get("paragraphs") or [p for p in text.split("\n") if p.strip()]
+            if r.get("story") in wanted and paragraphs:
+                grouped.setdefault(r["story"], []).append(
+                    Article(r["id"], r["id"], None, r.get("outlet") or r["id"], r.get("title", ""), None, language,
+                            None, paragraphs))  # fmt: skip
+        cases = [(story, arts, wanted[story]) for story, arts in grouped.items()]
+    else:
+        for r in rows:
+            cases.append((r["id"], [Article(r["id"], r["id"], None, None, r.get("title", ""), None, language, None,
+                                            r["paragraphs"])], r["summary"]))  # fmt: skip
+    if limit:
+        cases = cases[:limit]
+    ours: list[dict[str, dict[str, float]]] = []
+    leads: list[dict[str, dict[str, float]]] = []
+    written: list[str] = []
+    for case_id, arts, reference in cases:
+        made = " ".join(c.text for c in brief_stage.build(arts, sentences).sentences)
+        baseline = brief_stage.lead([p for a in arts for p in a.paragraphs], language, sentences)
+        ours.append(brief_stage.rouge(made, reference))
+        leads.append(brief_stage.rouge(baseline, reference))
+        written.append(json.dumps({"id": case_id, "summary": made}, ensure_ascii=False))
+    if predictions:
+        Path(predictions).write_text("\n".join(written) + "\n", encoding="utf-8")
+    report = {
+        name: {m: round(100 * mean(s[m]["f1"] for s in scores), 2) for m in ("rouge1", "rouge2", "rougeL")}
+        for name, scores in (("kabar", ours), (f"lead{sentences}", leads))
+        if scores
+    }
+    report["records"] = len(cases)  # type: ignore[assignment]
+    if as_json:
+        typer.echo(json.dumps(report, indent=1))
+        return
+    table = Table("system", "ROUGE-1 F1", "ROUGE-2 F1", "ROUGE-L F1", title=f"{len(cases)} records")
+    for name, scores in report.items():
+        if isinstance(scores, dict):
+            table.add_row(name, *(f"{scores[m]:.2f}" for m in ("rouge1", "rouge2", "rougeL")))
+    console.print(table)
 
 
 @eval_app.command("ner")

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from kabar.brief import DEFAULT_SENTENCES, Brief
+from kabar.brief import build as build_brief
 from kabar.extract.story import facts
 from kabar.model import Article, Story, StoryFacts
 from kabar.store import Store
@@ -21,6 +23,14 @@ def story_facts(store: Store, story: Story, articles: list[Article] | None = Non
     """The story's entities, quotes with sources, claims with denials, and conflicts."""
     members = articles if articles is not None else story_articles(store, story)
     return facts(members, {a.id: store.syndication(a.id) for a in members})
+
+
+def story_brief(store: Store, story: Story, n_sentences: int = DEFAULT_SENTENCES,
+                articles: list[Article] | None = None) -> Brief:
+    """The story's brief; its timeline covers the whole storyline."""
+    members = articles if articles is not None else story_articles(store, story)
+    line = [a for s in store.stories() if s.storyline == story.storyline for a in story_articles(store, s)]
+    return build_brief(members, n_sentences, {a.id: store.syndication(a.id) for a in members}, storyline=line)
 
 
 def story_record(store: Store, story: Story) -> dict[str, Any]:

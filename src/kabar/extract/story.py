@@ -149,6 +149,8 @@ def _claims(articles: Sequence[Article]) -> list[StoryClaim]:
     out: list[StoryClaim] = []
     loose_denials: list[tuple[Article, Claim]] = []
     for a in articles:
+        if a.duplicate_of:
+            continue  # a copy repeats its original's claims
         base = len(out)
         mine: list[StoryClaim] = []
         for c in a.claims:

@@ -1,0 +1,326 @@
+"""Extractive multi-source briefs, a cited timeline, and ROUGE.
+
+A brief picks sentences from the story's articles, each cited as [outlet, article,
+paragraph]. A sentence scores by
+
+* centrality: TF-IDF cosine (Snowball stems) to the story's centroid;
+* corroboration: how many independent sources (copies and one outlet's articles count
+  once) carry a sentence that says much the same;
+* position: news puts the point first, so earlier paragraphs score higher;
+
+and sentences are chosen by maximal marginal relevance, so no two say the same thing.
+The brief is in the story's main language; sentences in other languages may join it
+with a small penalty.
+
+The timeline lists the dated events of a storyline: the days the texts name (resolved
+against publication dates by `meta`) and each story's first report, each with the
+sentence that dates it and its citation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kabar.features import _stem
+from kabar.lang import get
+from kabar.model import Article, StoryFacts, Syndication
+from kabar.text import split_sentences, words
+
+DEFAULT_SENTENCES = 5
+MMR_LAMBDA = 0.7  # weights below chosen on IndoSum dev (bench/brief_rouge.py)
+SAME_SENTENCE = 0.4  # cosine at which two sentences say much the same
+MAX_REDUNDANCY = 0.6  # never pick a sentence this close to one already picked
+W_CENTRAL, W_CORROBORATED, W_POSITION = 0.4, 0.3, 0.8
+POSITION_DECAY = 0.5
+OTHER_LANGUAGE = 0.8  # a sentence not in the story's main language counts this much
+MIN_WORDS, MAX_WORDS = 6, 70
+MAX_CANDIDATES = 600  # per story; the leads of many articles say what the story is
+
+
+@dataclass(slots=True)
+class Cited:
+    """One sentence taken from an article, with where it came from."""
+
+    text: str
+    article: str
+    outlet: str | None
+    paragraph: int  # 0-based; shown 1-based
+    language: str
+    published: str | None
+    score: float = 0.0
+    sources: int = 1  # independent sources that carry much the same sentence
+    rank: int = 0  # the sentence's place in its article
+
+    def citation(self) -> str:
+        return f"[{self.outlet or '?'}, {self.article[:10]}, ¶{self.paragraph + 1}]"
+
+
+@dataclass(slots=True)
+class TimelineEvent:
+    date: str  # ISO day
+    text: str
+    kind: str  # "event" (a day the text names) or "published" (a story's first report)
+    evidence: list[Cited]
+
+
+@dataclass(slots=True)
+class Brief:
+    language: str
+    sentences: list[Cited]
+    timeline: list[TimelineEvent] = field(default_factory=list)
+    # What each outlet says that no other outlet's sentences do.
+    outlet_adds: dict[str, list[Cited]] = field(default_factory=dict)
+
+    def text(self) -> str:
+        return " ".join(f"{c.text} {c.citation()}" for c in self.sentences)
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _sentences(a: Article) -> list[Cited]:
+    lang = get(a.language)
+    out: list[Cited] = []
+    rank = 0
+    for index, paragraph in enumerate(a.paragraphs):
+        for sentence in split_sentences(paragraph, lang.abbreviations, lang.non_final_words):
+            n = len(sentence.split())
+            marks = sum(sentence.count(q) for q in '"“”')
+            # A piece of a quote split across sentences reads badly out of its context.
+            if MIN_WORDS <= n <= MAX_WORDS and not sentence.rstrip().endswith("?") and marks % 2 == 0:
+                out.append(Cited(sentence.strip(), a.id, a.outlet, index, a.language, a.published, rank=rank))
+            rank += 1
+    return out
+
+
+def _vectors(items: Sequence[Cited]) -> np.ndarray:
+    """L2-normalised TF-IDF rows over stems (dense: a story has hundreds of sentences)."""
+    docs = []
+    for c in items:
+        lang = get(c.language)
+        docs.append(Counter(_stem(w, lang.stemmer) for w in words(c.text) if w not in lang.stopwords and len(w) > 1))
+    vocab: dict[str, int] = {}
+    for d in docs:
+        for t in d:
+            vocab.setdefault(t, len(vocab))
+    df = Counter(t for d in docs for t in d)
+    matrix = np.zeros((len(docs), max(1, len(vocab))), dtype=np.float32)
+    n = len(docs)
+    for i, d in enumerate(docs):
+        for t, tf in d.items():
+            matrix[i, vocab[t]] = (1 + math.log(tf)) * (math.log((1 + n) / (1 + df[t])) + 1)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    normalised: np.ndarray = matrix / np.maximum(norms, 1e-9)
+    return normalised
+
+
+def _independence(articles: Sequence[Article]) -> dict[str, str]:
+    """Article id -> source group: copies join their original, one outlet is one source."""
+    group: dict[str, str] = {}
+    by_outlet: dict[str, str] = {}
+    for a in articles:
+        root = a.duplicate_of or a.id
+        if a.outlet:
+            root = by_outlet.setdefault(a.outlet.lower(), root)
+        group[a.id] = root
+    return group
+
+
+def main_language(articles: Sequence[Article]) -> str:
+    counts = Counter(a.language for a in articles)
+    return counts.most_common(1)[0][0] if counts else "id"
+
+
+def build(
+    articles: Sequence[Article],
+    n_sentences: int = DEFAULT_SENTENCES,
+    syndications: dict[str, list[Syndication]] | None = None,
+    storyline: Sequence[Article] = (),
+) -> Brief:
+    """The brief of a story from its articles (copies are read but never quoted twice)."""
+    ordered = sorted(articles, key=lambda a: (a.published is None, a.published or "", a.id))
+    language = main_language(ordered)
+    originals = [a for a in ordered if not a.duplicate_of] or ordered
+    candidates = [c for a in originals for c in _sentences(a)]
+    candidates.sort(key=lambda c: c.rank)  # leads first when the story is large
+    candidates = candidates[:MAX_CANDIDATES]
+    brief = Brief(language, [], timeline(storyline or ordered))
+    if not candidates:
+        return brief
+    vectors = _vectors(candidates)
+    similarity = vectors @ vectors.T
+    centroid = vectors.mean(axis=0)
+    centrality = vectors @ (centroid / max(float(np.linalg.norm(centroid)), 1e-9))
+    groups = _independence(ordered)
+    syndicated = {(s.article_id, s.paragraph) for sy in (syndications or {}).values() for s in sy}
+    n_groups = len(set(groups.values()))
+    for i, c in enumerate(candidates):
+        close = np.nonzero(similarity[i] >= SAME_SENTENCE)[0]
+        c.sources = len({groups.get(candidates[j].article, candidates[j].article) for j in close})
+        corroboration = (c.sources - 1) / max(1, n_groups - 1)
+        position = 1.0 / (1.0 + POSITION_DECAY * c.rank)
+        score = W_CENTRAL * float(centrality[i]) + W_CORROBORATED * corroboration + W_POSITION * position
+        if (c.article, c.paragraph) in syndicated:
+            score *= 0.95  # a shared wire paragraph is one source however often it appears
+        c.score = score * (1.0 if c.language == language else OTHER_LANGUAGE)
+    chosen = _mmr(candidates, similarity, n_sentences)
+    brief.sentences = sorted((candidates[i] for i in chosen), key=lambda c: (c.published or "", c.article, c.paragraph))
+    brief.outlet_adds = _outlet_adds(candidates, similarity, groups)
+    return brief
+
+
+def _mmr(candidates: Sequence[Cited], similarity: np.ndarray, n: int) -> list[int]:
+    chosen: list[int] = []
+    remaining = set(range(len(candidates)))
+    while remaining and len(chosen) < n:
+        best, best_value = -1, -math.inf
+        for i in remaining:
+            redundancy = max((float(similarity[i, j]) for j in chosen), default=0.0)
+            if redundancy >= MAX_REDUNDANCY:
+                continue
+            value = MMR_LAMBDA * candidates[i].score - (1 - MMR_LAMBDA) * redundancy
+            if value > best_value:
+                best, best_value = i, value
+        if best < 0:
+            break
+        chosen.append(best)
+        remaining.discard(best)
+    return chosen
+
+
+def _outlet_adds(candidates: Sequence[Cited], similarity: np.ndarray, groups: dict[str, str]) -> dict[str, list[Cited]]:
+    """Per outlet, its best sentences that no other source says much the same as."""
+    out: dict[str, list[Cited]] = {}
+    if len({groups.get(c.article) for c in candidates}) < 2:
+        return out
+    for i, c in enumerate(candidates):
+        others = [j for j in np.nonzero(similarity[i] >= SAME_SENTENCE * 0.6)[0].tolist()
+                  if groups.get(candidates[j].article) != groups.get(c.article)]  # fmt: skip
+        if not others:
+            out.setdefault(c.outlet or c.article, []).append(c)
+    return {k: sorted(v, key=lambda c: -c.score)[:2] for k, v in out.items()}
+
+
+# --- timeline ---------------------------------------------------------------------------
+
+
+def _sentence_at(text: str, start: int, end: int) -> str:
+    left = max(text.rfind("\n", 0, start), *(text.rfind(s, 0, start) for s in (". ", "! ", "? ")))
+    ends = [i for i in (text.find(s, end) for s in (". ", "! ", "? ", "\n")) if i != -1]
+    right = min(ends) + 1 if ends else len(text)
+    return text[left + 1 if left >= 0 else 0 : right].strip()
+
+
+def _paragraph_of(a: Article, offset: int) -> int:
+    pos = 0
+    for i, p in enumerate(a.paragraphs):
+        if offset < pos + len(p) + 2:
+            return i
+        pos += len(p) + 2
+    return max(0, len(a.paragraphs) - 1)
+
+
+def timeline(articles: Sequence[Article]) -> list[TimelineEvent]:
+    """Dated events across articles: each day a text names (with the sentence naming it,
+    cited by every article that names that day) and each first report."""
+    by_day: dict[str, list[Cited]] = {}
+    for a in articles:
+        if a.duplicate_of:
+            continue
+        quoted = [(q.start, q.end) for q in a.quotes if q.kind == "direct"]
+        for t in a.time_mentions:
+            if t.end_date and t.end_date != t.date:
+                continue  # "bulan Juni" is a month, not an event day
+            if any(s <= t.start < e for s, e in quoted):
+                continue  # "hari ini" inside a quote is the day the words were said, not printed
+            sentence = _sentence_at(a.text, t.start, t.end)
+            if len(sentence.split()) < 4:
+                continue
+            by_day.setdefault(t.date, []).append(
+                Cited(sentence, a.id, a.outlet, _paragraph_of(a, t.start), a.language, a.published)
+            )
+    events = []
+    for day, cited in by_day.items():
+        # The sentence most articles' wording agrees with stands for the day.
+        vocab = Counter(w for c in cited for w in set(words(c.text)))
+        best = max(cited, key=lambda c: (sum(vocab[w] for w in set(words(c.text))) / (1 + len(words(c.text)) ** 0.5)))
+        seen: set[str] = set()
+        evidence = [c for c in cited if not (c.article in seen or seen.add(c.article))]  # type: ignore[func-returns-value]
+        events.append(TimelineEvent(day, best.text, "event", evidence))
+    first = min((a for a in articles if a.published), key=lambda a: a.published or "", default=None)
+    if first is not None and first.published:
+        day = first.published[:10]
+        if day not in by_day:
+            lead = first.paragraphs[0] if first.paragraphs else first.title
+            events.append(TimelineEvent(day, f"{first.title}", "published",
+                                        [Cited(lead[:300], first.id, first.outlet, 0, first.language,
+                                               first.published)]))  # fmt: skip
+    events.sort(key=lambda e: (e.date, e.kind))
+    return events
+
+
+# --- ROUGE ------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def _ngrams(tokens: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+def _prf(overlap: int, predicted: int, reference: int) -> dict[str, float]:
+    p = overlap / predicted if predicted else 0.0
+    r = overlap / reference if reference else 0.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def _lcs(a: Sequence[str], b: Sequence[str]) -> int:
+    if not a or not b:
+        return 0
+    previous = [0] * (len(b) + 1)
+    for x in a:
+        current = [0]
+        for j, y in enumerate(b):
+            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
+        previous = current
+    return previous[-1]
+
+
+def rouge(predicted: str, reference: str) -> dict[str, dict[str, float]]:
+    """ROUGE-1, ROUGE-2 and ROUGE-L (whole-text LCS) P/R/F1 over lower-cased Unicode word
+    tokens, no stemming: Indonesian affixes carry meaning a stemmer built for English
+    (the one rouge-score offers) would only garble."""
+    p, r = _tokens(predicted), _tokens(reference)
+    out = {}
+    for n in (1, 2):
+        pn, rn = _ngrams(p, n), _ngrams(r, n)
+        out[f"rouge{n}"] = _prf(sum((pn & rn).values()), sum(pn.values()), sum(rn.values()))
+    out["rougeL"] = _prf(_lcs(p, r), len(p), len(r))
+    return out
+
+
+def lead(paragraphs: Sequence[str], language: str, n: int = 3) -> str:
+    """The first n sentences: the LEAD-n baseline."""
+    lang = get(language)
+    sentences = [s for p in paragraphs for s in split_sentences(p, lang.abbreviations, lang.non_final_words)]
+    return " ".join(sentences[:n])
+
+
+def facts_summary(facts: StoryFacts) -> dict[str, Any]:
+    """The parts of a story's facts a brief shows beside its sentences."""
+    return {
+        "quotes": [asdict(q) for q in facts.quotes[:8]],
+        "claims": [asdict(c) for c in facts.claims[:8]],
+        "conflicts": [asdict(c) for c in facts.conflicts],
+    }

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -281,6 +282,42 @@ def show_cmd(
         for r in article.removed:
             table.add_row(str(r.line + 1) if r.line >= 0 else "—", r.reason, r.text[:90])
         console.print(table)
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="Words to find; each matches its stems in Indonesian and English.")],
+    db: DbOption = "kabar.db",
+    since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
+    outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Only this language (id, en).")] = None,
+    entity: Annotated[str | None, typer.Option(help="Only articles naming this (any alias or language).")] = None,
+    story: Annotated[str | None, typer.Option(help="Only this story.")] = None,
+    limit: Annotated[int, typer.Option(help="Results per page.")] = 20,
+    offset: Annotated[int, typer.Option(help="Skip this many results.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Full-text search over the stored articles, with snippets."""
+    from kabar import search
+
+    filters = search.Filters(since, until, outlet, lang, entity, story)
+    with _open(db) as store:
+        try:
+            hits, total = search.run(store, query, filters, limit, offset)
+        except ValueError as exc:
+            err.print(str(exc))
+            raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps({"total": total, "offset": offset, "hits": [h.to_record() for h in hits]},
+                              ensure_ascii=False))  # fmt: skip
+        return
+    console.print(f"{total} articles match {query!r}", highlight=False)
+    for h in hits:
+        console.print(f"\n[bold]{h.title}[/]  [dim]{h.outlet or '?'} · {(h.published or '—')[:10]} · {h.article[:10]}"
+                      f" · story {(h.story or '—')[:10]}[/]", highlight=False)
+        text = "".join(f"[reverse]{escape(t)}[/]" if m else escape(t) for t, m in h.snippet)
+        console.print(f"  {text}", highlight=False)
 
 
 @app.command("quarantine")

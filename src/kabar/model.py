@@ -364,3 +364,4 @@ class ChunkWrite:
     term_df: dict[str, int] = field(default_factory=dict)  # increments
     n_docs: int = 0  # increment
     seq: int = 0  # the story stage's assignment counter after this chunk
+    search_terms: dict[str, tuple[str, str]] = field(default_factory=dict)  # article -> stemmed title, body

@@ -18,6 +18,7 @@ from kabar.extract import extract_article
 from kabar.features import Embedder
 from kabar.lang import get
 from kabar.model import Article, ChunkWrite, QuarantineEntry, RawDocument, Removal
+from kabar.search import index_terms
 from kabar.store import Store
 from kabar.stories import StoryStage
 from kabar.text import collapse, key
@@ -295,6 +296,7 @@ def _process_chunk(
         for article in new_articles:
             extract_article(article)
     chunk_write = ChunkWrite(articles=new_articles, line_counts=dict(line_counts))
+    chunk_write.search_terms = {a.id: index_terms(a) for a in new_articles}
     if stage is not None:
         copies = dedup.find_copies(new_articles, store, first_seq=NEW_ARTICLE_SEQ)
         chunk_write.minhashes = copies.minhashes

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from kabar.model import Article, ChunkWrite, QuarantineEntry, Story, StoryWrite, Syndication
+from kabar.search import Filters
 
 
 def line_hash(site: str, line_key: str) -> int:
@@ -102,6 +103,15 @@ class Store(ABC):
 
     @abstractmethod
     def get_story(self, ref: str) -> Story | None: ...
+
+    @abstractmethod
+    def search(self, expression: str, filters: Filters, limit: int, offset: int) -> tuple[list[tuple[str, float]], int]:
+        """Article ids matching a boolean expression of stemmed terms (`search.fts_expression`),
+        best first, with their scores; and how many match in all."""
+
+    @abstractmethod
+    def reindex_search(self) -> int:
+        """Rebuild the search indexes from the stored articles; returns how many."""
 
     @abstractmethod
     def close(self) -> None: ...

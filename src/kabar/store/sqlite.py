@@ -19,6 +19,7 @@ from kabar.model import (
     Syndication,
     TimeMention,
 )
+from kabar.search import Filters, entity_keys
 from kabar.store import Store, line_hash
 
 # Each entry moves the schema one version up; never edit a released entry.
@@ -96,7 +97,15 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE articles ADD COLUMN extraction TEXT NOT NULL DEFAULT '{}';
     """,
+    """
+    CREATE VIRTUAL TABLE article_fts USING fts5(title, body, content='', tokenize='unicode61 remove_diacritics 2');
+    CREATE TABLE article_entities (
+        entity TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (entity, article_id)
+    ) WITHOUT ROWID;
+    """,
 ]
+# The migration that added the search index; stores older than it are indexed on open.
+SEARCH_MIGRATION = 4
 
 
 def _pack(signature: Sequence[int]) -> bytes:
@@ -125,6 +134,37 @@ class SQLiteStore(Store):
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        self._migrate_scripts(version)
+        if version and version < SEARCH_MIGRATION:
+            self.reindex_search()
+
+    def reindex_search(self) -> int:
+        """(Re)build the full-text and entity indexes from the stored articles."""
+        from kabar.search import index_terms
+
+        count = 0
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("DELETE FROM article_fts")
+            self.db.execute("DELETE FROM article_entities")
+            for seq, row in self.db.execute(f"SELECT seq, {self._COLUMNS} FROM articles").fetchall():
+                article = self._article(row)
+                self._index(seq, article, index_terms(article))
+                count += 1
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return count
+
+    def _index(self, seq: int, article: Article, terms: tuple[str, str]) -> None:
+        self.db.execute("INSERT INTO article_fts (rowid, title, body) VALUES (?,?,?)", (seq, *terms))
+        self.db.executemany(
+            "INSERT OR IGNORE INTO article_entities VALUES (?,?)",
+            [(key, article.id) for key in {m.entity for m in article.entities}],
+        )
+
+    def _migrate_scripts(self, version: int) -> None:
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -155,7 +195,7 @@ class SQLiteStore(Store):
         db.execute("BEGIN IMMEDIATE")
         try:
             for a in chunk.articles:
-                db.execute(
+                inserted = db.execute(
                     "INSERT OR IGNORE INTO articles (id, source, url, outlet, title, published, language,"
                     " dateline, text, removed, time_mentions, raw_text, ingested_at, story, duplicate_of,"
                     " duplicate_similarity, extraction) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -166,6 +206,8 @@ class SQLiteStore(Store):
                      a.raw_text, now, a.story, a.duplicate_of, a.duplicate_similarity,
                      json.dumps(a.extraction_record(), ensure_ascii=False)),
                 )  # fmt: skip
+                if inserted.rowcount == 1 and a.id in chunk.search_terms:
+                    self._index(int(inserted.lastrowid or 0), a, chunk.search_terms[a.id])
                 for source in a.sources or [a.source]:
                     db.execute("INSERT OR IGNORE INTO article_sources VALUES (?,?)", (a.id, source))
             rows = [(line_hash(site, k), n) for site, counts in chunk.line_counts.items() for k, n in counts.items()]
@@ -327,6 +369,44 @@ class SQLiteStore(Store):
         sid, title, first, last, langs, outlets, line = row[0]
         members = [r[0] for r in self.db.execute("SELECT id FROM articles WHERE story=? ORDER BY seq", (sid,))]
         return Story(sid, title, members, json.loads(outlets), json.loads(langs), first, last, line)
+
+    def search(self, expression: str, filters: Filters, limit: int, offset: int) -> tuple[list[tuple[str, float]], int]:
+        where = ["article_fts MATCH ?"]
+        params: list[Any] = [expression]
+        if filters.since:
+            where.append("a.published >= ?")
+            params.append(filters.since)
+        if filters.until:
+            where.append("substr(a.published, 1, ?) <= ?")
+            params += [len(filters.until), filters.until]
+        if filters.outlet:
+            where.append("lower(a.outlet) = lower(?)")
+            params.append(filters.outlet)
+        if filters.language:
+            where.append("a.language = ?")
+            params.append(filters.language)
+        if filters.story:
+            where.append("a.story = ?")
+            params.append(self.resolve_story(filters.story))
+        if filters.entity:
+            # The key itself, or a longer name holding it as whole words ("poso" in "kabupaten poso").
+            keys = sorted(entity_keys(filters.entity))
+            match = " OR ".join(["(' ' || entity || ' ') LIKE ?"] * len(keys))
+            where.append(f"a.id IN (SELECT article_id FROM article_entities WHERE {match})")
+            params += [f"% {k} %" for k in keys]
+        sql = (
+            "FROM article_fts JOIN articles a ON a.seq = article_fts.rowid WHERE " + " AND ".join(where)
+        )
+        try:
+            total = int(self.db.execute(f"SELECT count(*) {sql}", params).fetchone()[0])
+            rows = self.db.execute(
+                f"SELECT a.id, bm25(article_fts, 3.0, 1.0) AS score {sql} ORDER BY score LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            ).fetchall()
+        except sqlite3.OperationalError as exc:  # an expression FTS5 cannot read
+            raise ValueError(f"cannot search for {expression!r}: {exc}") from exc
+        # bm25 is lower-is-better and negative; report higher-is-better.
+        return [(aid, -float(score)) for aid, score in rows], total
 
     def syndication(self, article_id: str) -> list[Syndication]:
         rows = self.db.execute(

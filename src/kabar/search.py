@@ -1,0 +1,144 @@
+"""Full-text search over stored articles, with Indonesian and English stemming on both
+the index side and the query side.
+
+The store indexes each article's stemmed title and body (SQLite FTS5; PostgreSQL
+full-text on the server backend). A query word matches any of its stems in either
+language, because a query rarely says which language it is in: "pengiriman" finds
+"dikirim", "troops" finds "troop". Snippets are cut from the clean text in Python and
+come back as segments marked matched or not, so a page can escape them safely.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from kabar.features import _stem, normalize_entity
+from kabar.lang import all_languages, get
+from kabar.model import Article
+from kabar.text import split_sentences, words
+
+SNIPPET_WORDS = 40
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def stems(text: str, language: str) -> list[str]:
+    """The index terms of a text: its words' stems in the text's own language."""
+    lang = get(language)
+    return [_stem(w, lang.stemmer) for w in words(text)]
+
+
+def index_terms(article: Article) -> tuple[str, str]:
+    """What the store's full-text index holds for an article: stemmed title and body."""
+    return " ".join(stems(article.title, article.language)), " ".join(stems(article.text, article.language))
+
+
+def query_variants(query: str) -> list[set[str]]:
+    """Per query word, the stems it may take in any language (stopwords in every language dropped)."""
+    out: list[set[str]] = []
+    stop = set.intersection(*(lang.stopwords for lang in all_languages())) | {"dan", "and", "the", "yang"}
+    for w in words(query):
+        if w in stop:
+            continue
+        variants = {_stem(w, lang.stemmer) for lang in all_languages()} | {w}
+        out.append({v for v in variants if v})
+    return out
+
+
+def fts_expression(variants: Sequence[set[str]], mode: str = "all") -> str:
+    """An FTS5 / tsquery-neutral boolean form: ((a OR b) AND (c)). Terms are quoted, so no
+    query text is ever read as search syntax."""
+
+    def quoted(term: str) -> str:
+        return '"' + term.replace('"', '""') + '"'
+
+    groups = ["(" + " OR ".join(quoted(v) for v in sorted(g)) + ")" for g in variants if g]
+    return (" AND " if mode == "all" else " OR ").join(groups)
+
+
+def entity_keys(name: str) -> set[str]:
+    """The entity keys a filter value may mean ("Korea Utara", "North Korea", "DPRK" -> C:KP)."""
+    return {normalize_entity(name, lang) for lang in all_languages()}
+
+
+@dataclass(slots=True)
+class Filters:
+    since: str | None = None  # ISO date or time, inclusive
+    until: str | None = None
+    outlet: str | None = None
+    language: str | None = None
+    entity: str | None = None
+    story: str | None = None
+
+
+@dataclass(slots=True)
+class Hit:
+    article: str
+    title: str
+    outlet: str | None
+    published: str | None
+    language: str
+    story: str | None
+    score: float
+    snippet: list[tuple[str, bool]] = field(default_factory=list)  # (text, matched)
+    paragraph: int = 0
+
+    def to_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["snippet"] = [{"text": t, "match": m} for t, m in self.snippet]
+        return record
+
+
+def snippet(article: Article, variants: Sequence[set[str]]) -> tuple[list[tuple[str, bool]], int]:
+    """The sentence that matches most query words, cut to about SNIPPET_WORDS words, as
+    (text, matched) segments; and its paragraph."""
+    lang = get(article.language)
+    wanted = set().union(*variants) if variants else set()
+    best: tuple[int, int, str] = (-1, 0, "")
+    for index, paragraph in enumerate(article.paragraphs):
+        for sentence in split_sentences(paragraph, lang.abbreviations, lang.non_final_words):
+            hits = sum(1 for w in words(sentence) if w in wanted or _stem(w, lang.stemmer) in wanted)
+            if hits > best[0]:
+                best = (hits, index, sentence)
+    text = best[2] or (article.paragraphs[0] if article.paragraphs else article.title)
+    tokens = text.split()
+    if len(tokens) > SNIPPET_WORDS:
+        text = " ".join(tokens[:SNIPPET_WORDS]) + " …"
+    segments: list[tuple[str, bool]] = []
+    last = 0
+    for m in _WORD.finditer(text):
+        w = m.group(0).lower()
+        if w in wanted or _stem(w, lang.stemmer) in wanted:
+            if m.start() > last:
+                segments.append((text[last : m.start()], False))
+            segments.append((m.group(0), True))
+            last = m.end()
+    if last < len(text):
+        segments.append((text[last:], False))
+    return segments, best[1]
+
+
+def plain(segments: Sequence[tuple[str, bool]], mark: tuple[str, str] = ("«", "»")) -> str:
+    return "".join(f"{mark[0]}{t}{mark[1]}" if m else t for t, m in segments)
+
+
+def run(
+    store: Any, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, mode: str = "all"
+) -> tuple[list[Hit], int]:
+    """Search the store: hits with snippets, best first, and the total number of matches.
+    `store` is a `kabar.store.Store` (typed loosely: the store imports this module)."""
+    variants = query_variants(query)
+    if not variants:
+        return [], 0
+    found, total = store.search(fts_expression(variants, mode), filters or Filters(), limit, offset)
+    hits = []
+    for article_id, score in found:
+        article = store.get_article(article_id)
+        if article is None:
+            continue
+        segments, paragraph = snippet(article, variants)
+        hits.append(Hit(article.id, article.title, article.outlet, article.published, article.language,
+                        article.story, round(score, 4), segments, paragraph))  # fmt: skip
+    return hits, total

@@ -147,8 +147,8 @@ class SQLiteStore(Store):
         try:
             self.db.execute("DELETE FROM article_fts")
             self.db.execute("DELETE FROM article_entities")
-            for seq, row in self.db.execute(f"SELECT seq, {self._COLUMNS} FROM articles").fetchall():
-                article = self._article(row)
+            for seq, *row in self.db.execute(f"SELECT seq, {self._COLUMNS} FROM articles").fetchall():
+                article = self._article(tuple(row))
                 self._index(seq, article, index_terms(article))
                 count += 1
             self.db.execute("COMMIT")

@@ -320,6 +320,43 @@ def search_cmd(
         console.print(f"  {text}", highlight=False)
 
 
+@app.command("ask")
+def ask_cmd(
+    question: Annotated[str, typer.Argument(help="A question, in Indonesian or English.")],
+    db: DbOption = "kabar.db",
+    story: Annotated[str | None, typer.Option(help="Only this story's articles.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles published on or after (YYYY-MM-DD).")] = None,
+    no_embed: Annotated[bool, typer.Option("--no-embed", help="Words only, no sentence embeddings.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Answer a question from the stored articles, with cited evidence, or abstain."""
+    from kabar.ask import ask, group_evidence
+    from kabar.features import Embedder
+    from kabar.search import Filters
+
+    with _open(db) as store:
+        answer = ask(store, question, Filters(since=since, story=story), None if no_embed else Embedder())
+    if as_json:
+        record = answer.to_record()
+        record["evidence"] = [
+            {"article": e.article, "outlet": e.outlet, "paragraph": e.paragraph, "text": e.text,
+             "supports": e.supports, "published": e.published, "dates": e.dates}
+            for e in answer.evidence
+        ]  # fmt: skip
+        typer.echo(json.dumps(record, ensure_ascii=False, indent=1))
+        return
+    console.print(f"[bold]{escape(answer.answer)}[/]", highlight=False)
+    if answer.stance:
+        console.print(f"  stance {answer.stance} · strength {answer.strength:.2f}", highlight=False)
+    for label, items in group_evidence(answer.evidence).items():
+        console.print(f"\n[bold]{label}[/]")
+        for e in items:
+            cite = escape(f"[{e.outlet or '?'}, {e.article[:10]}, ¶{e.paragraph + 1}]")
+            console.print(f"  {escape(e.text)} [dim]{cite}[/]", highlight=False)
+    if answer.dates:
+        console.print("\n[bold]dates[/] " + ", ".join(answer.dates), highlight=False)
+
+
 @app.command("quarantine")
 def quarantine_cmd(db: DbOption = "kabar.db", as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List inputs that were quarantined, and why."""

@@ -71,6 +71,11 @@ class LanguageData:
     clause_openers: set[str] = field(default_factory=set)  # trimmed before a subject
     accusation_nouns: set[str] = field(default_factory=set)  # "tuduhan": what a denial refers back to
     locatives: set[str] = field(default_factory=set)  # "di Pyongyang": the place, not the government
+    # --- Questions ---
+    question_words: set[str] = field(default_factory=set)  # dropped from a question's search terms
+    yes_no_openers: set[str] = field(default_factory=set)  # "Apakah ...?" / "Is ...?": a yes/no question
+    negations: set[str] = field(default_factory=set)  # evidence that says no
+    answers: dict[str, str] = field(default_factory=dict)  # templates: yes, no, mixed, found, abstain
     # --- Numbers ---
     number_words: dict[str, int] = field(default_factory=dict)
     scale_words: dict[str, int] = field(default_factory=dict)  # "juta" -> 10**6

@@ -34,14 +34,30 @@ def _article(aid: str, outlet: str, paragraphs: list[str], published: str) -> Ar
 
 def test_brief_prefers_corroborated_and_never_repeats() -> None:
     shared = "Banjir setinggi dua meter merendam 14 desa di Kabupaten Demak sejak Minggu malam."
-    a = _article("a", "Warta", [shared, "Pemerintah kabupaten membuka enam posko pengungsian di balai desa dan sekolah."],
-                 "2024-02-05T08:00:00+07:00")
-    b = _article("b", "Kabar", ["Banjir setinggi dua meter merendam 14 desa di Demak sejak Minggu malam.",
-                                "Seorang warga mengaku kehilangan seluruh ternak kambingnya akibat arus deras."],
-                 "2024-02-05T09:00:00+07:00")
-    c = _article("c", "Pelita", ["Banjir merendam 14 desa di Kabupaten Demak sejak Minggu malam, kata BPBD.",
-                                 "Harga sayur di pasar induk naik karena pasokan dari Demak terhambat banjir."],
-                 "2024-02-05T10:00:00+07:00")
+    a = _article(
+        "a",
+        "Warta",
+        [shared, "Pemerintah kabupaten membuka enam posko pengungsian di balai desa dan sekolah."],
+        "2024-02-05T08:00:00+07:00",
+    )
+    b = _article(
+        "b",
+        "Kabar",
+        [
+            "Banjir setinggi dua meter merendam 14 desa di Demak sejak Minggu malam.",
+            "Seorang warga mengaku kehilangan seluruh ternak kambingnya akibat arus deras.",
+        ],
+        "2024-02-05T09:00:00+07:00",
+    )
+    c = _article(
+        "c",
+        "Pelita",
+        [
+            "Banjir merendam 14 desa di Kabupaten Demak sejak Minggu malam, kata BPBD.",
+            "Harga sayur di pasar induk naik karena pasokan dari Demak terhambat banjir.",
+        ],
+        "2024-02-05T10:00:00+07:00",
+    )
     made = brief.build([a, b, c], 2)
     assert len(made.sentences) == 2
     top = max(made.sentences, key=lambda s: s.score)

@@ -250,7 +250,7 @@ def timeline(articles: Sequence[Article]) -> list[TimelineEvent]:
     for day, cited in by_day.items():
         # The sentence most articles' wording agrees with stands for the day.
         vocab = Counter(w for c in cited for w in set(words(c.text)))
-        best = max(cited, key=lambda c: (sum(vocab[w] for w in set(words(c.text))) / (1 + len(words(c.text)) ** 0.5)))
+        best = max(cited, key=lambda c: sum(vocab[w] for w in set(words(c.text))) / (1 + len(words(c.text)) ** 0.5))
         seen: set[str] = set()
         evidence = [c for c in cited if not (c.article in seen or seen.add(c.article))]  # type: ignore[func-returns-value]
         events.append(TimelineEvent(day, best.text, "event", evidence))

@@ -357,6 +357,26 @@ def ask_cmd(
         console.print("\n[bold]dates[/] " + ", ".join(answer.dates), highlight=False)
 
 
+@app.command("serve")
+def serve_cmd(
+    db: DbOption = "kabar.db",
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    config: Annotated[str | None, typer.Option(help="TOML config (token, closed_reads); default ./kabar.toml.")] = None,
+    closed_reads: Annotated[bool, typer.Option("--closed-reads", help="Reads need the token too.")] = False,
+) -> None:
+    """Start the web UI and JSON API (OpenAPI at /openapi.json). Writes need KABAR_TOKEN."""
+    import uvicorn
+
+    from kabar.web import create_app, load_settings
+
+    settings = load_settings(db, config, closed_reads or None)
+    if not settings.token:
+        err.print("no KABAR_TOKEN (or `token` in the config): POST /api/ingest is disabled")
+    console.print(f"kabar on http://{host}:{port}/  (store {db})", highlight=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
 @app.command("quarantine")
 def quarantine_cmd(db: DbOption = "kabar.db", as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List inputs that were quarantined, and why."""

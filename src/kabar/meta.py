@@ -165,6 +165,9 @@ def site_line_domain(line: str) -> str | None:
 def outlet_from_url(url: str | None) -> str | None:
     if not url:
         return None
+    scheme = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):(?!\d)", url.strip())
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        return None  # "javascript:..." names no outlet
     host = urlsplit(url if "//" in url else f"//{url}").hostname
     if not host:
         return None

@@ -76,6 +76,7 @@ class LanguageData:
     yes_no_openers: set[str] = field(default_factory=set)  # "Apakah ...?" / "Is ...?": a yes/no question
     negations: set[str] = field(default_factory=set)  # evidence that says no
     answers: dict[str, str] = field(default_factory=dict)  # templates: yes, no, mixed, found, abstain
+    ui: dict[str, str] = field(default_factory=dict)  # the web interface's labels
     # --- Numbers ---
     number_words: dict[str, int] = field(default_factory=dict)
     scale_words: dict[str, int] = field(default_factory=dict)  # "juta" -> 10**6

@@ -1,0 +1,203 @@
+"""What the pages and the API show, gathered from the store; plus the server-side SVG
+charts (timeline, entity graph). Plain data out, so the templates only lay it out."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from datetime import date
+from itertools import combinations
+from typing import Any
+from urllib.parse import urlsplit
+
+from kabar import pipeline
+from kabar.ask import Answer
+from kabar.ask import ask as ask_question
+from kabar.brief import Brief
+from kabar.export import story_articles, story_brief, story_facts
+from kabar.model import Article, StoryFacts
+from kabar.search import Filters
+from kabar.search import run as run_search
+from kabar.store import Store
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links are ever rendered; "javascript:" and the like become plain text."""
+    if not url:
+        return None
+    return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else None
+
+
+def upload_name(name: str) -> str:
+    """A label for an uploaded file: its base name, reduced to safe characters; the
+    extension is kept because ingest reads the format from it."""
+    base = re.split(r"[\\/]", name)[-1]
+    clean = re.sub(r"[^\w.-]", "_", base)[-80:].lstrip(".")
+    return clean or "upload.txt"
+
+
+def _pages(total: int, page: int, per_page: int) -> dict[str, Any]:
+    pages = max(1, math.ceil(total / per_page))
+    return {"page": page, "per_page": per_page, "total": total, "pages": pages,
+            "has_next": page < pages, "has_previous": page > 1}  # fmt: skip
+
+
+def story_list(store: Store, page: int, per_page: int, sort: str, since: str | None, outlet: str | None,
+               language: str | None) -> dict[str, Any]:  # fmt: skip
+    stories = store.stories()
+    if since:
+        stories = [s for s in stories if (s.last_published or "") >= since]
+    if outlet:
+        stories = [s for s in stories if any(o.lower() == outlet.lower() for o in s.outlets)]
+    if language:
+        stories = [s for s in stories if language in s.languages]
+    if sort == "largest":
+        stories.sort(key=lambda s: (-len(s.articles), s.last_published or ""), reverse=False)
+    else:
+        stories.sort(key=lambda s: (s.last_published or "", len(s.articles)), reverse=True)
+    start = (page - 1) * per_page
+    return {
+        "stories": [s.to_record() for s in stories[start : start + per_page]],
+        **_pages(len(stories), page, per_page),
+    }
+
+
+def story_detail(store: Store, story_id: str, sentences: int) -> dict[str, Any] | None:
+    story = store.get_story(story_id)
+    if story is None:
+        return None
+    articles = story_articles(store, story)
+    facts = story_facts(store, story, articles)
+    brief = story_brief(store, story, sentences, articles)
+    syndicated = {a.id: len({s.paragraph for s in store.syndication(a.id)}) for a in articles}
+    return {
+        "story": story,
+        "articles": sorted(articles, key=lambda a: a.published or "9999"),
+        "facts": facts,
+        "brief": brief,
+        "syndicated": syndicated,
+        "quotes_by_speaker": _quotes_by_speaker(facts),
+        "timeline_svg": timeline_svg(brief),
+        "graph_svg": entity_graph_svg(articles, facts),
+    }
+
+
+def story_json(detail: dict[str, Any]) -> dict[str, Any]:
+    story = detail["story"]
+    record: dict[str, Any] = story.to_record()
+    record["articles"] = [
+        {"id": a.id, "outlet": a.outlet, "title": a.title, "published": a.published, "language": a.language,
+         "duplicate_of": a.duplicate_of, "syndicated_paragraphs": detail["syndicated"][a.id]}
+        for a in detail["articles"]
+    ]  # fmt: skip
+    record.update(detail["facts"].to_record())
+    record["brief"] = detail["brief"].to_record()
+    return record
+
+
+def _quotes_by_speaker(facts: StoryFacts) -> list[tuple[str, list[Any]]]:
+    grouped: dict[str, list[Any]] = {}
+    for q in facts.quotes:
+        grouped.setdefault(q.speaker or "—", []).append(q)
+    return sorted(grouped.items(), key=lambda kv: -max(q.independent_sources for q in kv[1]))
+
+
+def article_detail(store: Store, article_id: str) -> dict[str, Any] | None:
+    article = store.get_article(article_id)
+    if article is None:
+        return None
+    return {"article": article, "url": safe_url(article.url),
+            "syndicated": {s.paragraph for s in store.syndication(article.id)}}  # fmt: skip
+
+
+def search(
+    store: Store, q: str, page: int, per_page: int, since: str | None, until: str | None,
+    outlet: str | None, language: str | None, entity: str | None, story: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    filters = Filters(since or None, until or None, outlet or None, language or None, entity or None, story or None)
+    try:
+        hits, total = run_search(store, q, filters, per_page, (page - 1) * per_page)
+    except ValueError:
+        hits, total = [], 0
+    return {"q": q, "hits": hits, **_pages(total, page, per_page)}
+
+
+def ask(store: Store, q: str, story: str | None, embedder: Any) -> Answer:
+    return ask_question(store, q, Filters(story=story or None), embedder)
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    record = answer.to_record()
+    record["evidence"] = [
+        {"article": e.article, "outlet": e.outlet, "paragraph": e.paragraph, "text": e.text, "supports": e.supports,
+         "published": e.published, "dates": e.dates}
+        for e in answer.evidence
+    ]  # fmt: skip
+    return record
+
+
+def ingest(store: Store, paths: list[str], root: str) -> dict[str, Any]:
+    report = pipeline.run(paths, store)
+    return {
+        "seen": report.seen,
+        "stored": report.stored,
+        "already": report.already,
+        # Quarantine messages name the upload by its label, not the private temporary path.
+        "quarantined": [q.message().replace(root + "/", "") for q in report.quarantined],
+    }
+
+
+# --- charts -----------------------------------------------------------------------------
+
+
+def _x(day: str, first: int, last: int, width: int, pad: int) -> float:
+    span = max(1, last - first)
+    return pad + (date.fromisoformat(day).toordinal() - first) / span * (width - 2 * pad)
+
+
+def timeline_svg(brief: Brief, width: int = 720) -> dict[str, Any]:
+    """Points of a horizontal timeline: one per dated event, with its label; the template
+    draws them as SVG (all text escaped by the template)."""
+    events = brief.timeline
+    if not events:
+        return {"width": width, "height": 0, "points": [], "ticks": []}
+    days = [date.fromisoformat(e.date).toordinal() for e in events]
+    first, last = min(days), max(days)
+    pad = 40
+    points = []
+    for k, e in enumerate(events):
+        points.append({"x": round(_x(e.date, first, last, width, pad), 1), "y": 40 + (k % 3) * 26,
+                       "date": e.date, "label": e.text[:60], "kind": e.kind})  # fmt: skip
+    ticks = sorted({e.date[:7] for e in events})
+    tick_points = [{"x": round(_x(t + "-01", first, last, width, pad), 1), "label": t} for t in ticks
+                   if first <= date.fromisoformat(t + "-01").toordinal() <= last]  # fmt: skip
+    return {"width": width, "height": 140, "points": points, "ticks": tick_points}
+
+
+def entity_graph_svg(articles: list[Article], facts: StoryFacts, size: int = 420, limit: int = 14) -> dict[str, Any]:
+    """Nodes (the story's most salient entities) on a circle, edges for entities named in
+    the same paragraph (weight = paragraphs) and for speaker -> entities of their quotes."""
+    top = facts.entities[:limit]
+    keys = [e["entity"] for e in top]
+    index = {k: i for i, k in enumerate(keys)}
+    weights: Counter[tuple[int, int]] = Counter()
+    for a in articles:
+        bounds, pos = [], 0
+        for p in a.paragraphs:
+            bounds.append((pos, pos + len(p)))
+            pos += len(p) + 2
+        for start, end in bounds:
+            present = sorted({index[m.entity] for m in a.entities if start <= m.start < end and m.entity in index})
+            for x, y in combinations(present, 2):
+                weights[(x, y)] += 1
+    centre, radius = size / 2, size / 2 - 70
+    nodes = []
+    for i, e in enumerate(top):
+        angle = 2 * math.pi * i / max(1, len(top))
+        x, y = centre + radius * math.cos(angle), centre + radius * math.sin(angle)
+        nodes.append({"x": round(x, 1), "y": round(y, 1), "label": e["name"][:24], "kind": e["label"].lower()})
+    heaviest = max(weights.values(), default=1)
+    edges = [{"x1": nodes[x]["x"], "y1": nodes[x]["y"], "x2": nodes[y]["x"], "y2": nodes[y]["y"],
+              "w": round(0.5 + 3 * n / heaviest, 2)} for (x, y), n in weights.most_common(40)]  # fmt: skip
+    return {"size": size, "nodes": nodes, "edges": edges}

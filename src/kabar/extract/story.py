@@ -102,12 +102,14 @@ def _content_words(text: str) -> set[str]:
 
 
 def _same_speaker(a: Quote, b: StoryQuote) -> bool:
-    if a.speaker_entity and b.speaker_entity:
-        return a.speaker_entity == b.speaker_entity
+    """One speaker: the same entity key, or one name holding all words of the other
+    ("Putin" and "Presiden Rusia Vladimir Putin"); an unnamed speaker matches anyone."""
+    if a.speaker_entity and a.speaker_entity == b.speaker_entity:
+        return True
     if not a.speaker or not b.speaker:
         return True
     x, y = set(words(a.speaker)), set(words(b.speaker))
-    return bool(x & y)
+    return bool(x and y) and (x <= y or y <= x)
 
 
 def _quotes(articles: Sequence[Article], sources: _Sources) -> list[StoryQuote]:

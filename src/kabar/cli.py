@@ -177,17 +177,18 @@ def _print_brief(summary: Brief) -> None:
     console.print(f"\n[bold]Brief[/] ({summary.language})")
     for c in summary.sentences:
         sources = f" · {c.sources} sources" if c.sources > 1 else ""
-        console.print(f"  {c.text} [dim]{c.citation()}{sources}[/]", highlight=False)
+        console.print(f"  {escape(c.text)} [dim]{escape(c.citation())}{sources}[/]", highlight=False)
     if summary.timeline:
         console.print("\n[bold]Timeline[/]")
         for e in summary.timeline:
-            cites = " ".join(c.citation() for c in e.evidence[:4])
-            console.print(f"  {e.date}  {e.text[:150]} [dim]{cites}[/]", highlight=False)
+            cites = escape(" ".join(c.citation() for c in e.evidence[:4]))
+            console.print(f"  {e.date}  {escape(e.text[:150])} [dim]{cites}[/]", highlight=False)
     if summary.outlet_adds:
         console.print("\n[bold]What each outlet adds[/]")
         for outlet, cited in list(summary.outlet_adds.items())[:8]:
             for c in cited[:1]:
-                console.print(f"  [cyan]{outlet}[/]: {c.text[:150]} [dim]{c.citation()}[/]", highlight=False)
+                console.print(f"  [cyan]{escape(outlet)}[/]: {escape(c.text[:150])} [dim]{escape(c.citation())}[/]",
+                              highlight=False)
 
 
 def _cite(e: Evidence) -> str:
@@ -457,8 +458,18 @@ def demo_cmd(
                 f" (similarity {a.duplicate_similarity})",
                 highlight=False,
             )
+        with _open(db) as store:
+            top = sorted(store.stories(), key=lambda s: (-len(s.articles), s.last_published or ""))[:3]
+            for st in top:
+                console.rule(f"{st.title[:70]}")
+                summary = story_brief(store, st, 4)
+                _print_brief(summary)
         if keep:
-            console.print(f"store kept at {keep}: try `kabar show --db {keep} <id> --removed`")
+            console.print(f"\nstore kept at {keep}: try `kabar show --db {keep} <id> --removed`", highlight=False)
+            console.print(f"open the UI: `kabar serve --db {keep}`, then http://127.0.0.1:8000/", highlight=False)
+        else:
+            console.print("\nopen the UI: `kabar demo --keep demo.db`, then `kabar serve --db demo.db` and "
+                          "http://127.0.0.1:8000/", highlight=False)
 
 
 eval_app = typer.Typer(help="Score kabar against gold labels.", no_args_is_help=True)

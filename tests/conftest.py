@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
 from kabar import pipeline
 from kabar.model import Article
-from kabar.store.sqlite import SQLiteStore
+from kabar.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -20,18 +22,53 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+# The pipeline, search and API tests run on both backends. PostgreSQL needs a server:
+# .ci/run starts a throwaway one (.ci/postgres) and sets KABAR_TEST_PG to its URL.
+BACKENDS = ["sqlite", "postgresql"]
+PG_URL = os.environ.get("KABAR_TEST_PG")
+
+
+def _require(kind: str) -> str:
+    if kind == "postgresql" and not PG_URL:
+        pytest.skip("KABAR_TEST_PG is not set (.ci/run starts a PostgreSQL for the tests)")
+    return kind
+
+
+def new_location(kind: str, folder: Path) -> str:
+    """A fresh, empty store location: a SQLite file, or a new PostgreSQL database."""
+    if kind == "sqlite":
+        return str(folder / f"kabar-{uuid4().hex[:8]}.db")
+    import psycopg
+
+    assert PG_URL
+    name = f"kabar_test_{uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return PG_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return _require(request.param)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_backend(request: pytest.FixtureRequest) -> str:
+    return _require(request.param)
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(str(tmp_path / "test.db"))
+def store(backend: str, tmp_path: Path) -> Iterator[Store]:
+    s = open_store(new_location(backend, tmp_path))
     yield s
     s.close()
 
 
-def ingest_into(store: SQLiteStore, *paths: Path | str) -> pipeline.IngestReport:
+def ingest_into(store: Store, *paths: Path | str) -> pipeline.IngestReport:
     return pipeline.run([str(p) for p in paths], store)
 
 
-def articles_by_stem(store: SQLiteStore) -> dict[str, Article]:
+def articles_by_stem(store: Store) -> dict[str, Article]:
     return {Path(a.source).stem: a for a in store.iter_articles()}
 
 

@@ -6,17 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEMO, ingest_into, load_json
+from conftest import DEMO, ingest_into, load_json, new_location
 from kabar.evaluate import score_clean
 from kabar.model import Article
-from kabar.store.sqlite import SQLiteStore
+from kabar.store import open_store
 
 GOLD = load_json(DEMO / "gold" / "gold.json")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Article]:
-    store = SQLiteStore(str(tmp_path_factory.mktemp("demo") / "demo.db"))
+def demo(tmp_path_factory: pytest.TempPathFactory, module_backend: str) -> dict[str, Article]:
+    store = open_store(new_location(module_backend, tmp_path_factory.mktemp("demo")))
     report = ingest_into(store, DEMO)
     assert not report.quarantined, [q.message() for q in report.quarantined]
     out = {}

@@ -11,6 +11,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from conftest import ingest_into
+from kabar.store import Store
 from kabar.store.sqlite import SQLiteStore
 
 ARTICLE_ID = """Banjir Rendam Tiga Kecamatan di Kudus
@@ -43,7 +44,7 @@ def _warc(path: Path, pages: list[tuple[str, str]]) -> None:
             writer.write_record(record)
 
 
-def test_every_format(tmp_path: Path, store: SQLiteStore) -> None:
+def test_every_format(tmp_path: Path, store: Store) -> None:
     corpus = tmp_path / "in"
     corpus.mkdir()
     (corpus / "banjir.txt").write_text(ARTICLE_ID, encoding="utf-8")
@@ -88,7 +89,7 @@ def test_every_format(tmp_path: Path, store: SQLiteStore) -> None:
     assert by_source[str(corpus / "banjir-copy.txt.gz")].dateline == "PATI"
 
 
-def test_reingest_is_idempotent(tmp_path: Path, store: SQLiteStore) -> None:
+def test_reingest_is_idempotent(tmp_path: Path, store: Store) -> None:
     (tmp_path / "a.txt").write_text(ARTICLE_ID, encoding="utf-8")
     (tmp_path / "same-content.txt").write_text(ARTICLE_ID, encoding="utf-8")
     first = ingest_into(store, tmp_path)
@@ -99,7 +100,7 @@ def test_reingest_is_idempotent(tmp_path: Path, store: SQLiteStore) -> None:
     assert sorted(Path(s).name for s in article.sources) == ["a.txt", "same-content.txt"]
 
 
-def test_bad_input_is_quarantined_and_the_batch_goes_on(tmp_path: Path, store: SQLiteStore) -> None:
+def test_bad_input_is_quarantined_and_the_batch_goes_on(tmp_path: Path, store: Store) -> None:
     (tmp_path / "good.txt").write_text(ARTICLE_ID, encoding="utf-8")
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "blank.txt").write_text("   \n\n  ")
@@ -142,7 +143,7 @@ def test_bad_input_is_quarantined_and_the_batch_goes_on(tmp_path: Path, store: S
     assert len(store.quarantine()) == len(report.quarantined)
 
 
-def pipeline_run(path: Path, store: SQLiteStore, max_bytes: int):  # type: ignore[no-untyped-def]
+def pipeline_run(path: Path, store: Store, max_bytes: int):  # type: ignore[no-untyped-def]
     from kabar import pipeline
 
     return pipeline.run([str(path)], store, max_bytes=max_bytes)

@@ -8,19 +8,20 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DEMO, SEEDS, ingest_into
+from conftest import DEMO, SEEDS, ingest_into, new_location
 from kabar.ask import ask
 from kabar.cli import app
 from kabar.features import Embedder
 from kabar.search import Filters, fts_expression, plain, query_variants, run
+from kabar.store import Store, open_store
 from kabar.store.sqlite import SQLiteStore
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> SQLiteStore:
-    store = SQLiteStore(str(tmp_path_factory.mktemp("demo") / "demo.db"))
+def demo(tmp_path_factory: pytest.TempPathFactory, module_backend: str) -> Store:
+    store = open_store(new_location(module_backend, tmp_path_factory.mktemp("demo")))
     ingest_into(store, DEMO)
     return store
 
@@ -32,7 +33,7 @@ def test_query_side_stemming_and_quoting() -> None:
     assert expression.count('"') % 2 == 0 and " AND " in expression  # user quotes never reach FTS5 syntax
 
 
-def test_search_finds_indonesian_stems_and_filters(demo: SQLiteStore) -> None:
+def test_search_finds_indonesian_stems_and_filters(demo: Store) -> None:
     hits, total = run(demo, "pengungsi gempa Poso")
     assert total >= 2 and all("Poso" in h.title or "poso" in plain(h.snippet).lower() for h in hits)
     assert any(m for h in hits for _, m in h.snippet)  # matched words are marked
@@ -47,7 +48,7 @@ def test_search_finds_indonesian_stems_and_filters(demo: SQLiteStore) -> None:
     assert total > 4 and len(page1) == 2 and not {h.article for h in page1} & {h.article for h in page2}
 
 
-def test_ask_answers_with_evidence_and_abstains(demo: SQLiteStore) -> None:
+def test_ask_answers_with_evidence_and_abstains(demo: Store) -> None:
     answer = ask(demo, "Berapa korban meninggal akibat gempa Poso?")
     assert not answer.abstained and answer.evidence
     assert all("Poso" in e.text or "korban" in e.text.lower() for e in answer.evidence[:2])

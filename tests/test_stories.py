@@ -8,22 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEMO, SEEDS, articles_by_stem, ingest_into
+from conftest import DEMO, SEEDS, articles_by_stem, ingest_into, new_location
 from kabar import pipeline, stories
 from kabar.evaluate import cluster_report
 from kabar.features import featurize
-from kabar.store.sqlite import SQLiteStore
+from kabar.store import Store, open_store
 
 with open(DEMO / "gold" / "labels.csv", encoding="utf-8") as _fh:
     DEMO_LABELS = {str(DEMO / r["file"]): r["story"] for r in csv.DictReader(_fh)}
 
 
-def _predicted(store: SQLiteStore) -> dict[str, str]:
+def _predicted(store: Store) -> dict[str, str]:
     return {s: store.resolve_story(a.story or "") for a in store.iter_articles() for s in a.sources}
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the checkout")
-def test_seeds_form_one_storyline(store: SQLiteStore) -> None:
+def test_seeds_form_one_storyline(store: Store) -> None:
     ingest_into(store, SEEDS)
     seeds = articles_by_stem(store)
     signing = {seeds[n].story for n in ("000_49a0ff22adec8dd1", "001_cac6f1ac253dae37",
@@ -33,7 +33,7 @@ def test_seeds_form_one_storyline(store: SQLiteStore) -> None:
     assert len({lines[a.story] for a in seeds.values() if a.story}) == 1
 
 
-def test_demo_stories_match_gold(store: SQLiteStore) -> None:
+def test_demo_stories_match_gold(store: Store) -> None:
     ingest_into(store, DEMO)
     report = cluster_report(_predicted(store), DEMO_LABELS)
     assert report["bcubed_f1"] >= 0.95, report
@@ -57,18 +57,19 @@ def test_demo_stories_match_gold(store: SQLiteStore) -> None:
     assert signing.story != ratified.story and lines[signing.story] == lines[ratified.story]
 
 
-def test_stream_in_two_batches_joins_yesterdays_stories(tmp_path: Path) -> None:
+def test_stream_in_two_batches_joins_yesterdays_stories(tmp_path: Path, backend: str) -> None:
     """Stories persist: a second ingest run adds to the first run's stories."""
     first, second = tmp_path / "first", tmp_path / "second"
     for folder, outlets in ((first, ("wartanusantara", "kabartimur", "cakrawala")),
                             (second, ("suarapelita", "jakartaledger", "feeds"))):  # fmt: skip
         for outlet in outlets:
             shutil.copytree(DEMO / outlet, folder / outlet)
-    store = SQLiteStore(str(tmp_path / "stream.db"))
+    location = new_location(backend, tmp_path)
+    store = open_store(location)
     pipeline.run([str(first)], store)
     n_first = len(store.stories())
     store.close()
-    store = SQLiteStore(str(tmp_path / "stream.db"))  # a new process: state comes from the store
+    store = open_store(location)  # a new process: state comes from the store
     pipeline.run([str(second)], store)
     predicted = {str(DEMO / Path(s).relative_to(first if s.startswith(str(first)) else second)): st
                  for s, st in _predicted(store).items()}  # fmt: skip
@@ -77,10 +78,10 @@ def test_stream_in_two_batches_joins_yesterdays_stories(tmp_path: Path) -> None:
     store.close()
 
 
-def test_reprocessing_gives_the_same_stories(tmp_path: Path) -> None:
+def test_reprocessing_gives_the_same_stories(tmp_path: Path, backend: str) -> None:
     runs = []
-    for name in ("one", "two"):
-        store = SQLiteStore(str(tmp_path / f"{name}.db"))
+    for _ in ("one", "two"):
+        store = open_store(new_location(backend, tmp_path))
         pipeline.run([str(DEMO)], store)
         runs.append({a.id: (a.story, a.duplicate_of) for a in store.iter_articles()})
         # Ingesting again changes nothing.
@@ -91,7 +92,7 @@ def test_reprocessing_gives_the_same_stories(tmp_path: Path) -> None:
 
 
 def test_bridging_article_merges_stories_and_the_merge_is_recorded(
-    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+    store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from kabar.model import Article
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import DEMO, ingest_into
-from kabar.store.sqlite import SQLiteStore
+from conftest import DEMO, ingest_into, new_location
+from kabar.store import open_store
 from kabar.web import MAX_BODY, Settings, create_app
 
 HOSTILE = {
@@ -27,11 +27,11 @@ HOSTILE = {
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def db(tmp_path_factory: pytest.TempPathFactory, module_backend: str) -> str:
     folder = tmp_path_factory.mktemp("web")
     (folder / "hostile.jsonl").write_text(json.dumps(HOSTILE) + "\n", encoding="utf-8")
-    path = str(folder / "web.db")
-    store = SQLiteStore(path)
+    path = new_location(module_backend, folder)
+    store = open_store(path)
     ingest_into(store, DEMO, folder / "hostile.jsonl")
     store.close()
     return path

@@ -24,7 +24,7 @@ import numpy as np
 
 from kabar.features import Embedder, _stem, normalize_entity
 from kabar.lang import LanguageData, all_languages, get
-from kabar.search import Filters, fts_expression, query_variants
+from kabar.search import Filters, query_variants
 from kabar.text import split_sentences, words
 
 MIN_COVERAGE = 0.5  # share of the question's words an evidence sentence must hold
@@ -115,7 +115,7 @@ def ask(store: Any, question: str, filters: Filters | None = None, embedder: Emb
     yes_no = bool(words(question)) and words(question)[0] in lang.yes_no_openers
     if not variants:
         return _abstain(question, lang)
-    found, _ = store.search(fts_expression(variants, "any"), filters or Filters(), CANDIDATE_ARTICLES, 0)
+    found, _ = store.search(variants, "any", filters or Filters(), CANDIDATE_ARTICLES, 0)
     keys = _entity_keys(question)
     candidates: list[tuple[float, EvidenceSentence, set[int]]] = []
     covered_anywhere: Counter[int] = Counter()

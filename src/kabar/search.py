@@ -132,7 +132,7 @@ def run(
     variants = query_variants(query)
     if not variants:
         return [], 0
-    found, total = store.search(fts_expression(variants, mode), filters or Filters(), limit, offset)
+    found, total = store.search(variants, mode, filters or Filters(), limit, offset)
     hits = []
     for article_id, score in found:
         article = store.get_article(article_id)

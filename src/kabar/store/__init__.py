@@ -105,9 +105,12 @@ class Store(ABC):
     def get_story(self, ref: str) -> Story | None: ...
 
     @abstractmethod
-    def search(self, expression: str, filters: Filters, limit: int, offset: int) -> tuple[list[tuple[str, float]], int]:
-        """Article ids matching a boolean expression of stemmed terms (`search.fts_expression`),
-        best first, with their scores; and how many match in all."""
+    def search(
+        self, variants: Sequence[set[str]], mode: str, filters: Filters, limit: int, offset: int
+    ) -> tuple[list[tuple[str, float]], int]:
+        """Article ids matching the query, best first, with their scores, and how many match
+        in all. `variants` holds, per query word, the stems it may take; `mode` "all" needs
+        every word, "any" one of them."""
 
     @abstractmethod
     def reindex_search(self) -> int:
@@ -124,8 +127,11 @@ class Store(ABC):
 
 
 def open_store(location: str) -> Store:
+    """A PostgreSQL store for a `postgresql://` URL, else a SQLite file at that path."""
     if location.startswith(("postgresql://", "postgres://")):
-        raise NotImplementedError("the PostgreSQL backend is not built yet; use a SQLite file path")
+        from kabar.store.postgres import PostgresStore
+
+        return PostgresStore(location)
     from kabar.store.sqlite import SQLiteStore
 
     return SQLiteStore(location)

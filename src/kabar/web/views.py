@@ -195,9 +195,9 @@ def entity_graph_svg(articles: list[Article], facts: StoryFacts, size: int = 420
     nodes = []
     for i, e in enumerate(top):
         angle = 2 * math.pi * i / max(1, len(top))
-        x, y = centre + radius * math.cos(angle), centre + radius * math.sin(angle)
-        nodes.append({"x": round(x, 1), "y": round(y, 1), "label": e["name"][:24], "kind": e["label"].lower()})
-    heaviest = max(weights.values(), default=1)
+        px, py = centre + radius * math.cos(angle), centre + radius * math.sin(angle)
+        nodes.append({"x": round(px, 1), "y": round(py, 1), "label": e["name"][:24], "kind": e["label"].lower()})
+    heaviest = float(max(weights.values(), default=1))
     edges = [{"x1": nodes[x]["x"], "y1": nodes[x]["y"], "x2": nodes[y]["x"], "y2": nodes[y]["y"],
               "w": round(0.5 + 3 * n / heaviest, 2)} for (x, y), n in weights.most_common(40)]  # fmt: skip
     return {"size": size, "nodes": nodes, "edges": edges}

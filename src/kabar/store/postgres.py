@@ -1,0 +1,174 @@
+"""The PostgreSQL backend, for teams: the same queries as SQLite (`store.sql`), a schema
+migrated on connect (version kept in `kabar_schema`), and full-text search on a
+weighted tsvector column.
+
+The index holds kabar's own stems (Snowball, per article language) under the `simple`
+configuration rather than PostgreSQL's `indonesian` dictionary: both backends then
+index and match exactly the same terms, and a query word can match its stems in every
+language at once ("pengiriman" and "troops" alike).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+from kabar.model import Article
+from kabar.search import Filters
+from kabar.store.sql import SQLStore
+
+# Each entry moves the schema one version up; never edit a released entry.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE articles (
+        seq BIGSERIAL PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        url TEXT,
+        outlet TEXT,
+        title TEXT NOT NULL,
+        published TEXT,
+        language TEXT NOT NULL,
+        dateline TEXT,
+        text TEXT NOT NULL,
+        removed TEXT NOT NULL,
+        time_mentions TEXT NOT NULL,
+        raw_text TEXT NOT NULL,
+        ingested_at TEXT NOT NULL,
+        story TEXT,
+        duplicate_of TEXT,
+        duplicate_similarity DOUBLE PRECISION,
+        extraction TEXT NOT NULL DEFAULT '{}',
+        search TSVECTOR
+    );
+    CREATE INDEX articles_published ON articles(published);
+    CREATE INDEX articles_outlet ON articles(outlet);
+    CREATE INDEX articles_story ON articles(story);
+    CREATE INDEX articles_duplicate_of ON articles(duplicate_of);
+    CREATE INDEX articles_search ON articles USING GIN (search);
+    CREATE TABLE article_sources (
+        article_id TEXT NOT NULL REFERENCES articles(id), source TEXT NOT NULL, PRIMARY KEY (article_id, source)
+    );
+    CREATE INDEX article_sources_source ON article_sources(source);
+    CREATE TABLE quarantine (
+        source TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL, first_seen TEXT NOT NULL,
+        PRIMARY KEY (source, reason)
+    );
+    CREATE TABLE line_stats (hash BIGINT PRIMARY KEY, docs BIGINT NOT NULL);
+    CREATE TABLE minhashes (article_id TEXT PRIMARY KEY, signature BYTEA NOT NULL);
+    CREATE TABLE lsh_bands (band BIGINT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (band, article_id));
+    CREATE TABLE paragraph_signatures (
+        article_id TEXT NOT NULL, paragraph INTEGER NOT NULL, signature BYTEA NOT NULL,
+        PRIMARY KEY (article_id, paragraph)
+    );
+    CREATE TABLE paragraph_bands (
+        band BIGINT NOT NULL, article_id TEXT NOT NULL, paragraph INTEGER NOT NULL,
+        PRIMARY KEY (band, article_id, paragraph)
+    );
+    CREATE TABLE syndication (
+        article_id TEXT NOT NULL, paragraph INTEGER NOT NULL, other_id TEXT NOT NULL, other_paragraph INTEGER NOT NULL,
+        similarity DOUBLE PRECISION NOT NULL, PRIMARY KEY (article_id, paragraph, other_id, other_paragraph)
+    );
+    CREATE TABLE stories (
+        id TEXT PRIMARY KEY, storyline TEXT NOT NULL, title TEXT NOT NULL, n_articles INTEGER NOT NULL,
+        first_published TEXT, last_published TEXT, languages TEXT NOT NULL, outlets TEXT NOT NULL,
+        state TEXT NOT NULL, embedding BYTEA, last_seq BIGINT NOT NULL
+    );
+    CREATE INDEX stories_last ON stories(last_published);
+    CREATE INDEX stories_seq ON stories(last_seq);
+    CREATE INDEX stories_line ON stories(storyline);
+    CREATE TABLE story_merges (merged TEXT PRIMARY KEY, into_story TEXT NOT NULL, article_id TEXT NOT NULL);
+    CREATE TABLE term_df (term TEXT PRIMARY KEY, df BIGINT NOT NULL);
+    CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+    CREATE TABLE article_entities (entity TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (entity, article_id));
+    """,
+]
+
+_PLACEHOLDER = re.compile(r"\?")
+_TERM = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def _pg(sql: str) -> str:
+    """`?` placeholders to psycopg's `%s` (the shared SQL never holds a literal ? or %)."""
+    return _PLACEHOLDER.sub("%s", sql)
+
+
+def tsquery(variants: Sequence[set[str]], mode: str) -> str:
+    """(a | b) & (c) over sanitised stems: no query text reaches tsquery syntax."""
+    groups = []
+    for group in variants:
+        terms = sorted({_TERM.sub("", v) for v in group} - {""})
+        if terms:
+            groups.append("(" + " | ".join(f"'{t}'" for t in terms) + ")")
+    return (" & " if mode == "all" else " | ").join(groups)
+
+
+class PostgresStore(SQLStore):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.db = psycopg.connect(url, autocommit=True)
+        self._migrate()
+
+    def _x(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.db.execute(_pg(sql), tuple(params))
+
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            with self.db.cursor() as cursor:
+                cursor.executemany(_pg(sql), [tuple(r) for r in rows])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self.db.transaction():
+            yield
+
+    def _migrate(self) -> None:
+        with self._transaction():
+            # One migrator at a time, even when several processes connect at once.
+            self.db.execute("SELECT pg_advisory_xact_lock(4242)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS kabar_schema (version INTEGER NOT NULL)")
+            row = self.db.execute("SELECT version FROM kabar_schema").fetchone()
+            version = int(row[0]) if row else 0
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                self.db.execute(script.encode())
+                self.db.execute("DELETE FROM kabar_schema")
+                self.db.execute("INSERT INTO kabar_schema VALUES (%s)", (number,))
+
+    @property
+    def schema_version(self) -> int:
+        row = self.db.execute("SELECT version FROM kabar_schema").fetchone()
+        return int(row[0]) if row else 0
+
+    def _index(self, seq: int, article: Article, terms: tuple[str, str]) -> None:
+        self.db.execute(
+            "UPDATE articles SET search = setweight(to_tsvector('simple', %s), 'A')"
+            " || setweight(to_tsvector('simple', %s), 'B') WHERE seq = %s",
+            (*terms, seq),
+        )
+
+    def _clear_index(self) -> None:
+        self.db.execute("UPDATE articles SET search = NULL")
+
+    def search(
+        self, variants: Sequence[set[str]], mode: str, filters: Filters, limit: int, offset: int
+    ) -> tuple[list[tuple[str, float]], int]:
+        query = tsquery(variants, mode)
+        if not query:
+            return [], 0
+        where, params = self._filter_sql(filters)
+        sql = "FROM articles a WHERE " + " AND ".join(["a.search @@ to_tsquery('simple', ?)", *where])
+        params = [query, *params]
+        total = int(self._x(f"SELECT count(*) {sql}", params).fetchone()[0])
+        rows = self._x(
+            f"SELECT a.id, ts_rank(a.search, to_tsquery('simple', ?)) AS score {sql}"
+            " ORDER BY score DESC, a.seq LIMIT ? OFFSET ?",
+            [query, *params, limit, offset],
+        ).fetchall()
+        return [(aid, float(score)) for aid, score in rows], total
+
+    def close(self) -> None:
+        self.db.close()

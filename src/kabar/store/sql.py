@@ -1,0 +1,395 @@
+"""What the SQL backends share: every query the pipeline, the CLI and the web make,
+written once in SQL both SQLite and PostgreSQL accept (`?` placeholders, ON CONFLICT
+upserts, RETURNING). A backend supplies the connection, transactions, its schema
+migrations and its full-text index."""
+
+from __future__ import annotations
+
+import json
+from abc import abstractmethod
+from array import array
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any
+
+from kabar.model import (
+    Article,
+    ChunkWrite,
+    QuarantineEntry,
+    Removal,
+    Story,
+    StoryWrite,
+    Syndication,
+    TimeMention,
+)
+from kabar.search import Filters, entity_keys
+from kabar.store import Store, line_hash
+
+
+def _pack(signature: Sequence[int]) -> bytes:
+    return array("Q", signature).tobytes()
+
+
+def _unpack(blob: bytes) -> list[int]:
+    return array("Q", bytes(blob)).tolist()
+
+
+def _story_write(row: tuple[Any, ...]) -> StoryWrite:
+    sid, line, title, n, first, last, langs, outlets, state, emb, seq = row
+    return StoryWrite(sid, line, title, n, first, last, json.loads(langs), json.loads(outlets), json.loads(state),
+                      bytes(emb) if emb is not None else None, seq)  # fmt: skip
+
+
+class SQLStore(Store):
+    """The shared queries; subclasses connect, migrate and index."""
+
+    @abstractmethod
+    def _x(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Execute one statement (`?` placeholders); returns a cursor."""
+
+    @abstractmethod
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[None]: ...
+
+    @abstractmethod
+    def _index(self, seq: int, article: Article, terms: tuple[str, str]) -> None:
+        """Add an article to the full-text index (`terms`: stemmed title and body)."""
+
+    @abstractmethod
+    def _clear_index(self) -> None: ...
+
+    def _index_entities(self, article: Article) -> None:
+        self._many(
+            "INSERT INTO article_entities VALUES (?,?) ON CONFLICT DO NOTHING",
+            [(key, article.id) for key in sorted({m.entity for m in article.entities})],
+        )
+
+    def reindex_search(self) -> int:
+        from kabar.search import index_terms
+
+        count = 0
+        with self._transaction():
+            self._clear_index()
+            self._x("DELETE FROM article_entities")
+            for seq, *row in self._x(f"SELECT seq, {self._COLUMNS} FROM articles").fetchall():
+                article = self._article(tuple(row))
+                self._index(seq, article, index_terms(article))
+                count += 1
+        return count
+
+    def _filter_sql(self, filters: Filters) -> tuple[list[str], list[Any]]:
+        """WHERE clauses (over `articles a`) and parameters for search filters."""
+        where: list[str] = []
+        params: list[Any] = []
+        if filters.since:
+            where.append("a.published >= ?")
+            params.append(filters.since)
+        if filters.until:
+            where.append("substr(a.published, 1, ?) <= ?")
+            params += [len(filters.until), filters.until]
+        if filters.outlet:
+            where.append("lower(a.outlet) = lower(?)")
+            params.append(filters.outlet)
+        if filters.language:
+            where.append("a.language = ?")
+            params.append(filters.language)
+        if filters.story:
+            where.append("a.story = ?")
+            params.append(self.resolve_story(filters.story))
+        if filters.entity:
+            # The key itself, or a longer name holding it as whole words ("poso" in "kabupaten poso").
+            keys = sorted(entity_keys(filters.entity))
+            match = " OR ".join(["(' ' || entity || ' ') LIKE ?"] * len(keys))
+            where.append(f"a.id IN (SELECT article_id FROM article_entities WHERE {match})")
+            params += [f"% {k} %" for k in keys]
+        return where, params
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            found.update(r[0] for r in self._x(f"SELECT id FROM articles WHERE id IN ({marks})", part))
+        return found
+
+    def save_chunk(self, chunk: ChunkWrite) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._transaction():
+            for a in chunk.articles:
+                inserted = self._x(
+                    "INSERT INTO articles (id, source, url, outlet, title, published, language,"
+                    " dateline, text, removed, time_mentions, raw_text, ingested_at, story, duplicate_of,"
+                    " duplicate_similarity, extraction) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                    " ON CONFLICT (id) DO NOTHING RETURNING seq",
+                    (a.id, a.source, a.url, a.outlet, a.title, a.published, a.language, a.dateline, a.text,
+                     json.dumps([[r.text, r.reason, r.line] for r in a.removed], ensure_ascii=False),
+                     json.dumps([[t.text, t.start, t.end, t.date, t.end_date] for t in a.time_mentions],
+                                ensure_ascii=False),
+                     a.raw_text, now, a.story, a.duplicate_of, a.duplicate_similarity,
+                     json.dumps(a.extraction_record(), ensure_ascii=False)),
+                )  # fmt: skip
+                row = inserted.fetchone()
+                if row is not None and a.id in chunk.search_terms:
+                    self._index(int(row[0]), a, chunk.search_terms[a.id])
+                    self._index_entities(a)
+                for source in a.sources or [a.source]:
+                    self._x("INSERT INTO article_sources VALUES (?,?) ON CONFLICT DO NOTHING", (a.id, source))
+            rows = [(line_hash(site, k), n) for site, counts in chunk.line_counts.items() for k, n in counts.items()]
+            self._many(
+                "INSERT INTO line_stats (hash, docs) VALUES (?, ?)"
+                " ON CONFLICT (hash) DO UPDATE SET docs = line_stats.docs + excluded.docs",
+                rows,
+            )
+            self._many(
+                "INSERT INTO minhashes VALUES (?,?)"
+                " ON CONFLICT (article_id) DO UPDATE SET signature = excluded.signature",
+                [(aid, _pack(sig)) for aid, sig in chunk.minhashes.items()],
+            )
+            self._many("INSERT INTO lsh_bands VALUES (?,?) ON CONFLICT DO NOTHING", chunk.bands)
+            self._many(
+                "INSERT INTO paragraph_signatures VALUES (?,?,?)"
+                " ON CONFLICT (article_id, paragraph) DO UPDATE SET signature = excluded.signature",
+                [(aid, p, _pack(sig)) for aid, p, sig in chunk.paragraph_signatures],
+            )
+            self._many("INSERT INTO paragraph_bands VALUES (?,?,?) ON CONFLICT DO NOTHING", chunk.paragraph_bands)
+            self._many(
+                "INSERT INTO syndication VALUES (?,?,?,?,?)"
+                " ON CONFLICT (article_id, paragraph, other_id, other_paragraph)"
+                " DO UPDATE SET similarity = excluded.similarity",
+                [(x.article_id, x.paragraph, x.other_article_id, x.other_paragraph, x.similarity)
+                 for x in chunk.syndications],
+            )  # fmt: skip
+            self._many(
+                "UPDATE articles SET duplicate_of=?, duplicate_similarity=? WHERE id=?",
+                [(dup, sim, aid) for aid, dup, sim in chunk.duplicate_updates],
+            )
+            for m in chunk.merges:
+                self._x(
+                    "INSERT INTO story_merges VALUES (?,?,?) ON CONFLICT (merged) DO UPDATE"
+                    " SET into_story = excluded.into_story, article_id = excluded.article_id",
+                    (m.merged, m.into, m.article_id),
+                )
+                self._x("UPDATE articles SET story=? WHERE story=?", (m.into, m.merged))
+                self._x("DELETE FROM stories WHERE id=?", (m.merged,))
+            for st in chunk.stories:
+                self._x(
+                    "INSERT INTO stories VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
+                    " storyline = excluded.storyline, title = excluded.title, n_articles = excluded.n_articles,"
+                    " first_published = excluded.first_published, last_published = excluded.last_published,"
+                    " languages = excluded.languages, outlets = excluded.outlets, state = excluded.state,"
+                    " embedding = excluded.embedding, last_seq = excluded.last_seq",
+                    (st.id, st.storyline, st.title, st.n_articles, st.first_published, st.last_published,
+                     json.dumps(st.languages), json.dumps(st.outlets, ensure_ascii=False),
+                     json.dumps(st.state, ensure_ascii=False), st.embedding, st.last_seq),
+                )  # fmt: skip
+            self._many(
+                "UPDATE stories SET storyline=? WHERE id=?",
+                [(line, sid) for sid, line in chunk.storylines.items()],
+            )
+            self._many(
+                "INSERT INTO term_df VALUES (?,?) ON CONFLICT (term) DO UPDATE SET df = term_df.df + excluded.df",
+                list(chunk.term_df.items()),
+            )
+            for name, value in (("n_docs", chunk.n_docs), ("seq", 0)):
+                self._x(
+                    "INSERT INTO counters VALUES (?,?)"
+                    " ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value",
+                    (name, value),
+                )
+            if chunk.seq:
+                self._x("UPDATE counters SET value=? WHERE name='seq'", (chunk.seq,))
+
+    def _select_in(self, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        for i in range(0, len(values), 500):
+            part = list(values[i : i + 500])
+            out.extend(self._x(sql.format(marks=",".join("?" * len(part))), part).fetchall())
+        return out
+
+    def band_candidates(self, bands: Sequence[int]) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for band, aid in self._select_in("SELECT band, article_id FROM lsh_bands WHERE band IN ({marks})", bands):
+            out.setdefault(band, []).append(aid)
+        return out
+
+    def minhashes(self, ids: Sequence[str]) -> dict[str, list[int]]:
+        rows = self._select_in("SELECT article_id, signature FROM minhashes WHERE article_id IN ({marks})", ids)
+        return {aid: _unpack(sig) for aid, sig in rows}
+
+    def paragraph_candidates(
+        self, bands: Sequence[int]
+    ) -> tuple[dict[int, list[tuple[str, int]]], dict[tuple[str, int], list[int]]]:
+        rows = self._select_in(
+            "SELECT b.band, s.article_id, s.paragraph, s.signature FROM paragraph_bands b"
+            " JOIN paragraph_signatures s ON s.article_id=b.article_id AND s.paragraph=b.paragraph"
+            " WHERE b.band IN ({marks})",
+            bands,
+        )
+        by_band: dict[int, list[tuple[str, int]]] = {}
+        signatures: dict[tuple[str, int], list[int]] = {}
+        for band, aid, p, sig in rows:
+            by_band.setdefault(band, []).append((aid, p))
+            signatures[(aid, p)] = _unpack(sig)
+        return by_band, signatures
+
+    def duplicate_info(self, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:
+        """id -> (published, duplicate_of, ingest order)."""
+        rows = self._select_in("SELECT id, published, duplicate_of, seq FROM articles WHERE id IN ({marks})", ids)
+        return {aid: (pub, dup, seq) for aid, pub, dup, seq in rows}
+
+    def duplicates_of(self, ids: Sequence[str]) -> list[str]:
+        rows = self._select_in("SELECT id FROM articles WHERE duplicate_of IN ({marks})", ids)
+        return [r[0] for r in rows]
+
+    def term_df(self, terms: Sequence[str]) -> dict[str, int]:
+        return dict(self._select_in("SELECT term, df FROM term_df WHERE term IN ({marks})", terms))
+
+    def counter(self, name: str) -> int:
+        row = self._x("SELECT value FROM counters WHERE name=?", (name,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def active_stories(self, since_published: str | None, since_seq: int) -> list[StoryWrite]:
+        rows = self._x(
+            "SELECT id, storyline, title, n_articles, first_published, last_published, languages, outlets,"
+            " state, embedding, last_seq FROM stories WHERE last_seq >= ? OR last_published >= ?",
+            (since_seq, since_published or "9999"),
+        ).fetchall()
+        return [_story_write(r) for r in rows]
+
+    def story_lines(self) -> list[tuple[str, str, list[str]]]:
+        """Every story's (id, storyline, salient entity keys), for linking storylines."""
+        out = []
+        for sid, line, state in self._x("SELECT id, storyline, state FROM stories"):
+            entities = json.loads(state).get("entities", {})
+            out.append((sid, line, [e for e, _ in sorted(entities.items(), key=lambda kv: -kv[1])[:10]]))
+        return out
+
+    def latest_published(self) -> str | None:
+        row = self._x("SELECT max(last_published) FROM stories").fetchone()
+        return row[0] if row else None
+
+    def resolve_story(self, story_id: str) -> str:
+        seen = set()
+        while story_id not in seen:
+            seen.add(story_id)
+            row = self._x("SELECT into_story FROM story_merges WHERE merged=?", (story_id,)).fetchone()
+            if row is None:
+                break
+            story_id = row[0]
+        return story_id
+
+    def stories(self) -> list[Story]:
+        rows = self._x(
+            "SELECT id, title, first_published, last_published, languages, outlets, storyline FROM stories"
+        ).fetchall()
+        members: dict[str, list[str]] = {}
+        for aid, sid in self._x("SELECT id, story FROM articles WHERE story IS NOT NULL ORDER BY seq"):
+            members.setdefault(sid, []).append(aid)
+        return [
+            Story(sid, title, members.get(sid, []), json.loads(outlets), json.loads(langs), first, last, line)
+            for sid, title, first, last, langs, outlets, line in rows
+        ]
+
+    def get_story(self, ref: str) -> Story | None:
+        sid = self.resolve_story(ref)
+        row = self._x(
+            "SELECT id, title, first_published, last_published, languages, outlets, storyline FROM stories"
+            " WHERE id=? OR id LIKE ? LIMIT 2",
+            (sid, sid + "%"),
+        ).fetchall()
+        if len(row) != 1:
+            return None
+        sid, title, first, last, langs, outlets, line = row[0]
+        members = [r[0] for r in self._x("SELECT id FROM articles WHERE story=? ORDER BY seq", (sid,))]
+        return Story(sid, title, members, json.loads(outlets), json.loads(langs), first, last, line)
+
+    def syndication(self, article_id: str) -> list[Syndication]:
+        rows = self._x(
+            "SELECT article_id, paragraph, other_id, other_paragraph, similarity FROM syndication"
+            " WHERE article_id=? ORDER BY paragraph",
+            (article_id,),
+        ).fetchall()
+        return [Syndication(*r) for r in rows]
+
+    def add_source(self, article_id: str, source: str) -> None:
+        self._x("INSERT INTO article_sources VALUES (?,?) ON CONFLICT DO NOTHING", (article_id, source))
+
+    def add_quarantine(self, entry: QuarantineEntry) -> None:
+        self._x(
+            "INSERT INTO quarantine VALUES (?,?,?,?) ON CONFLICT(source, reason) DO UPDATE SET detail=excluded.detail",
+            (entry.source, entry.reason, entry.detail, datetime.now(UTC).isoformat(timespec="seconds")),
+        )
+
+    def line_counts(self, site: str, keys: Sequence[str]) -> dict[str, int]:
+        by_hash = {line_hash(site, k): k for k in keys}
+        hashes = list(by_hash)
+        out: dict[str, int] = {}
+        for i in range(0, len(hashes), 500):
+            part = hashes[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for h, docs in self._x(f"SELECT hash, docs FROM line_stats WHERE hash IN ({marks})", part):
+                out[by_hash[h]] = docs
+        return out
+
+    _COLUMNS = (
+        "id, source, url, outlet, title, published, language, dateline,"
+        " text, removed, time_mentions, raw_text, story, duplicate_of, duplicate_similarity, extraction"
+    )
+
+    def _article(self, row: tuple[Any, ...]) -> Article:
+        (
+            aid,
+            source,
+            url,
+            outlet,
+            title,
+            published,
+            language,
+            dateline,
+            text,
+            removed,
+            times,
+            raw,
+            story,
+            dup,
+            sim,
+            extraction,
+        ) = row
+        sources = [r[0] for r in self._x(
+            "SELECT source FROM article_sources WHERE article_id=? ORDER BY source", (aid,))]  # fmt: skip
+        return Article(
+            id=aid, source=source, url=url, outlet=outlet, title=title, published=published,
+            language=language, dateline=dateline, paragraphs=text.split("\n\n") if text else [],
+            removed=[Removal(*r) for r in json.loads(removed)],
+            time_mentions=[TimeMention(*t) for t in json.loads(times)],
+            raw_text=raw, sources=sources or [source], story=story, duplicate_of=dup, duplicate_similarity=sim,
+        ).with_extraction(json.loads(extraction))  # fmt: skip
+
+    def get_article(self, ref: str) -> Article | None:
+        row = self._x(f"SELECT {self._COLUMNS} FROM articles WHERE id=?", (ref,)).fetchone()
+        if row is None and len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref):
+            rows = self._x(f"SELECT {self._COLUMNS} FROM articles WHERE id LIKE ? LIMIT 2", (ref + "%",)).fetchall()
+            row = rows[0] if len(rows) == 1 else None
+        if row is None:
+            # A source path, or the start of a file name when that is unambiguous.
+            hits = self._x(
+                "SELECT DISTINCT article_id FROM article_sources WHERE source=? OR source LIKE ? LIMIT 2",
+                (ref, "%/" + ref.replace("%", "") + "%"),
+            ).fetchall()
+            if len(hits) == 1:
+                row = self._x(f"SELECT {self._COLUMNS} FROM articles WHERE id=?", hits[0]).fetchone()
+        return self._article(row) if row else None
+
+    def iter_articles(self) -> Iterator[Article]:
+        for row in self._x(f"SELECT {self._COLUMNS} FROM articles ORDER BY seq").fetchall():
+            yield self._article(row)
+
+    def count_articles(self) -> int:
+        return int(self._x("SELECT count(*) FROM articles").fetchone()[0])
+
+    def quarantine(self) -> list[dict[str, Any]]:
+        rows = self._x("SELECT source, reason, detail, first_seen FROM quarantine ORDER BY source")
+        return [dict(zip(("source", "reason", "detail", "first_seen"), r, strict=True)) for r in rows]

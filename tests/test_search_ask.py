@@ -72,3 +72,11 @@ def test_seed_question_has_alliance_evidence_from_two_outlets(tmp_path: Path) ->
     record = json.loads(out.stdout)
     assert set(record) >= {"answer", "stance", "abstained", "evidence"}
     assert set(record["evidence"][0]) >= {"article", "outlet", "paragraph", "text"}
+
+
+def test_postgres_query_is_sanitised() -> None:
+    from kabar.store.postgres import tsquery
+
+    assert tsquery([{"perang", "perangnya"}, {"rusia"}], "all") == "('perang' | 'perangnya') & ('rusia')"
+    assert tsquery([{"x') | ('y"}], "any") == "('xy')"  # no quote or operator survives
+    assert tsquery([set()], "all") == ""

@@ -61,7 +61,12 @@ class Answer:
     dates: list[str]
 
     def to_record(self) -> dict[str, Any]:
-        return asdict(self)
+        """The JSON form: {question, language, answer, stance, strength, abstained, dates,
+        evidence: [{article, outlet, paragraph, text, supports, published, dates}]}."""
+        record = asdict(self)
+        for e in record["evidence"]:
+            del e["coverage"]
+        return record
 
 
 def question_language(question: str) -> LanguageData:

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from kabar.extract.story import sentence_around
 from kabar.features import _stem
 from kabar.lang import get
 from kabar.model import Article, StoryFacts, Syndication
@@ -211,13 +212,6 @@ def _outlet_adds(candidates: Sequence[Cited], similarity: np.ndarray, groups: di
 # --- timeline ---------------------------------------------------------------------------
 
 
-def _sentence_at(text: str, start: int, end: int) -> str:
-    left = max(text.rfind("\n", 0, start), *(text.rfind(s, 0, start) for s in (". ", "! ", "? ")))
-    ends = [i for i in (text.find(s, end) for s in (". ", "! ", "? ", "\n")) if i != -1]
-    right = min(ends) + 1 if ends else len(text)
-    return text[left + 1 if left >= 0 else 0 : right].strip()
-
-
 def _paragraph_of(a: Article, offset: int) -> int:
     pos = 0
     for i, p in enumerate(a.paragraphs):
@@ -240,7 +234,7 @@ def timeline(articles: Sequence[Article]) -> list[TimelineEvent]:
                 continue  # "bulan Juni" is a month, not an event day
             if any(s <= t.start < e for s, e in quoted):
                 continue  # "hari ini" inside a quote is the day the words were said, not printed
-            sentence = _sentence_at(a.text, t.start, t.end)
+            sentence = sentence_around(a.text, t.start, t.end)
             if len(sentence.split()) < 4:
                 continue
             by_day.setdefault(t.date, []).append(

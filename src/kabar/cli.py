@@ -19,7 +19,7 @@ from kabar import __version__, ingest, pipeline
 from kabar.brief import Brief
 from kabar.evaluate import Attribution
 from kabar.export import export as export_store
-from kabar.export import story_articles, story_brief, story_facts
+from kabar.export import story_articles, story_brief, story_facts, story_record_detailed
 from kabar.model import Claim, Evidence, QuarantineEntry, Quote, Story, StoryFacts, StoryQuote
 from kabar.store import Store, open_store
 
@@ -144,17 +144,10 @@ def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5)
     articles = story_articles(store, story)
     found = story_facts(store, story, articles)
     summary = story_brief(store, story, n_sentences, articles)
+    shared = {a.id: len({s.paragraph for s in store.syndication(a.id)}) for a in articles}
     if as_json:
-        record = story.to_record()
-        record["articles"] = [
-            {"id": a.id, "outlet": a.outlet, "title": a.title, "published": a.published,
-             "language": a.language, "duplicate_of": a.duplicate_of,
-             "syndicated_paragraphs": len({s.paragraph for s in store.syndication(a.id)})}
-            for a in articles
-        ]  # fmt: skip
-        record.update(found.to_record())
-        record["brief"] = summary.to_record()
-        typer.echo(json.dumps(record, ensure_ascii=False, indent=1))
+        detail = {"story": story, "articles": articles, "syndicated": shared, "facts": found, "brief": summary}
+        typer.echo(json.dumps(story_record_detailed(detail), ensure_ascii=False, indent=1))
         return
     console.print(f"[bold]{story.title}[/]", highlight=False)
     console.print(
@@ -165,9 +158,8 @@ def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5)
     )
     table = Table("article", "published", "outlet", "lang", "copy of", "shared ¶", "title")
     for a in sorted(articles, key=lambda a: a.published or "9999"):
-        shared = len({s.paragraph for s in store.syndication(a.id)})
         table.add_row(a.id[:10], (a.published or "—")[:16], a.outlet or "—", a.language,
-                      (a.duplicate_of or "")[:10], str(shared or ""), a.title[:60])  # fmt: skip
+                      (a.duplicate_of or "")[:10], str(shared[a.id] or ""), a.title[:60])  # fmt: skip
     console.print(table)
     _print_brief(summary)
     _print_facts(found)
@@ -338,13 +330,7 @@ def ask_cmd(
     with _open(db) as store:
         answer = ask(store, question, Filters(since=since, story=story), None if no_embed else Embedder())
     if as_json:
-        record = answer.to_record()
-        record["evidence"] = [
-            {"article": e.article, "outlet": e.outlet, "paragraph": e.paragraph, "text": e.text,
-             "supports": e.supports, "published": e.published, "dates": e.dates}
-            for e in answer.evidence
-        ]  # fmt: skip
-        typer.echo(json.dumps(record, ensure_ascii=False, indent=1))
+        typer.echo(json.dumps(answer.to_record(), ensure_ascii=False, indent=1))
         return
     console.print(f"[bold]{escape(answer.answer)}[/]", highlight=False)
     if answer.stance:

@@ -33,6 +33,21 @@ def story_brief(store: Store, story: Story, n_sentences: int = DEFAULT_SENTENCES
     return build_brief(members, n_sentences, {a.id: store.syndication(a.id) for a in members}, storyline=line)
 
 
+def story_record_detailed(detail: dict[str, Any]) -> dict[str, Any]:
+    """`kabar show STORY --json` and GET /api/stories/{id}: the story, its articles (with
+    copies and shared paragraphs), its facts and its brief. `detail` holds `story`,
+    `articles`, `syndicated` (article -> shared paragraphs), `facts` and `brief`."""
+    record: dict[str, Any] = detail["story"].to_record()
+    record["articles"] = [
+        {"id": a.id, "outlet": a.outlet, "title": a.title, "published": a.published, "language": a.language,
+         "duplicate_of": a.duplicate_of, "syndicated_paragraphs": detail["syndicated"][a.id]}
+        for a in detail["articles"]
+    ]  # fmt: skip
+    record.update(detail["facts"].to_record())
+    record["brief"] = detail["brief"].to_record()
+    return record
+
+
 def story_record(store: Store, story: Story) -> dict[str, Any]:
     return {**story.to_record(), **story_facts(store, story).to_record()}
 

@@ -30,6 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from kabar.export import story_record_detailed
 from kabar.lang import get
 from kabar.store import Store, open_store
 from kabar.web import views
@@ -213,7 +214,7 @@ def create_app(settings: Settings) -> FastAPI:
             detail = views.story_detail(store, story_id, sentences)
         if detail is None:
             raise HTTPException(404, "no such story")
-        return views.story_json(detail)
+        return story_record_detailed(detail)
 
     @app.get("/api/articles/{article_id}", dependencies=[Reader])
     def api_article(article_id: str) -> dict[str, Any]:
@@ -244,7 +245,7 @@ def create_app(settings: Settings) -> FastAPI:
     def api_ask(q: str = Query(..., min_length=1, max_length=500), story: str | None = None) -> dict[str, Any]:
         with opened() as store:
             answer = views.ask(store, q, story, _embedder())
-        return views.answer_json(answer)
+        return answer.to_record()
 
     @app.post("/api/ingest", dependencies=[Depends(write_access)])
     async def api_ingest(request: Request, files: list[UploadFile] | None = None) -> dict[str, Any]:

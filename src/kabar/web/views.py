@@ -83,19 +83,6 @@ def story_detail(store: Store, story_id: str, sentences: int) -> dict[str, Any] 
     }
 
 
-def story_json(detail: dict[str, Any]) -> dict[str, Any]:
-    story = detail["story"]
-    record: dict[str, Any] = story.to_record()
-    record["articles"] = [
-        {"id": a.id, "outlet": a.outlet, "title": a.title, "published": a.published, "language": a.language,
-         "duplicate_of": a.duplicate_of, "syndicated_paragraphs": detail["syndicated"][a.id]}
-        for a in detail["articles"]
-    ]  # fmt: skip
-    record.update(detail["facts"].to_record())
-    record["brief"] = detail["brief"].to_record()
-    return record
-
-
 def _quotes_by_speaker(facts: StoryFacts) -> list[tuple[str, list[Any]]]:
     grouped: dict[str, list[Any]] = {}
     for q in facts.quotes:
@@ -125,16 +112,6 @@ def search(
 
 def ask(store: Store, q: str, story: str | None, embedder: Any) -> Answer:
     return ask_question(store, q, Filters(story=story or None), embedder)
-
-
-def answer_json(answer: Answer) -> dict[str, Any]:
-    record = answer.to_record()
-    record["evidence"] = [
-        {"article": e.article, "outlet": e.outlet, "paragraph": e.paragraph, "text": e.text, "supports": e.supports,
-         "published": e.published, "dates": e.dates}
-        for e in answer.evidence
-    ]  # fmt: skip
-    return record
 
 
 def ingest(store: Store, paths: list[str], root: str) -> dict[str, Any]:

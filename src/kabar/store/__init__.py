@@ -109,7 +109,7 @@ class Store(ABC):
         self, variants: Sequence[set[str]], mode: str, filters: Filters, limit: int, offset: int
     ) -> tuple[list[tuple[str, float]], int]:
         """Article ids matching the query, best first, with their scores, and how many match
-        in all. `variants` holds, per query word, the stems it may take; `mode` "all" needs
+        in all (counted up to 10,000). `variants` holds, per query word, the stems it may take; `mode` "all" needs
         every word, "any" one of them."""
 
     @abstractmethod

@@ -20,6 +20,7 @@ import psycopg
 from kabar.model import Article
 from kabar.search import Filters
 from kabar.store.sql import SQLStore
+from kabar.store.sqlite import COUNT_CAP
 
 # Each entry moves the schema one version up; never edit a released entry.
 MIGRATIONS: list[str] = [
@@ -162,10 +163,11 @@ class PostgresStore(SQLStore):
         where, params = self._filter_sql(filters)
         sql = "FROM articles a WHERE " + " AND ".join(["a.search @@ to_tsquery('simple', ?)", *where])
         params = [query, *params]
-        total = int(self._x(f"SELECT count(*) {sql}", params).fetchone()[0])
+        total = int(self._x(f"SELECT count(*) FROM (SELECT 1 {sql} LIMIT {COUNT_CAP}) hits", params).fetchone()[0])
+        # As on SQLite: past COUNT_CAP matches the newest come first instead of ranking them all.
+        order = "a.seq DESC" if total >= COUNT_CAP else "score DESC, a.seq"
         rows = self._x(
-            f"SELECT a.id, ts_rank(a.search, to_tsquery('simple', ?)) AS score {sql}"
-            " ORDER BY score DESC, a.seq LIMIT ? OFFSET ?",
+            f"SELECT a.id, ts_rank(a.search, to_tsquery('simple', ?)) AS score {sql} ORDER BY {order} LIMIT ? OFFSET ?",
             [query, *params, limit, offset],
         ).fetchall()
         return [(aid, float(score)) for aid, score in rows], total

@@ -92,7 +92,13 @@ MIGRATIONS: list[str] = [
         entity TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (entity, article_id)
     ) WITHOUT ROWID;
     """,
+    """
+    INSERT INTO article_fts (article_fts, rank) VALUES ('rank', 'bm25(3.0, 1.0)');
+    """,
 ]
+# Matches are counted up to this many: counting every hit of a common word costs more
+# than the search itself.
+COUNT_CAP = 10_000
 # The migration that added the search index; stores older than it are indexed on open.
 SEARCH_MIGRATION = 4
 
@@ -149,20 +155,36 @@ class SQLiteStore(SQLStore):
     ) -> tuple[list[tuple[str, float]], int]:
         where, params = self._filter_sql(filters)
         expression = fts_expression(variants, mode)
-        sql = "FROM article_fts JOIN articles a ON a.seq = article_fts.rowid WHERE " + " AND ".join(
-            ["article_fts MATCH ?", *where]
-        )
-        params = [expression, *params]
         try:
-            total = int(self.db.execute(f"SELECT count(*) {sql}", params).fetchone()[0])
-            rows = self.db.execute(
-                f"SELECT a.id, bm25(article_fts, 3.0, 1.0) AS score {sql} ORDER BY score LIMIT ? OFFSET ?",
-                [*params, limit, offset],
-            ).fetchall()
+            if where:
+                sql = "FROM article_fts JOIN articles a ON a.seq = article_fts.rowid WHERE " + " AND ".join(
+                    ["article_fts MATCH ?", *where]
+                )
+                params = [expression, *params]
+                total = self._count(sql, params)
+                rows = self.db.execute(
+                    f"SELECT a.id, article_fts.rank {sql} ORDER BY article_fts.rank LIMIT ? OFFSET ?",
+                    [*params, limit, offset],
+                ).fetchall()
+            else:
+                # Rank inside FTS5 first, then join only the page. A query matching more than
+                # COUNT_CAP articles (one common word) is not worth ranking them all: its newest
+                # matches come first, which FTS5 reads in index order and stops early.
+                total = self._count("FROM article_fts WHERE article_fts MATCH ?", [expression])
+                order = "rowid DESC" if total >= COUNT_CAP else "rank"
+                rows = self.db.execute(
+                    f"SELECT a.id, r.rank FROM (SELECT rowid, rank FROM article_fts WHERE article_fts MATCH ?"
+                    f" ORDER BY {order} LIMIT ? OFFSET ?) r JOIN articles a ON a.seq = r.rowid ORDER BY r.rank",
+                    [expression, limit, offset],
+                ).fetchall()
         except sqlite3.OperationalError as exc:  # an expression FTS5 cannot read
             raise ValueError(f"cannot search for {expression!r}: {exc}") from exc
         # bm25 is lower-is-better and negative; report higher-is-better.
         return [(aid, -float(score)) for aid, score in rows], total
+
+    def _count(self, sql: str, params: Sequence[Any]) -> int:
+        """Matches, counted up to COUNT_CAP."""
+        return int(self.db.execute(f"SELECT count(*) FROM (SELECT 1 {sql} LIMIT {COUNT_CAP})", params).fetchone()[0])
 
     def close(self) -> None:
         self.db.close()

@@ -63,7 +63,7 @@ def main() -> None:
                 print(f"  {rel}: missing, skipped")
                 continue
             sentences = [[w for w, _ in s] for s in ner.read_conll(path)]
-            ner._own.cache_clear()
+            ner._clear_word_cache()
             cold = _tag_rate(sentences, lang)
             warm = max(_tag_rate(sentences, lang) for _ in range(3))  # best of three: small sets are noisy
             all_sentences += sentences
@@ -72,7 +72,7 @@ def main() -> None:
                 f" warm {warm[0]:,.0f} sent/s {warm[1]:,.0f} tok/s"
             )
         if all_sentences:
-            ner._own.cache_clear()
+            ner._clear_word_cache()
             cold = _tag_rate(all_sentences, lang)
             print(f"  all {len(all_sentences)} dev sentences, cold cache: {cold[0]:,.0f} sent/s {cold[1]:,.0f} tok/s")
         try:
@@ -80,7 +80,7 @@ def main() -> None:
         except OSError:
             print("  raw text missing, mentions() not timed")
             continue
-        ner._own.cache_clear()
+        ner._clear_word_cache()
         chars = sum(len(t) for t in texts)
         t0 = time.perf_counter()
         found = sum(len(ner.mentions(t, lang)) for t in texts)

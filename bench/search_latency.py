@@ -56,7 +56,7 @@ def main() -> None:
         search_ms, totals = [], []
         for q in queries:
             start = time.perf_counter()
-            hits, total = run(store, q, Filters(), 20, 0)
+            _hits, total = run(store, q, Filters(), 20, 0)
             search_ms.append((time.perf_counter() - start) * 1000)
             totals.append(total)
         print(f"search (20 hits + snippets): {_percentiles(search_ms)}; median matches {statistics.median(totals):.0f}")

@@ -181,3 +181,40 @@ def test_nerui_dev_f1_floor() -> None:
     result = ner.evaluate([path], "id")
     f1 = result[str(path)]["scores"]["overall"]["f1"]
     assert f1 > 0.80
+
+
+def test_pieces_match_tokenize_and_sentence_spans() -> None:
+    texts = [
+        "Presiden Joko Widodo tiba di Jakarta. Ia disambut “Gubernur” Anies.\n\nRapat dimulai pukul 09.00 WIB.",
+        "  Budi ke Jakarta.  \n Andi  ",
+        "di Jakarta.Presiden “Prabowo” tiba",
+        "a. B c\n d. 3 ekor",
+        " ".join(["kata"] * 320) + ". Akhir",
+        "",
+    ]
+    for text in texts:
+        toks = tokenize(text)
+        words, ends, spans = ner._pieces(text)
+        assert words == [t for t, _, _ in toks]
+        assert ends == [e for _, _, e in toks]
+        assert spans == ner._sentence_spans(text, toks)
+
+
+def test_folded_model_tags_like_plain_attributes() -> None:
+    # The shipped models are folded (see fold_model): their folded attributes must give exactly the
+    # tags that the plain attributes give on the same model.
+    texts = (
+        "Presiden Joko Widodo meresmikan jalan tol baru di Surabaya, Jawa Timur, pada Senin pagi.",
+        "Kementerian Pekerjaan Umum dan Perumahan Rakyat menyebut proyek itu selesai.",
+        "menteri luar negeri retno marsudi bertemu dubes amerika serikat di jakarta",
+        "Angela Merkel met French officials in Paris on Tuesday.",
+    )
+    sentences = [[t for t, _, _ in tokenize(text)] for text in texts]
+    for lang in ("id", "en"):
+        tagger, folding = ner._lang_tagger(lang)
+        assert folding.words  # the shipped model is folded
+        for tokens in sentences:
+            plain = tagger.tag(ner.features(tokens, lang))
+            folded = tagger.tag(ner.features(tokens, lang, folding))
+            assert plain == folded
+            assert tag(tokens, lang) == folded

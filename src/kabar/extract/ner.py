@@ -4,10 +4,13 @@ Types: PERSON, ORG, LOC (GPE folded into LOC) and EVENT (Indonesian only, from N
 The models ship in `kabar/models/` (`ner-id.crfsuite`, `ner-en.crfsuite`); `models/NER.md`
 says how they were trained and how well they do. `train_shipped()` rebuilds both.
 
-Features are lean so that tagging stays fast: the per-word part of every token's
-feature list is cached (`functools.lru_cache`), so a word seen before costs a few
-list operations. Gazetteer features come from language data that babel ships (CLDR
-territory, language and time-zone city names), never from hand-typed word lists.
+Tagging is built for speed: every attribute of every token costs crfsuite a lookup, so a
+token has few attributes (own word, shape+case, affixes, cluster; the word, shape+case and
+cluster of its two neighbours), names are short bytes, a word's attributes are built once
+and kept, and the shipped models are "folded" (`fold_model`): frequent words get one
+attribute per role that carries the summed weights, with exactly the same scores. Gazetteer
+features come from language data that babel ships (CLDR territory, language and time-zone
+city names), never from hand-typed word lists.
 """
 
 from __future__ import annotations
@@ -16,11 +19,16 @@ import gzip
 import json
 import random
 import re
+import string
+import struct
 import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate, compress
+from operator import add, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -53,25 +61,34 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
 
 def _sentence_spans(text: str, toks: Sequence[tuple[str, int, int]], max_len: int = 150) -> list[tuple[int, int]]:
     """Token index ranges of sentence-sized pieces: a break after . ! ? when whitespace and a
-    capital (maybe after an opening quote) follow, and at every line break."""
+    capital (maybe after an opening quote) follow, and at every line break; a piece longer
+    than `max_len` tokens is cut every `max_len` tokens."""
+    n = len(toks)
+    cuts = [i + 1 for i, tok in enumerate(toks) if tok[0] in _SENT_END and i + 1 < n]
+    if "\n" in text:
+        starts = [t[1] for t in toks]
+        pos = text.find("\n")
+        while pos >= 0:
+            k = bisect_left(starts, pos)  # the first token after the line break
+            if 0 < k < n:
+                cuts.append(k)
+            pos = text.find("\n", starts[k] if k < n else len(text))
+        cuts = sorted(set(cuts))
     spans: list[tuple[int, int]] = []
     start = 0
-    n = len(toks)
-    for i in range(n - 1):
-        tok, _, end = toks[i]
-        nxt, nstart, _ = toks[i + 1]
-        gap = text[end:nstart]
+    for k in cuts:
+        end, nxt_start = toks[k - 1][2], toks[k][1]
+        gap = text[end:nxt_start]
         cut = "\n" in gap
-        if not cut and tok in _SENT_END and gap:
-            first = nxt
-            if not first[0].isalnum() and i + 2 < n:
-                first = toks[i + 2][0]
+        if not cut and toks[k - 1][0] in _SENT_END and gap:
+            first = toks[k][0]
+            if not first[0].isalnum() and k + 1 < n:
+                first = toks[k + 1][0]
             cut = first[0].isupper() or first[0].isdigit()
-        if cut or i + 1 - start >= max_len:
-            spans.append((start, i + 1))
-            start = i + 1
-    if start < n:
-        spans.append((start, n))
+        if cut:
+            spans.extend((a, min(a + max_len, k)) for a in range(start, k, max_len))
+            start = k
+    spans.extend((a, min(a + max_len, n)) for a in range(start, n, max_len))
     return spans
 
 
@@ -402,7 +419,7 @@ def build_lexicon(
     with open(out, "wb") as raw, gzip.GzipFile("", "wb", 9, raw, mtime=0) as gz:  # byte-identical rebuilds
         gz.write("".join(lines).encode("utf-8"))
     _lexicon.cache_clear()
-    _own.cache_clear()
+    _clear_word_cache()
     return {
         "lexicon": str(out),
         "bytes": out.stat().st_size,
@@ -430,7 +447,30 @@ def _lexicon(lang: str) -> dict[str, tuple[str, str, str]]:
 # --------------------------------------------------------------------------- features
 
 
+_SHAPE_ASCII = str.maketrans(
+    {
+        **dict.fromkeys(string.ascii_uppercase, "X"),
+        **dict.fromkeys(string.ascii_lowercase, "x"),
+        **dict.fromkeys(string.digits, "d"),
+    }
+)
+_RUNS = re.compile(r"(.)\1+")
+
+
 def _shape(word: str) -> str:
+    """Compressed shape: capitals X, lower case x, digits d, anything else itself, runs of one
+    class written once, at most 5 runs ("Jum'at" -> "Xx'x", "12.000" -> "d.d")."""
+    if word.isascii():
+        if word.isalpha():
+            if word.islower():
+                return "x"
+            if word.isupper():
+                return "X"
+            if word[0].isupper() and word[1:].islower():
+                return "Xx"
+        elif word.isdigit():
+            return "d"
+        return _RUNS.sub(r"\1", word.translate(_SHAPE_ASCII))[:5]
     out: list[str] = []
     prev = ""
     for ch in word:
@@ -474,85 +514,156 @@ def _gaz_first() -> frozenset[str]:
     return frozenset(k[0] for k in _gazetteer()[0])
 
 
-@lru_cache(maxsize=1 << 17)
-def _own(word: str, caseless: bool, lang: str) -> tuple[list[str], tuple[str, ...]]:
-    """The token's own features and the features it lends to its neighbours."""
+# Attribute names are bytes with a one-character prefix, and words are cut to 14 characters, so
+# that a name fits in 15 bytes: crfsuite copies every name a few times per call, and one that
+# short stays inside std::string's small-string buffer (no malloc). A word's attributes are
+# built once (`_words` keeps them); a sentence only concatenates its tokens' tuples.
+_MAXW = 14
+_FIRST = True  # the first token's shape
+
+Attrs = tuple[bytes, ...]
+# own attributes, lent to the next token (as its -1), lent to the previous token (as its +1),
+# first-token attributes, and the word lower-cased if a gazetteer phrase can start with it.
+WordAttrs = tuple[Attrs, Attrs, Attrs, Attrs, "str | None"]
+
+
+@dataclass(frozen=True, eq=False)
+class _Folding:
+    """What a model file offers beyond the plain attributes (see `fold_model`): the words with
+    one attribute per role, the (shape with case class, cluster) pairs folded the same way, and
+    the lower-cased words the model has any word attribute for; a word outside that set gets no
+    word attributes, as crfsuite would ignore them anyway (each unknown name costs a lookup)."""
+
+    words: frozenset[str]
+    classes: frozenset[str]
+    vocabulary: frozenset[str]
+
+
+def _word(
+    word: str,
+    caseless: bool,
+    lexicon: dict[str, tuple[str, str, str]],
+    gaz_first: frozenset[str],
+    folding: _Folding | None = None,
+) -> WordAttrs:
     lw = word.lower()
+    gaz = lw if len(word) > 1 and word[0].isalpha() and lw in gaz_first else None
     shape = _shape(word)
+    if folding is not None and not caseless and word in folding.words:
+        # One attribute per role, whose weights are the sums of the word's own attributes
+        # (see `fold_model`); the first-token and gazetteer attributes stay separate.
+        name = word.encode()
+        first = (("F" + shape).encode(),) if _FIRST else ()
+        return (b"#" + name,), (b"{" + name,), (b"}" + name,), first, gaz
     if caseless:  # a sentence without capitals: its shapes carry no case information
         shape = "~" + shape.replace("X", "x")
-    own = ["b", "w=" + lw, "s=" + shape, "p3=" + lw[:3], "x2=" + lw[-2:], "x3=" + lw[-3:]]
-    if len(lw) > 4:
-        own.append("x4=" + lw[-4:])
-    lex = _lexicon(lang).get(lw)
-    if lex is None:
-        case, k1, k2 = "?", "?", "?"
+    lex = lexicon.get(lw)
+    ww = lw[:_MAXW]
+    case, k2 = ("?", "?") if lex is None else (lex[0], lex[2])
+    sc = shape + case
+    affixes = f"p{lw[:3]}\n3{lw[-3:]}\n4{lw[-4:]}" if len(lw) > 4 else f"p{lw[:3]}\n3{lw[-3:]}"
+    # One encode for all names: a token never holds a line break.
+    if folding is None:
+        names = f"F{shape}\nw{ww}\n<{ww}\n>{ww}\n({sc}\n[{k2}\n){sc}\n]{k2}\nS{sc}\n{affixes}"
+        if lex is not None:
+            names += f"\nK{k2}"
+        enc = names.encode().split(b"\n")
+        f, own, left, right = enc[0], [enc[1], *enc[8:]], enc[2:3] + enc[4:6], enc[3:4] + enc[6:8]
     else:
-        case, k1, k2 = lex
-        own += ("c=" + case, "k=" + k1, "K=" + k2)
-    ctx = (
-        "-1w=" + lw,
-        "-1s=" + shape,
-        "+1w=" + lw,
-        "+1s=" + shape,
-        "-2w=" + lw,
-        "+2w=" + lw,
-        "-1k=" + k2,
-        "+1k=" + k2,
-        "-1c=" + case,
-        "+1c=" + case,
-    )
-    return own, ctx
+        # Leaving out names the model does not know changes no score; a folded class name stands
+        # for the sum of its parts, so it is exact even where the model dropped it (a zero sum).
+        combo = f"{k2}|{sc}"
+        words = ww in folding.vocabulary
+        if combo in folding.classes:
+            own_class = "S" + sc if lex is None else "Z" + combo
+            names = f"F{shape}\nw{ww}\n<{ww}\n>{ww}\nL{combo}\nR{combo}\n{own_class}\n{affixes}"
+            enc = names.encode().split(b"\n")
+            f, own, left, right = enc[0], enc[6:], enc[4:5], enc[5:6]
+        else:
+            names = f"F{shape}\nw{ww}\n<{ww}\n>{ww}\n({sc}\n[{k2}\n){sc}\n]{k2}\nS{sc}\n{affixes}"
+            if lex is not None:
+                names += f"\nK{k2}"
+            enc = names.encode().split(b"\n")
+            f, own, left, right = enc[0], enc[8:], enc[4:6], enc[6:8]
+        if words:
+            own.insert(0, enc[1])
+            left.insert(0, enc[2])
+            right.insert(0, enc[3])
+    first_ = (f,) if _FIRST else ()
+    return tuple(own), tuple(left), tuple(right), first_, gaz
 
 
-_BOS = tuple(p + "<s>" for p in ("-1w=", "-1s=", "+1w=", "+1s=", "-2w=", "+2w=", "-1k=", "+1k=", "-1c=", "+1c="))
-_EOS = tuple(p + "</s>" for p in ("-1w=", "-1s=", "+1w=", "+1s=", "-2w=", "+2w=", "-1k=", "+1k=", "-1c=", "+1c="))
+_ITEM0, _ITEM1, _ITEM2, _ITEM4 = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(4)
+_EDGE_BOS: Attrs = (b"<BOS", b"(BOS", b"[BOS")  # upper case: never a lower-cased word
+_EDGE_EOS: Attrs = (b">EOS", b")EOS", b"]EOS")
+_WORDS: dict[tuple[bool, str, _Folding | None], dict[str, WordAttrs]] = {}
+_WORDS_MAX = 1 << 17
+
+
+def _clear_word_cache() -> None:
+    _WORDS.clear()
+
+
+def _words(tokens: Sequence[str], caseless: bool, lang: str, folding: _Folding | None) -> list[WordAttrs]:
+    key = (caseless, lang, folding)
+    cache = _WORDS.get(key)
+    if cache is None or len(cache) > _WORDS_MAX:
+        cache = _WORDS[key] = {}
+    out = list(map(cache.get, tokens))
+    if None in out:
+        lexicon, gaz_first = _lexicon(lang), _gaz_first()
+        i = out.index(None)
+        try:
+            while True:
+                t = tokens[i]
+                out[i] = cache[t] = _word(t, caseless, lexicon, gaz_first, folding)
+                i = out.index(None, i + 1)
+        except ValueError:
+            pass
+    return out  # type: ignore[return-value]
 
 
 def _is_caseless(tokens: Sequence[str]) -> bool:
-    letters = [t for t in tokens if t[:1].isalpha()]
-    return len(letters) >= 3 and not any(t != t.lower() for t in letters)
+    letters = 0
+    for t in tokens:
+        if t[:1].isalpha():
+            if t != t.lower():
+                return False
+            letters += 1
+    return letters >= 3
 
 
-def features(tokens: Sequence[str], lang: str) -> list[list[str]]:
-    """CRF features for one sentence."""
+def features(tokens: Sequence[str], lang: str, folding: _Folding | None = None) -> list[Attrs]:
+    """CRF attributes for one sentence: one tuple of attribute names (bytes) per token.
+
+    Token i gets its own attributes (word, shape with case class, prefix, suffixes, fine
+    cluster), the word, shape with case class and fine cluster of tokens i-1 and i+1, the
+    first token's shape, and gazetteer matches. With `folding` (from a folded model, see
+    `fold_model`) the attributes are the model's folded ones where it has them, and names the
+    model does not know are left out; the scores are the same."""
     n = len(tokens)
     if n == 0:
         return []
     lang = "id" if lang == "id" else "en"
-    caseless = _is_caseless(tokens)
-    pairs = [_own(t, caseless, lang) for t in tokens]
-    ctx = [p[1] for p in pairs]
-    out: list[list[str]] = []
-    for i in range(n):
-        f = list(pairs[i][0])
-        prev1 = ctx[i - 1] if i > 0 else _BOS
-        next1 = ctx[i + 1] if i + 1 < n else _EOS
-        prev2 = ctx[i - 2] if i > 1 else _BOS
-        next2 = ctx[i + 2] if i + 2 < n else _EOS
-        f += (prev1[0], prev1[1], next1[2], next1[3], prev2[4], next2[5], prev1[6], next1[7], prev1[8], next1[9])
-        if i == 0:
-            f.append("F" + f[2])
-        out.append(f)
+    words = _words(tokens, _is_caseless(tokens), lang, folding)
+    lefts = [_EDGE_BOS, *map(_ITEM1, words)]  # one longer than words: map stops at the shortest
+    rights = [*map(_ITEM2, words[1:]), _EDGE_EOS]
+    out = list(map(add, map(add, map(_ITEM0, words), lefts), rights))
+    out[0] += words[0][3]
     # Gazetteer: longest match of a known phrase starting at each token.
-    first = _gaz_first()
-    lows: list[str] | None = None
-    for i, tok in enumerate(tokens):
-        if len(tok) < 2 or not tok[0].isalpha():
-            continue
-        lw = tok.lower()
-        if lw not in first:
-            continue
-        if lows is None:
-            lows = [t.lower() for t in tokens]
+    gaz_words = list(map(_ITEM4, words))
+    if gaz_words.count(None) != n:
+        starts = [i for i, w in enumerate(gaz_words) if w is not None]
         gaz, longest = _gazetteer()
-        for length in range(min(longest, n - i), 0, -1):
-            cls = gaz.get(tuple(lows[i : i + length]))
-            if cls is not None:
-                out[i].append("gB=" + cls)
-                for k in range(i + 1, i + length):
-                    out[k].append("gI=" + cls)
-                break
+        lows = [t.lower() for t in tokens]
+        for i in starts:
+            for length in range(min(longest, n - i), 0, -1):
+                cls = gaz.get(tuple(lows[i : i + length]))
+                if cls is not None:
+                    out[i] += (b"G" + cls.encode(),)
+                    for k in range(i + 1, i + length):
+                        out[k] += (b"g" + cls.encode(),)
+                    break
     return out
 
 
@@ -564,44 +675,257 @@ def model_path(lang: str) -> Path:
 
 
 @lru_cache(maxsize=4)
-def _tagger(path: str) -> Any:
+def _tagger(path: str) -> tuple[Any, _Folding]:
+    """The tagger of a model file, and what it offers for feature building."""
     tagger = pycrfsuite.Tagger()
     tagger.open(path)
-    return tagger
+    return tagger, _folding(Path(path))
+
+
+@lru_cache(maxsize=4)
+def _lang_tagger(lang: str) -> tuple[Any, _Folding]:
+    return _tagger(str(model_path(lang)))
 
 
 def tag(tokens: Sequence[str], lang: str) -> list[str]:
     """BIO tags for one sentence of tokens. `lang` "id" or "en" (anything else: "en")."""
     if not tokens:
         return []
-    tagger = _tagger(str(model_path(lang)))
-    return list(tagger.tag(features(tokens, lang)))
+    lang = "id" if lang == "id" else "en"
+    tagger, folding = _lang_tagger(lang)
+    return tagger.tag(features(tokens, lang, folding))  # type: ignore[no-any-return]
 
 
-def _may_name(piece: Sequence[tuple[str, int, int]], lexicon: dict[str, tuple[str, str, str]]) -> bool:
+# `mentions()` works on the matches of this pattern (a token with the whitespace before it): one
+# findall, no match objects, and the offsets come from the running sum of the match lengths.
+_SPACED_TOKEN_RE = re.compile(r"\s*(?:" + _TOKEN_RE.pattern + ")")
+
+
+def _may_name(words: Sequence[str], lexicon: dict[str, tuple[str, str, str]]) -> bool:
     """Whether a sentence can hold a name at all: a capital past its first word, or a first
     word the lexicon does not know as an ordinary lower-case word ("Pemerintah", "Dan").
     Skipping the rest saves about a third of the tagging on news text."""
-    for k, (token, _, _) in enumerate(piece):
-        if token[:1].isupper() and (k > 0 or lexicon.get(token.lower(), ("3",))[0] != "0"):
-            return True
-    return False
+    first = words[0]
+    if first[:1].isupper() and lexicon.get(first.lower(), ("3",))[0] != "0":
+        return True
+    return any(w[:1].isupper() for w in words[1:])
+
+
+def _pieces(text: str, max_len: int = 150) -> tuple[list[str], list[int], list[tuple[int, int]]]:
+    """Tokens, their end offsets and sentence-sized token ranges, as `tokenize()` and
+    `_sentence_spans()` give them."""
+    spaced = _SPACED_TOKEN_RE.findall(text)
+    words = list(map(str.lstrip, spaced))
+    ends = list(accumulate(map(len, spaced)))
+    n = len(words)
+    cuts = list(compress(range(1, n), map(_SENT_END.__contains__, words)))
+    if "\n" in text:
+        cuts += [k for k in range(1, n) if "\n" in spaced[k]]
+        cuts = sorted(set(cuts))
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for k in cuts:
+        gap = spaced[k]
+        cut = "\n" in gap
+        if not cut and words[k - 1] in _SENT_END and len(gap) != len(words[k]):
+            first = words[k]
+            if not first[0].isalnum() and k + 1 < n:
+                first = words[k + 1]
+            cut = first[0].isupper() or first[0].isdigit()
+        if cut:
+            spans.extend((a, min(a + max_len, k)) for a in range(start, k, max_len))
+            start = k
+    spans.extend((a, min(a + max_len, n)) for a in range(start, n, max_len))
+    return words, ends, spans
 
 
 def mentions(text: str, lang: str) -> list[Mention]:
     """Entity mentions in raw text, with exact character offsets."""
-    toks = tokenize(text)
+    lang = "id" if lang == "id" else "en"
+    words, ends, spans = _pieces(text)
     out: list[Mention] = []
+    if not words:
+        return out
     lexicon = _lexicon(lang)
-    for s, e in _sentence_spans(text, toks):
-        piece = toks[s:e]
+    tagger, folding = _lang_tagger(lang)
+    for s, e in spans:
+        piece = words[s:e]
         if not _may_name(piece, lexicon):
             continue
-        tags = tag([t for t, _, _ in piece], lang)
+        tags = tagger.tag(features(piece, lang, folding))
+        if tags.count("O") == len(tags):
+            continue
         for typ, a, b in chunks(tags):
-            start, end = piece[a][1], piece[b - 1][2]
+            start, end = ends[s + a] - len(piece[a]), ends[s + b - 1]
             out.append(Mention(text[start:end], typ, start, end))
     return out
+
+
+# --------------------------------------------------------------------------- folded models
+#
+# Tagging costs crfsuite about the same for every attribute of every token, so the shipped models
+# are "folded": for the most frequent words of the raw news text, each role a word plays (itself,
+# the token before a token, the token after it) gets one attribute whose weights are the sums of
+# the weights of the attributes it stands for. The scores, and so the tags, are the same as the
+# unfolded model's (up to float rounding); a known word costs 1 attribute per role instead of 6/3/3.
+# The folded model is written with crfsuite's own trainer (one tiny training run that creates
+# exactly the wanted features), and then its weights are set in the file.
+
+_FOLD_MARKS = (b"#", b"{", b"}", b"Z", b"L", b"R")  # words: own, lent to the next / previous token; classes
+
+
+def _cqdb_keys(buf: bytes, base: int) -> list[bytes]:
+    """The keys of a CQDB (crfsuite's string dictionary) at `base`, in id order."""
+    if buf[base : base + 4] != b"CQDB":
+        raise ValueError("not a CQDB chunk")
+    n, bwd = struct.unpack_from("<2I", buf, base + 16)
+    keys: list[bytes] = []
+    for off in struct.unpack_from(f"<{n}I", buf, base + bwd):
+        size = struct.unpack_from("<I", buf, base + off + 4)[0]
+        keys.append(buf[base + off + 8 : base + off + 7 + size])
+    return keys
+
+
+def _read_crf(path: Path) -> tuple[bytes, list[str], list[bytes], int, list[tuple[int, int, int, float]]]:
+    """A CRF1d model file: its bytes, labels, attribute names, the offset of its feature chunk and
+    its features (type 0 state / 1 transition, source id, destination label id, weight)."""
+    buf = path.read_bytes()
+    if buf[:4] != b"lCRF" or buf[8:12] != b"FOMC":
+        raise ValueError(f"{path}: not a crfsuite CRF1d model")
+    off_features, off_labels, off_attrs = struct.unpack_from("<3I", buf, 28)
+    labels = [k.decode() for k in _cqdb_keys(buf, off_labels)]
+    attrs = _cqdb_keys(buf, off_attrs)
+    if buf[off_features : off_features + 4] != b"FEAT":
+        raise ValueError(f"{path}: no feature chunk")
+    n = struct.unpack_from("<I", buf, off_features + 8)[0]
+    start = off_features + 12
+    feats = list(struct.iter_unpack("<3Id", buf[start : start + 20 * n]))
+    return buf, labels, attrs, off_features, feats
+
+
+def _folding(path: Path) -> _Folding:
+    """What a model file offers for feature building (see `_Folding`)."""
+    buf = path.read_bytes()
+    if buf[:4] != b"lCRF":
+        raise ValueError(f"{path}: not a crfsuite model")
+    words: set[str] = set()
+    classes: set[str] = set()
+    vocabulary: set[str] = set()
+    for key in _cqdb_keys(buf, struct.unpack_from("<I", buf, 36)[0]):
+        mark = key[:1]
+        if mark in (b"w", b"<", b">"):
+            vocabulary.add(key[1:].decode())
+        elif mark == b"#":
+            words.add(key[1:].decode())
+        elif mark in (b"Z", b"L", b"R"):
+            classes.add(key[1:].decode())
+    return _Folding(frozenset(words), frozenset(classes), frozenset(vocabulary))
+
+
+def fold_vocabulary(
+    texts: Iterable[str], lang: str, n_words: int, n_classes: int
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """What to fold, from raw text: the `n_words` most frequent tokens (as written) that fit an
+    attribute name, and the `n_classes` most frequent (shape with case class, fine cluster) pairs
+    of the other tokens."""
+    lang = "id" if lang == "id" else "en"
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(t for t, _, _ in tokenize(text))
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    words = [w for w, _ in ranked if len(w.encode()) <= _MAXW and "\n" not in w][:n_words]
+    chosen = set(words)
+    lexicon = _lexicon(lang)
+    classes: Counter[tuple[str, str]] = Counter()
+    for w, n in ranked:
+        if w not in chosen:
+            lex = lexicon.get(w.lower())
+            classes[(_shape(w) + ("?" if lex is None else lex[0]), "?" if lex is None else lex[2])] += n
+    ranked_classes = sorted(classes.items(), key=lambda kv: (-kv[1], kv[0]))
+    return words, [c for c, _ in ranked_classes[:n_classes]]
+
+
+def fold_model(
+    base: Path, out: Path, lang: str, words: Sequence[str], classes: Sequence[tuple[str, str]] = ()
+) -> dict[str, Any]:
+    """Write a folded copy of the model `base` to `out` (they may be the same file): it keeps every
+    attribute of `base` and adds, for each of `words`, one attribute per role, and for each
+    (shape with case class, fine cluster) pair of `classes` one attribute for the pair's own
+    attributes and one for each neighbour role (see above)."""
+    lang = "id" if lang == "id" else "en"
+    _, labels, attrs, _, feats = _read_crf(base)
+    want: dict[bytes, dict[str, float]] = {}
+    trans: dict[tuple[str, str], float] = {}
+    for typ, src, dst, w in feats:
+        if typ == 0:
+            if attrs[src][:1] in _FOLD_MARKS:  # folding a folded model again: start from its base
+                continue
+            want.setdefault(attrs[src], {})[labels[dst]] = w
+        else:
+            trans[(labels[src], labels[dst])] = w
+    state = dict(want)
+    lexicon, gaz_first = _lexicon(lang), _gaz_first()
+    folded = 0
+    for word in words:
+        if "\n" in word or len(word.encode()) > _MAXW:
+            continue
+        roles = _word(word, False, lexicon, gaz_first)[:3]
+        for mark, names in zip(_FOLD_MARKS[:3], roles, strict=True):
+            total: dict[str, float] = {}
+            for name in names:
+                for label, w in state.get(name, {}).items():
+                    total[label] = total.get(label, 0.0) + w
+            total = {k: v for k, v in total.items() if v != 0.0}
+            if total:
+                want[mark + word.encode()] = total
+        folded += 1
+    for sc, k2 in classes:
+        combo = f"{k2}|{sc}".encode()
+        for mark, parts in (
+            (b"Z", (f"S{sc}", f"K{k2}")),
+            (b"L", (f"({sc}", f"[{k2}")),
+            (b"R", (f"){sc}", f"]{k2}")),
+        ):
+            if mark == b"Z" and k2 == "?":
+                continue  # a word the lexicon does not know has no cluster attribute
+            total = {}
+            for part in parts:
+                for label, w in state.get(part.encode(), {}).items():
+                    total[label] = total.get(label, 0.0) + w
+            total = {k: v for k, v in total.items() if v != 0.0}
+            if total:
+                want[mark + combo] = total
+    # One sequence with one item per label; an item holds every attribute that needs a feature
+    # for its label. possible_transitions adds all label pairs.
+    items: dict[str, list[bytes]] = {label: [] for label in labels}
+    for name, weights in want.items():
+        for label in weights:
+            items[label].append(name)
+    trainer = pycrfsuite.Trainer(verbose=False)
+    trainer.append([items[label] for label in labels], labels)
+    trainer.select("lbfgs", "crf1d")
+    trainer.set_params({"c1": 0.0, "c2": 1.0, "max_iterations": 1, "feature.possible_transitions": True})
+    tmp = out.with_name(out.name + ".tmp")
+    trainer.train(str(tmp))
+    buf, labels2, attrs2, off, feats2 = _read_crf(tmp)
+    tmp.unlink()
+    n_state = sum(len(v) for v in want.values())
+    if len(feats2) != n_state + len(labels) ** 2:
+        raise RuntimeError(f"folding: {len(feats2)} features written, {n_state + len(labels) ** 2} wanted")
+    patched = bytearray(buf)
+    for k, (typ, src, dst, _) in enumerate(feats2):
+        w = want[attrs2[src]][labels2[dst]] if typ == 0 else trans.get((labels2[src], labels2[dst]), 0.0)
+        struct.pack_into("<d", patched, off + 12 + 20 * k + 12, w)
+    out.write_bytes(bytes(patched))
+    _tagger.cache_clear()
+    _lang_tagger.cache_clear()
+    return {
+        "model": str(out),
+        "bytes": out.stat().st_size,
+        "folded_words": folded,
+        "folded_classes": len(classes),
+        "features": len(feats2),
+    }
 
 
 # --------------------------------------------------------------------------- training and evaluation
@@ -637,6 +961,7 @@ def train(
     trainer.train(str(out))
     seconds = time.perf_counter() - t0
     _tagger.cache_clear()
+    _lang_tagger.cache_clear()
     last = trainer.logparser.last_iteration or {}
     return {
         "lang": lang,
@@ -657,7 +982,7 @@ def train(
 
 
 def _score(
-    data: Iterable[tuple[list[str], list[str]]], tagger: Any, types: frozenset[str], lang: str
+    data: Iterable[tuple[list[str], list[str]]], tagger: tuple[Any, _Folding], types: frozenset[str], lang: str
 ) -> dict[str, Any]:
     gold: list[list[str]] = []
     pred: list[list[str]] = []
@@ -666,7 +991,7 @@ def _score(
     for tokens, tags in data:
         if not tokens:
             continue
-        p = list(tagger.tag(features(tokens, lang)))
+        p = tagger[0].tag(features(tokens, lang, tagger[1]))
         gold.append([t if t == "O" or t[2:] in types else "O" for t in tags])
         pred.append([t if t == "O" or t[2:] in types else "O" for t in p])
         n_tok += len(tokens)
@@ -712,15 +1037,16 @@ SHIPPED_ID_DEV = (
 SHIPPED_EN_FILES = ("ner-en/wikigold/wikigold.conll.txt",)
 SHIPPED_EN_DEV = ("ner-en/wikigold/wikigold.conll.txt", "ner-en/wnut17/dev.conll")
 SHIPPED_PARAMS: dict[str, dict[str, float]] = {
-    "id": {"c1": 0.2, "c2": 0.1, "max_iterations": 200},
-    "en": {"c1": 0.05, "c2": 0.01, "max_iterations": 200},
+    "id": {"c1": 0.2, "c2": 0.1, "max_iterations": 200, "fold_words": 3000, "fold_classes": 1000},
+    "en": {"c1": 0.05, "c2": 0.01, "max_iterations": 200, "fold_words": 3000, "fold_classes": 1000},
 }
 
 
 def train_shipped(data_root: Path) -> dict[str, Any]:
     """Rebuild both shipped models from the development data under `data_root` (the folder holding
     `ner-id/`, `ner-en/` and the raw-text sets) with the documented settings: first the word
-    lexicons from unlabelled text, then the CRFs; then score them on the dev splits."""
+    lexicons from unlabelled text, then the CRFs, which are then folded for the most frequent
+    words of the same raw text; then score them on the dev splits."""
     info: dict[str, Any] = {}
     for lang in ("id", "en"):
         info[f"lexicon-{lang}"] = build_lexicon(raw_texts(data_root, lang), lexicon_path(lang))
@@ -738,6 +1064,8 @@ def train_shipped(data_root: Path) -> dict[str, Any]:
             c2=p["c2"],
             max_iterations=int(p["max_iterations"]),
         )
+        words, classes = fold_vocabulary(raw_texts(data_root, lang), lang, int(p["fold_words"]), int(p["fold_classes"]))
+        result["fold"] = fold_model(out, out, lang, words, classes)
         result["dev"] = evaluate([data_root / f for f in dev], lang)
         info[lang] = result
     return info

@@ -22,6 +22,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import NamedTuple
 
 from kabar.lang import LanguageData
 from kabar.model import Claim, EntityMention, Quote
@@ -41,8 +43,7 @@ MAX_SPEAKER_WORDS = 10
 MIN_CONTENT_WORDS = 3
 
 
-@dataclass(slots=True)
-class _Token:
+class _Token(NamedTuple):
     text: str
     lower: str
     start: int
@@ -58,7 +59,11 @@ class _Span:
 
 
 def _tokens(text: str, start: int, end: int) -> list[_Token]:
-    return [_Token(m.group(0), m.group(0).lower(), m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
+    out = []
+    for m in _WORD.finditer(text, start, end):
+        word = m.group()
+        out.append(_Token(word, word.lower(), m.start(), m.end()))
+    return out
 
 
 def quote_spans(text: str, start: int, end: int) -> list[_Span]:
@@ -294,6 +299,24 @@ def _in_brackets(text: str, offset: int, floor: int) -> bool:
     return opened != -1 and text.rfind(")", opened, offset) == -1
 
 
+@lru_cache(maxsize=8)
+def _cue_words(lang: LanguageData) -> frozenset[str]:
+    words = {*lang.speech_verbs, *lang.claim_cues, *(p.split()[0] for p in lang.according_to)}
+    if lang.speaker_clitic:
+        words |= {w + lang.speaker_clitic for w in lang.according_to}
+    return frozenset(words)
+
+
+_ANY_QUOTE = re.compile("''|``|[\"“”„«»‘]")
+_LOWER_WORD = re.compile(r"\w+")
+
+
+def _may_attribute(segment: str, lang: LanguageData) -> bool:
+    """A paragraph with no quote mark and no cue word holds no attribution (most do not):
+    checked on plain strings, before any token is built."""
+    return bool(_ANY_QUOTE.search(segment)) or not _cue_words(lang).isdisjoint(_LOWER_WORD.findall(segment.lower()))
+
+
 def _cue_kind(token: _Token, lang: LanguageData) -> str | None:
     if token.lower in lang.claim_cues:
         return lang.claim_cues[token.lower]
@@ -388,6 +411,9 @@ def extract(
     claims: list[Claim] = []
     pending: list[tuple[int, int, int]] = []  # quote paragraphs waiting for their speaker
     for index, (p_start, p_end) in enumerate(paragraphs):
+        if not (_may_attribute(text[p_start:p_end], lang) or _SPEAKER_LINE.match(text, p_start, p_end)):
+            pending = []  # no quote mark and no cue word: most paragraphs, skipped cheaply
+            continue
         para = _Paragraph(text, p_start, p_end, index, lang)
         drafts: list[_Draft] = []
         continued: list[tuple[int, int, int, _Draft]] = []

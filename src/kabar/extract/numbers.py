@@ -48,6 +48,16 @@ def _pattern(lang: LanguageData) -> re.Pattern[str]:
     )
 
 
+_DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=8)
+def _amount_words(lang: LanguageData) -> frozenset[str]:
+    """Words that can make a figure without a digit: "puluhan", "ribuan", "tiga juta"."""
+    return frozenset(w for phrase in (*lang.vague_amounts, *lang.number_words) for w in phrase.split())
+
+
 def parse_numeral(raw: str, lang: LanguageData) -> float | None:
     """ "12.000" -> 12000 and "1,2" -> 1.2 in Indonesian; the English way round in English.
     The last mark is decimal when it is the language's decimal mark or is not followed
@@ -91,7 +101,11 @@ def quantities(
     dated = [(t.start, t.end) for t in time_mentions]
     out: list[Quantity] = []
     pattern = _pattern(lang)
+    amount_words = _amount_words(lang)
     for index, (p_start, p_end) in enumerate(paragraphs):
+        segment = text[p_start:p_end]
+        if not _DIGIT.search(segment) and amount_words.isdisjoint(_WORD.findall(segment.lower())):
+            continue  # no digit and no number word: nothing to read, and the big pattern is not cheap
         for m in pattern.finditer(text, p_start, p_end):
             if any(s < m.end() and m.start() < e for s, e in dated):
                 continue

@@ -91,3 +91,17 @@ def test_seed_brief_and_timeline(tmp_path) -> None:  # type: ignore[no-untyped-d
     assert all(e.evidence for e in made.timeline)
     assert [e.date for e in made.timeline] == sorted(e.date for e in made.timeline)
     store.close()
+
+
+def test_oracle_labels_pick_what_the_summary_says() -> None:
+    cands = [brief.Cited(t, "a", None, i, "id", None, rank=i) for i, t in enumerate([
+        "Harga cabai di pasar naik tajam pekan ini.",
+        "Cuaca cerah menyelimuti kota sepanjang hari.",
+        "Pedagang menyebut pasokan dari petani berkurang.",
+    ])]  # fmt: skip
+    labels = brief.oracle_labels(cands, "Harga cabai naik karena pasokan dari petani berkurang.")
+    assert labels == [1, 0, 1]
+
+
+def test_shipped_scorer_matches_its_features() -> None:
+    assert brief._learned_weights(str(brief.MODEL)) is not None  # trained on the current FEATURES

@@ -19,11 +19,14 @@ sentence that dates it and its citation.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -144,8 +147,10 @@ def build(
     n_sentences: int = DEFAULT_SENTENCES,
     syndications: dict[str, list[Syndication]] | None = None,
     storyline: Sequence[Article] = (),
+    weights: np.ndarray | bool | None = True,
 ) -> Brief:
-    """The brief of a story from its articles (copies are read but never quoted twice)."""
+    """The brief of a story from its articles (copies are read but never quoted twice).
+    `weights`: the sentence scorer's (True: the shipped one, if any; False: hand-set)."""
     ordered = sorted(articles, key=lambda a: (a.published is None, a.published or "", a.id))
     language = main_language(ordered)
     originals = [a for a in ordered if not a.duplicate_of] or ordered
@@ -161,13 +166,16 @@ def build(
     centrality = vectors @ (centroid / max(float(np.linalg.norm(centroid)), 1e-9))
     groups = _independence(ordered)
     syndicated = {(s.article_id, s.paragraph) for sy in (syndications or {}).values() for s in sy}
-    n_groups = len(set(groups.values()))
+    rows = _features(candidates, similarity, centrality, groups)
+    learned = _learned_weights(str(MODEL)) if weights is True else (None if weights is False else weights)
     for i, c in enumerate(candidates):
-        close = np.nonzero(similarity[i] >= SAME_SENTENCE)[0]
-        c.sources = len({groups.get(candidates[j].article, candidates[j].article) for j in close})
-        corroboration = (c.sources - 1) / max(1, n_groups - 1)
-        position = 1.0 / (1.0 + POSITION_DECAY * c.rank)
-        score = W_CENTRAL * float(centrality[i]) + W_CORROBORATED * corroboration + W_POSITION * position
+        if isinstance(learned, np.ndarray):
+            # Learned on single articles, the model cannot weigh corroboration; it is added.
+            score = 1.0 / (1.0 + math.exp(-float(learned[0] + rows[i] @ learned[1:])))
+            score += W_CORROBORATED * rows[i][1]
+        else:
+            central, corroboration, position = rows[i][0], rows[i][1], rows[i][2]
+            score = W_CENTRAL * central + W_CORROBORATED * corroboration + W_POSITION * position
         if (c.article, c.paragraph) in syndicated:
             score *= 0.95  # a shared wire paragraph is one source however often it appears
         c.score = score * (1.0 if c.language == language else OTHER_LANGUAGE)
@@ -175,6 +183,88 @@ def build(
     brief.sentences = sorted((candidates[i] for i in chosen), key=lambda c: (c.published or "", c.article, c.paragraph))
     brief.outlet_adds = _outlet_adds(candidates, similarity, groups)
     return brief
+
+
+FEATURES = ("centrality", "corroboration", "position", "first", "second", "third", "length", "digit", "quote",
+            "paragraph")
+
+
+def _features(
+    candidates: Sequence[Cited], similarity: np.ndarray, centrality: np.ndarray, groups: dict[str, str]
+) -> np.ndarray:
+    """One row per candidate sentence, columns as FEATURES; sets `sources` on each."""
+    n_groups = len(set(groups.values()))
+    rows = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
+    for i, c in enumerate(candidates):
+        close = np.nonzero(similarity[i] >= SAME_SENTENCE)[0]
+        c.sources = len({groups.get(candidates[j].article, candidates[j].article) for j in close.tolist()})
+        n_words = len(c.text.split())
+        rows[i] = (
+            float(centrality[i]),
+            (c.sources - 1) / max(1, n_groups - 1),
+            1.0 / (1.0 + POSITION_DECAY * c.rank),
+            c.rank == 0,
+            c.rank == 1,
+            c.rank == 2,
+            min(n_words, 60) / 30.0,
+            any(ch.isdigit() for ch in c.text),
+            any(q in c.text for q in '"“”'),
+            1.0 / (1.0 + c.paragraph),
+        )
+    return rows
+
+
+MODEL = Path(__file__).resolve().parent / "models" / "brief.json"
+
+
+@lru_cache(maxsize=4)
+def _learned_weights(path: str) -> np.ndarray | None:
+    """Logistic-regression weights (intercept first) from `kabar train brief`, when shipped."""
+    if not Path(path).is_file():
+        return None
+    record = json.loads(Path(path).read_text(encoding="utf-8"))
+    if record.get("features") != list(FEATURES):
+        return None  # trained on other features: fall back to the hand-set weights
+    return np.array([record["intercept"], *record["coefficients"]], dtype=np.float64)
+
+
+def oracle_labels(candidates: Sequence[Cited], reference: str, n: int = 3) -> list[int]:
+    """The sentences a greedy ROUGE-1 oracle picks for a reference summary (training labels)."""
+    ref = Counter(_tokens(reference))
+    ref_total = sum(ref.values())
+    bags = [Counter(_tokens(c.text)) for c in candidates]
+    chosen: list[int] = []
+    picked: Counter[str] = Counter()
+    best = 0.0
+    for _ in range(n):
+        gains = []
+        for i, bag in enumerate(bags):
+            if i in chosen:
+                continue
+            merged = picked + bag
+            overlap = sum((merged & ref).values())
+            gains.append((_prf(overlap, sum(merged.values()), ref_total)["f1"], -i))
+        if not gains:
+            break
+        score, neg = max(gains)
+        if score <= best:
+            break
+        best = score
+        chosen.append(-neg)
+        picked += bags[-neg]
+    return [1 if i in chosen else 0 for i in range(len(candidates))]
+
+
+def training_rows(articles: Sequence[Article], reference: str) -> tuple[np.ndarray, list[int]]:
+    """Features and oracle labels of one single-article case, for `kabar train brief`."""
+    candidates = [c for a in articles for c in _sentences(a)][:MAX_CANDIDATES]
+    if not candidates:
+        return np.zeros((0, len(FEATURES))), []
+    vectors = _vectors(candidates)
+    centroid = vectors.mean(axis=0)
+    centrality = vectors @ (centroid / max(float(np.linalg.norm(centroid)), 1e-9))
+    rows = _features(candidates, vectors @ vectors.T, centrality, _independence(articles))
+    return rows, oracle_labels(candidates, reference)
 
 
 def _mmr(candidates: Sequence[Cited], similarity: np.ndarray, n: int) -> list[int]:
@@ -318,3 +408,37 @@ def facts_summary(facts: StoryFacts) -> dict[str, Any]:
         "claims": [asdict(c) for c in facts.claims[:8]],
         "conflicts": [asdict(c) for c in facts.conflicts],
     }
+
+
+def train(cases: Sequence[tuple[list[Article], str]], out: Path, held_out: Sequence[tuple[list[Article], str]] = (),
+          seed: int = 13) -> dict[str, Any]:  # fmt: skip
+    """Fit the learned sentence scorer (logistic regression on FEATURES, oracle labels) and
+    write it to `out`; report ROUGE on `held_out` with and without it."""
+    from sklearn.linear_model import LogisticRegression
+
+    xs, ys = [], []
+    for articles, reference in cases:
+        rows, labels = training_rows(articles, reference)
+        xs.append(rows)
+        ys += labels
+    model = LogisticRegression(C=1.0, max_iter=1000, random_state=seed, class_weight="balanced")
+    model.fit(np.vstack(xs), ys)
+    record = {"features": list(FEATURES), "intercept": float(model.intercept_[0]),
+              "coefficients": [round(float(w), 6) for w in model.coef_[0]], "seed": seed,
+              "training_cases": len(cases), "training_sentences": len(ys)}  # fmt: skip
+    out.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    _learned_weights.cache_clear()
+    if held_out:
+        record["held_out_rouge1"] = _mean_rouge1(held_out, _learned_weights(str(out)))
+        record["held_out_rouge1_hand_set"] = _mean_rouge1(held_out, False)
+        record["held_out_lead3_rouge1"] = round(
+            100 * float(np.mean([rouge(lead([p for a in arts for p in a.paragraphs], arts[0].language), ref)
+                                 ["rouge1"]["f1"] for arts, ref in held_out])), 2)  # fmt: skip
+        out.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return record
+
+
+def _mean_rouge1(cases: Sequence[tuple[list[Article], str]], weights: np.ndarray | bool | None, n: int = 3) -> float:
+    scores = [rouge(" ".join(c.text for c in build(arts, n, weights=weights).sentences), ref)["rouge1"]["f1"]
+              for arts, ref in cases]  # fmt: skip
+    return round(100 * float(np.mean(scores)), 2)

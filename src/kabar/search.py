@@ -38,7 +38,11 @@ def index_terms(article: Article) -> tuple[str, str]:
 def query_variants(query: str) -> list[set[str]]:
     """Per query word, the stems it may take in any language (stopwords in every language dropped)."""
     out: list[set[str]] = []
-    stop = set.intersection(*(lang.stopwords for lang in all_languages())) | {"dan", "and", "the", "yang"}
+    # Words that are stopwords in every language, and the conjunctions and relatives of each
+    # ("dan", "yang", "and"); not a language's whole stopword list, where "as" is a country.
+    stop = set.intersection(*(lang.stopwords for lang in all_languages()))
+    for lang in all_languages():
+        stop |= lang.list_conjunctions | lang.relatives
     for w in words(query):
         if w in stop:
             continue

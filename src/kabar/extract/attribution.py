@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import pairwise
 from typing import NamedTuple
 
 from kabar.lang import LanguageData
@@ -124,6 +125,7 @@ class _Resolver:
         self.lang = lang
         self.persons = [m for m in self.mentions if m.label == "PERSON"]
         self.last_speaker: tuple[str | None, str | None] = (None, None)
+        self.calendar = {*lang.weekdays, *lang.months}  # "Selasa" is capitalised, and nobody
         self.last_person: tuple[str | None, str | None] = (None, None)
 
     def full_name(self, name: str, offset: int) -> tuple[str, str | None]:
@@ -163,7 +165,13 @@ class _Resolver:
         if len(words) == 1 and words[0].lower() in self.lang.pronouns:
             return self.previous(start)
         inside = [m for m in self.mentions if m.start >= start and m.end <= end]
-        if len(inside) > 1 and any(w.lower() in self.lang.list_conjunctions for w in words):
+        lowered = [w.lower().strip(",.") for w in words]
+        if not inside and 2 <= len(words) <= 3 and (lowered[-1] in self.lang.demonstratives
+                                                    or lowered[0] in self.lang.demonstratives):
+            # "Lembaga itu" / "The agency": the organisation named or quoted last.
+            return self.last_organisation(start) or (phrase, None)
+        if any(text[a.end : b.start].strip(" ,").lower() in self.lang.list_conjunctions
+               for a, b in pairwise(inside)):  # fmt: skip
             return phrase, None  # "Washington dan Seoul": the holders together
         if not any(m.label == "PERSON" for m in inside) and "," in phrase:
             # "Seorang pedagang, Rohmah" / "Juru bicara KPK, Yudha Prasetya": a name the tagger
@@ -193,7 +201,8 @@ class _Resolver:
         # No mention from the tagger: a capitalised run is a name it missed.
         run: list[str] = []
         for w in words:
-            if w[:1].isupper() and w.lower() not in self.lang.stopwords:
+            low = w.lower().strip(",.")
+            if w[:1].isupper() and low not in self.lang.stopwords and low not in self.calendar:
                 run.append(w)
             elif run:
                 break
@@ -208,9 +217,12 @@ class _Resolver:
         if full == name:
             entity = " ".join(name.lower().replace("-", " ").split())
             bisect.insort(self.persons, EntityMention(name, "PERSON", offset, offset, entity), key=lambda m: m.start)
-        if len(full.split()) > 1:
-            self.last_person = (full, entity)
+        self.last_person = (full, entity)
         return full, entity
+
+    def last_organisation(self, offset: int) -> tuple[str, str | None] | None:
+        before = [m for m in self.mentions if m.label == "ORG" and m.end <= offset]
+        return (before[-1].text, before[-1].entity) if before else None
 
     def remember(self, speaker: str | None, entity: str | None) -> None:
         if speaker:

@@ -172,6 +172,7 @@ DATA = LanguageData(
     },
     markers=MARKERS,
     claim_cues=CLAIM_CUES,
+    demonstratives={"the", "this", "that"},
     ui={
         "stories": "Stories",
         "story": "Story",

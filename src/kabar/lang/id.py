@@ -196,6 +196,7 @@ DATA = LanguageData(
     },
     markers=MARKERS,
     claim_cues=CLAIM_CUES,
+    demonstratives={"itu", "tersebut", "ini"},
     ui={
         "stories": "Cerita",
         "story": "Cerita",

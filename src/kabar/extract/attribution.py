@@ -39,6 +39,7 @@ _WORD = re.compile(r"\d+(?:[.,]\d+)*|\w(?:\.\w)+\.?|\w[\w'’-]*\w|\w")
 _BOUNDARY = re.compile(r"[.!?]+[\"”’»)]?(?:\s+(?=[\"“„«‘(]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
 _DATELINE = re.compile(r"^[^\n]{0,60}?\s[-–—]{1,2}\s")
 _SPEAKER_LINE = re.compile(r"((?:[A-Z][\w.'’-]*\s?){1,4}):\s")
+_ACRONYM = re.compile(r"\s*\(([A-Z][A-Z0-9]{1,9})\)")
 _QUOTE_MARK = re.compile("''|``|[\"“”„«»]")
 MAX_SPEAKER_WORDS = 10
 MIN_CONTENT_WORDS = 3
@@ -164,6 +165,10 @@ class _Resolver:
         words = phrase.split()
         if len(words) == 1 and words[0].lower() in self.lang.pronouns:
             return self.previous(start)
+        acronym = _ACRONYM.match(text, end, min(len(text), end + 16))
+        if acronym and len(words) > 1:
+            # "Badan Meteorologi, Klimatologi, dan Geofisika (BMKG)": the short name is the one used.
+            return acronym.group(1), acronym.group(1).lower()
         inside = [m for m in self.mentions if m.start >= start and m.end <= end]
         lowered = [w.lower().strip(",.") for w in words]
         if not inside and 2 <= len(words) <= 3 and (lowered[-1] in self.lang.demonstratives

@@ -169,7 +169,7 @@ class _Resolver:
         if acronym and len(words) > 1:
             # "Badan Meteorologi, Klimatologi, dan Geofisika (BMKG)": the short name is the one used.
             return acronym.group(1), acronym.group(1).lower()
-        inside = [m for m in self.mentions if m.start >= start and m.end <= end]
+        inside = [m for m in self.mentions if m.start >= start and m.end <= end and m.text.lower() not in self.calendar]
         lowered = [w.lower().strip(",.") for w in words]
         if not inside and 2 <= len(words) <= 3 and (lowered[-1] in self.lang.demonstratives
                                                     or lowered[0] in self.lang.demonstratives):
@@ -184,7 +184,8 @@ class _Resolver:
             tail_start = text.rfind(",", start, end) + 1
             tail = text[tail_start:end].split()
             covered = any(m.start <= tail_start + 1 and m.end >= end and m.label == "ORG" for m in inside)
-            if 0 < len(tail) <= 4 and all(w[:1].isupper() for w in tail) and not covered:
+            named = all(w[:1].isupper() and w.lower().strip(",.") not in self.calendar for w in tail)
+            if 0 < len(tail) <= 4 and named and not covered:
                 return self._learn(" ".join(tail), start)
         for label in ("PERSON", "ORG", "LOC", "EVENT"):
             # A place names the speaker only when it leads the phrase ("Washington said"),

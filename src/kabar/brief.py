@@ -34,7 +34,7 @@ import numpy as np
 from kabar.extract.story import sentence_around
 from kabar.features import _stem
 from kabar.lang import get
-from kabar.model import Article, StoryFacts, Syndication
+from kabar.model import Article, Syndication
 from kabar.text import split_sentences, words
 
 DEFAULT_SENTENCES = 5
@@ -400,14 +400,6 @@ def lead(paragraphs: Sequence[str], language: str, n: int = 3) -> str:
     sentences = [s for p in paragraphs for s in split_sentences(p, lang.abbreviations, lang.non_final_words)]
     return " ".join(sentences[:n])
 
-
-def facts_summary(facts: StoryFacts) -> dict[str, Any]:
-    """The parts of a story's facts a brief shows beside its sentences."""
-    return {
-        "quotes": [asdict(q) for q in facts.quotes[:8]],
-        "claims": [asdict(c) for c in facts.claims[:8]],
-        "conflicts": [asdict(c) for c in facts.conflicts],
-    }
 
 
 def train(cases: Sequence[tuple[list[Article], str]], out: Path, held_out: Sequence[tuple[list[Article], str]] = (),

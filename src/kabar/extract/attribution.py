@@ -30,7 +30,6 @@ from kabar.lang import LanguageData
 from kabar.model import Claim, EntityMention, Quote
 
 OPEN_QUOTES = "“„«"
-CLOSE_QUOTES = "”»"
 # A quote mark that opens or closes the other side's way: ‹ › and single quotes
 # are too often apostrophes (Kim’s) to pair blindly, so single quotes pair only
 # around a short span that starts and ends at word boundaries.

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -98,6 +98,38 @@ def _embedder() -> Any:
     return Embedder()
 
 
+def _story_query(
+    page_no: int = Query(1, alias="page", ge=1),
+    per_page: int = Query(20, ge=1, le=MAX_PER_PAGE),
+    sort: str = Query("recent", pattern="^(recent|largest)$"),
+    since: str | None = None,
+    outlet: str | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """The stories list's query parameters (page and API alike)."""
+    return {"page": page_no, "per_page": per_page, "sort": sort, "since": since, "outlet": outlet,
+            "language": language}  # fmt: skip
+
+
+def _search_query(
+    page_no: int = Query(1, alias="page", ge=1),
+    per_page: int = Query(20, ge=1, le=MAX_PER_PAGE),
+    since: str | None = None,
+    until: str | None = None,
+    outlet: str | None = None,
+    language: str | None = None,
+    entity: str | None = None,
+    story: str | None = None,
+) -> dict[str, Any]:
+    """Search's paging and filter parameters (page and API alike)."""
+    return {"page": page_no, "per_page": per_page, "since": since, "until": until, "outlet": outlet,
+            "language": language, "entity": entity, "story": story}  # fmt: skip
+
+
+StoryQuery = Annotated[dict[str, Any], Depends(_story_query)]
+SearchQuery = Annotated[dict[str, Any], Depends(_search_query)]
+
+
 def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="kabar", version="0.1.0", description="Multi-source news story engine: stories, briefs, "
                   "quotes, claims, search and questions answered from the evidence.")  # fmt: skip
@@ -139,19 +171,11 @@ def create_app(settings: Settings) -> FastAPI:
     # --- pages ---------------------------------------------------------------------------
 
     @app.get("/", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
-    def stories_page(
-        request: Request,
-        page_no: int = Query(1, alias="page", ge=1),
-        per_page: int = Query(20, ge=1, le=MAX_PER_PAGE),
-        sort: str = Query("recent", pattern="^(recent|largest)$"),
-        since: str | None = None,
-        outlet: str | None = None,
-        language: str | None = None,
-    ) -> HTMLResponse:
+    def stories_page(request: Request, query: StoryQuery) -> HTMLResponse:
         with opened() as store:
-            listing = views.story_list(store, page_no, per_page, sort, since, outlet, language)
-        return page("stories.html", request, listing=listing, sort=sort, since=since or "", outlet=outlet or "",
-                    language=language or "")  # fmt: skip
+            listing = views.story_list(store, **query)
+        form = {k: query[k] or "" for k in ("sort", "since", "outlet", "language")}
+        return page("stories.html", request, listing=listing, **form)
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
     def story_page(request: Request, story_id: str, sentences: int = Query(5, ge=1, le=20)) -> HTMLResponse:
@@ -171,21 +195,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/search", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
     def search_page(
-        request: Request,
-        q: str = Query("", max_length=500),
-        page_no: int = Query(1, alias="page", ge=1),
-        per_page: int = Query(20, ge=1, le=MAX_PER_PAGE),
-        since: str | None = None,
-        until: str | None = None,
-        outlet: str | None = None,
-        language: str | None = None,
-        entity: str | None = None,
-        story: str | None = None,
+        request: Request, query: SearchQuery, q: str = Query("", max_length=500)
     ) -> HTMLResponse:
         with opened() as store:
-            result = (
-                views.search(store, q, page_no, per_page, since, until, outlet, language, entity, story) if q else None
-            )
+            result = views.search(store, q, **query) if q else None
         return page("search.html", request, q=q, result=result)
 
     @app.get("/ask", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
@@ -197,16 +210,9 @@ def create_app(settings: Settings) -> FastAPI:
     # --- API -----------------------------------------------------------------------------
 
     @app.get("/api/stories", dependencies=[Reader])
-    def api_stories(
-        page_no: int = Query(1, alias="page", ge=1),
-        per_page: int = Query(20, ge=1, le=MAX_PER_PAGE),
-        sort: str = Query("recent", pattern="^(recent|largest)$"),
-        since: str | None = None,
-        outlet: str | None = None,
-        language: str | None = None,
-    ) -> dict[str, Any]:
+    def api_stories(query: StoryQuery) -> dict[str, Any]:
         with opened() as store:
-            return views.story_list(store, page_no, per_page, sort, since, outlet, language)
+            return views.story_list(store, **query)
 
     @app.get("/api/stories/{story_id}", dependencies=[Reader])
     def api_story(story_id: str, sentences: int = Query(5, ge=1, le=20)) -> dict[str, Any]:
@@ -226,18 +232,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/search", dependencies=[Reader])
     def api_search(
-        q: str = Query(..., min_length=1, max_length=500),
-        page_no: int = Query(1, alias="page", ge=1),
-        per_page: int = Query(20, ge=1, le=MAX_PER_PAGE),
-        since: str | None = None,
-        until: str | None = None,
-        outlet: str | None = None,
-        language: str | None = None,
-        entity: str | None = None,
-        story: str | None = None,
+        query: SearchQuery, q: str = Query(..., min_length=1, max_length=500)
     ) -> dict[str, Any]:
         with opened() as store:
-            result = views.search(store, q, page_no, per_page, since, until, outlet, language, entity, story)
+            result = views.search(store, q, **query)
         result["hits"] = [h.to_record() for h in result["hits"]]
         return result
 

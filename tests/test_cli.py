@@ -104,3 +104,23 @@ def test_stories_commands_and_export(tmp_path: Path) -> None:
     articles = [json.loads(line) for line in (out / "articles.jsonl").read_text().splitlines()]
     assert all(a["story"] in {s["id"] for s in stories} for a in articles)
     assert sum(1 for a in articles if a["duplicate_of"]) == 2
+
+
+def test_extract_command_fills_a_store_made_without_extraction(tmp_path: Path) -> None:
+    from kabar import pipeline
+    from kabar.search import Filters, run
+    from kabar.store.sqlite import SQLiteStore
+
+    db = str(tmp_path / "old.db")
+    store = SQLiteStore(db)
+    pipeline.run([str(DEMO)], store, stories=False, embed=False, extract=False)
+    assert not any(a.quotes or a.entities for a in store.iter_articles())
+    assert run(store, "gempa", Filters(entity="Poso"))[1] == 0  # no entity index yet
+    store.close()
+    result = runner.invoke(app, ["extract", "--db", db])
+    assert result.exit_code == 0 and "42 articles extracted again" in result.output
+    store = SQLiteStore(db)
+    assert sum(len(a.quotes) for a in store.iter_articles()) > 50
+    assert run(store, "gempa", Filters(entity="Poso"))[1] >= 3
+    assert store.reindex_search() == 42 and run(store, "gempa", Filters(entity="Poso"))[1] >= 3
+    store.close()

@@ -344,6 +344,26 @@ def ask_cmd(
         console.print("\n[bold]dates[/] " + ", ".join(answer.dates), highlight=False)
 
 
+@app.command("extract")
+def extract_cmd(db: DbOption = "kabar.db") -> None:
+    """Run extraction again over every stored article (after an upgrade, or for a store
+    made before extraction existed); entities, quotes, claims and figures are replaced."""
+    from kabar.extract import extract_article
+
+    done = 0
+    with _open(db) as store:
+        batch = []
+        for article in store.iter_articles():
+            batch.append(extract_article(article))
+            if len(batch) >= pipeline.CHUNK_SIZE:
+                store.update_extraction(batch)
+                done += len(batch)
+                batch = []
+        store.update_extraction(batch)
+        done += len(batch)
+    console.print(f"{done} articles extracted again", highlight=False)
+
+
 @app.command("serve")
 def serve_cmd(
     db: DbOption = "kabar.db",

@@ -117,6 +117,10 @@ class Store(ABC):
         """Rebuild the search indexes from the stored articles; returns how many."""
 
     @abstractmethod
+    def update_extraction(self, articles: Sequence[Article]) -> None:
+        """Store these articles' (re-run) entities, quotes, claims and figures, in one transaction."""
+
+    @abstractmethod
     def close(self) -> None: ...
 
     def __enter__(self) -> Store:

@@ -77,8 +77,19 @@ class SQLStore(Store):
             for seq, *row in self._x(f"SELECT seq, {self._COLUMNS} FROM articles").fetchall():
                 article = self._article(tuple(row))
                 self._index(seq, article, index_terms(article))
+                self._index_entities(article)
                 count += 1
         return count
+
+    def update_extraction(self, articles: Sequence[Article]) -> None:
+        with self._transaction():
+            for a in articles:
+                self._x(
+                    "UPDATE articles SET extraction=? WHERE id=?",
+                    (json.dumps(a.extraction_record(), ensure_ascii=False), a.id),
+                )
+                self._x("DELETE FROM article_entities WHERE article_id=?", (a.id,))
+                self._index_entities(a)
 
     def _filter_sql(self, filters: Filters) -> tuple[list[str], list[Any]]:
         """WHERE clauses (over `articles a`) and parameters for search filters."""

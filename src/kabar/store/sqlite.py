@@ -148,7 +148,8 @@ class SQLiteStore(SQLStore):
         self.db.execute("INSERT INTO article_fts (rowid, title, body) VALUES (?,?,?)", (seq, *terms))
 
     def _clear_index(self) -> None:
-        self.db.execute("DELETE FROM article_fts")
+        # A contentless FTS5 table cannot DELETE rows; 'delete-all' empties it.
+        self.db.execute("INSERT INTO article_fts (article_fts) VALUES ('delete-all')")
 
     def search(
         self, variants: Sequence[set[str]], mode: str, filters: Filters, limit: int, offset: int

@@ -160,6 +160,9 @@ class _Resolver:
         start, end = _strip(text, start, end, " \t\n,;:-–—\"“”'’()")
         if start >= end:
             return None, None
+        first = text[start:end].split(None, 1)
+        if len(first) == 2 and first[0].lower() in self.lang.source_nouns:
+            start = text.index(first[1], start)  # "catatan pemerintah kabupaten": the government
         phrase = text[start:end]
         words = phrase.split()
         if len(words) == 1 and words[0].lower() in self.lang.pronouns:
@@ -200,6 +203,9 @@ class _Resolver:
                     name, entity = self.full_name(chosen.text, start)
                     self.last_person = (name, entity)
                     return name, entity
+                parts = chosen.text.split(None, 1)
+                if len(parts) == 2 and parts[0].lower() in self.lang.source_nouns:
+                    return parts[1], parts[1].lower()  # the tagger took "Data BPBD" as one name
                 return chosen.text, chosen.entity
         if inside:
             return phrase, None

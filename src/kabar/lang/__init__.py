@@ -63,6 +63,7 @@ class LanguageData:
     list_conjunctions: set[str] = field(default_factory=set)  # "X, Y dan Z": one holder, not three clauses
     relatives: set[str] = field(default_factory=set)  # "yang menyerukan": a relative clause, not an attribution
     demonstratives: set[str] = field(default_factory=set)  # "lembaga itu" / "the agency": refers back
+    source_nouns: set[str] = field(default_factory=set)  # "data BPBD menyebutkan": the source is BPBD
     according_to: list[str] = field(default_factory=list)  # "menurut X, ..." / "according to X, ..."
     complementizers: set[str] = field(default_factory=set)  # "bahwa" / "that"
     pronouns: set[str] = field(default_factory=set)  # speakers that refer back to the previous one

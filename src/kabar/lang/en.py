@@ -172,6 +172,7 @@ DATA = LanguageData(
     },
     markers=MARKERS,
     claim_cues=CLAIM_CUES,
+    source_nouns={"data", "records", "figures", "statement", "report"},
     demonstratives={"the", "this", "that"},
     ui={
         "stories": "Stories",

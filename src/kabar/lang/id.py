@@ -196,6 +196,7 @@ DATA = LanguageData(
     },
     markers=MARKERS,
     claim_cues=CLAIM_CUES,
+    source_nouns={"data", "catatan", "laporan", "keterangan", "rilis", "siaran", "pernyataan"},
     demonstratives={"itu", "tersebut", "ini"},
     ui={
         "stories": "Cerita",

@@ -200,3 +200,17 @@ def test_quote_scores_on_hand_made_spans() -> None:
     assert s["overlap_precision"] == pytest.approx(2 / 3) and s["overlap_recall"] == 1.0
     assert s["speaker_accuracy"] == 0.5  # Ani right, Ani for Budi wrong
     assert quote_scores([g1], [], texts)["overlap_f1"] == 0.0
+
+
+def test_speakers_from_sources_acronyms_and_references_back() -> None:
+    text = "\n\n".join([
+        "Badan Meteorologi, Klimatologi, dan Geofisika (BMKG) memastikan gempa itu tidak berpotensi tsunami.",
+        "Lembaga itu menyatakan warga pesisir sudah boleh kembali ke rumah masing-masing.",
+        "Data BPBD Poso menyebutkan sekitar 3.200 warga masih mengungsi di tenda darurat.",
+        "Menurut catatan pemerintah kabupaten, pengungsi tersebar di dua belas titik.",
+    ])  # fmt: skip
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    orgs = [EntityMention("BMKG", "ORG", text.index("BMKG"), text.index("BMKG") + 4, "bmkg"),
+            EntityMention("Data BPBD Poso", "ORG", text.index("Data BPBD"), text.index("Data BPBD") + 14, "x")]
+    quotes, _ = attribution.extract(text, spans, ID, orgs)
+    assert [q.speaker for q in main_quotes(quotes)] == ["BMKG", "BMKG", "BPBD Poso", "pemerintah kabupaten"]

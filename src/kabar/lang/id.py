@@ -71,7 +71,7 @@ SPEECH_VERBS = {"kata", "ujar", "ungkap", "tegas", "jelas", "tutur", "imbuh", "t
                 "terangnya", "paparnya", "mengucapkan", "berkata", "bilang", "menyebutkan", "mengaku",
                 "mengingatkan", "memperingatkan", "menilai", "berujar", "mengumumkan", "menyampaikan",
                 "menerangkan", "mencatat", "menekankan", "menyerukan", "mengklarifikasi", "berpendapat",
-                "meyakini", "menandaskan", "mengimbau", "mengungkap"}  # fmt: skip
+                "meyakini", "menandaskan", "mengimbau", "mengungkap", "memastikan", "mengonfirmasi"}  # fmt: skip
 
 RELATIVE_DAYS = {"hari ini": 0, "kemarin": -1, "kemarin lusa": -2, "besok": 1, "lusa": 2,
                  "tadi malam": -1, "semalam": -1}  # fmt: skip

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from kabar.extract.story import sentence_around
+from kabar.extract.story import SourceGroups, sentence_around
 from kabar.features import _stem
 from kabar.lang import get
 from kabar.model import Article, Syndication
@@ -125,16 +125,11 @@ def _vectors(items: Sequence[Cited]) -> np.ndarray:
     return normalised
 
 
-def _independence(articles: Sequence[Article]) -> dict[str, str]:
-    """Article id -> source group: copies join their original, one outlet is one source."""
-    group: dict[str, str] = {}
-    by_outlet: dict[str, str] = {}
-    for a in articles:
-        root = a.duplicate_of or a.id
-        if a.outlet:
-            root = by_outlet.setdefault(a.outlet.lower(), root)
-        group[a.id] = root
-    return group
+def _centrality(vectors: np.ndarray) -> np.ndarray:
+    """Each row's cosine to the normalised centroid."""
+    centroid = vectors.mean(axis=0)
+    scores: np.ndarray = vectors @ (centroid / max(float(np.linalg.norm(centroid)), 1e-9))
+    return scores
 
 
 def main_language(articles: Sequence[Article]) -> str:
@@ -162,10 +157,9 @@ def build(
         return brief
     vectors = _vectors(candidates)
     similarity = vectors @ vectors.T
-    centroid = vectors.mean(axis=0)
-    centrality = vectors @ (centroid / max(float(np.linalg.norm(centroid)), 1e-9))
-    groups = _independence(ordered)
-    syndicated = {(s.article_id, s.paragraph) for sy in (syndications or {}).values() for s in sy}
+    centrality = _centrality(vectors)
+    sources = SourceGroups(ordered, syndications or {})
+    groups = sources.groups()
     rows = _features(candidates, similarity, centrality, groups)
     learned = _learned_weights(str(MODEL)) if weights is True else (None if weights is False else weights)
     for i, c in enumerate(candidates):
@@ -176,7 +170,7 @@ def build(
         else:
             central, corroboration, position = rows[i][0], rows[i][1], rows[i][2]
             score = W_CENTRAL * central + W_CORROBORATED * corroboration + W_POSITION * position
-        if (c.article, c.paragraph) in syndicated:
+        if (c.article, c.paragraph) in sources.syndicated:
             score *= 0.95  # a shared wire paragraph is one source however often it appears
         c.score = score * (1.0 if c.language == language else OTHER_LANGUAGE)
     chosen = _mmr(candidates, similarity, n_sentences)
@@ -261,9 +255,8 @@ def training_rows(articles: Sequence[Article], reference: str) -> tuple[np.ndarr
     if not candidates:
         return np.zeros((0, len(FEATURES))), []
     vectors = _vectors(candidates)
-    centroid = vectors.mean(axis=0)
-    centrality = vectors @ (centroid / max(float(np.linalg.norm(centroid)), 1e-9))
-    rows = _features(candidates, vectors @ vectors.T, centrality, _independence(articles))
+    centrality = _centrality(vectors)
+    rows = _features(candidates, vectors @ vectors.T, centrality, SourceGroups(articles, {}).groups())
     return rows, oracle_labels(candidates, reference)
 
 

@@ -54,7 +54,7 @@ def sentence_around(text: str, start: int, end: int) -> str:
     return text[left + 1 if left >= 0 else 0 : right].strip()
 
 
-class _Sources:
+class SourceGroups:
     """Union-find over articles: an article, its copies and the articles it shares a
     paragraph with, and one outlet's articles, are one independent source."""
 
@@ -81,6 +81,10 @@ class _Sources:
 
     def union(self, a: str, b: str) -> None:
         self.parent[self.find(a)] = self.find(b)
+
+    def groups(self) -> dict[str, str]:
+        """Article id -> its independent source (a representative article id)."""
+        return {a: self.find(a) for a in self.parent}
 
     def count(self, evidence: Iterable[Evidence]) -> int:
         roots = set()
@@ -112,7 +116,7 @@ def _same_speaker(a: Quote, b: StoryQuote) -> bool:
     return bool(x and y) and (x <= y or y <= x)
 
 
-def _quotes(articles: Sequence[Article], sources: _Sources) -> list[StoryQuote]:
+def _quotes(articles: Sequence[Article], sources: SourceGroups) -> list[StoryQuote]:
     groups: list[tuple[StoryQuote, set[str]]] = []
     for a in articles:
         for q in a.quotes:
@@ -256,7 +260,7 @@ def _merge_short_names(mentions: list[list[EntityMention]]) -> list[list[EntityM
 def facts(articles: Sequence[Article], syndications: dict[str, list[Syndication]] | None = None) -> StoryFacts:
     """Everything the story's articles say, gathered and ranked."""
     ordered = sorted(articles, key=lambda a: (a.published is None, a.published or "", a.id))
-    sources = _Sources(ordered, syndications or {})
+    sources = SourceGroups(ordered, syndications or {})
     ranked = salience(_merge_short_names([a.entities for a in ordered]), [a.title for a in ordered])
     entity_rows = [{"entity": k, "label": lab, "name": name, "salience": score}
                    for k, lab, name, score in ranked[:MAX_ENTITIES]]  # fmt: skip

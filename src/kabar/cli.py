@@ -666,7 +666,7 @@ def _jsonl_quotes(path: str, root: str, limit: int) -> tuple[dict[str, str], lis
                 gold.append(Attribution(doc, 0, 0, q.get("speaker")))
                 continue
             gold.append(Attribution(doc, start, start + len(q["content"]), q.get("speaker")))
-        predicted += [Attribution(doc, q.start, q.end, q.speaker) for q in article.quotes if not q.nested]
+        predicted += _predicted_attributions(doc, article.quotes, None)
     return texts, gold, predicted
 
 

@@ -115,3 +115,11 @@ def test_bridging_article_merges_stories_and_the_merge_is_recorded(
     result = index.assign(feats[2], a[2])
     assert [(m.merged, m.into) for m in result.merges] in ([(s2, s1)], [(s1, s2)])
     assert index.resolve(s1) == index.resolve(s2) == result.story
+
+
+def test_short_items_need_a_higher_score_to_join() -> None:
+    # A title and a lead (about 30 stems) against a full article (200 stems).
+    short, middle, full = (stories.join_threshold(n) for n in (30, 80, 200))
+    assert short == pytest.approx(stories.JOIN + stories.SHORT_RAISE)
+    assert full == pytest.approx(stories.JOIN)
+    assert full < middle < short

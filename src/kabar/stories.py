@@ -39,6 +39,13 @@ W_LEX = 0.50
 W_ENT = 0.30
 W_EMB = 0.20
 JOIN = 0.30
+# Short items (a title and a lead) share few words, and the few they share are mostly the
+# topic's ("Biden", "vaccine"), so look-alike stories score as high as one story does.
+# Their join threshold rises by up to SHORT_RAISE, from SHORT_TERMS_HIGH distinct stems down
+# to SHORT_TERMS_LOW (log scale).
+SHORT_RAISE = 0.05
+SHORT_TERMS_LOW = 40
+SHORT_TERMS_HIGH = 150
 MERGE = 0.50  # two stories an article bridges are merged when they are this alike
 DAY_GRACE = 3  # days: follow-ups within this distance are not penalised
 DAY_TAU = 10.0  # days: e-folding distance of the time decay beyond the grace
@@ -193,6 +200,13 @@ def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     return sum(v * b.get(t, 0.0) for t, v in a.items())
 
 
+def join_threshold(n_terms: int) -> float:
+    """The score an article needs to join a story, given how many distinct stems it has."""
+    span = math.log(SHORT_TERMS_HIGH) - math.log(SHORT_TERMS_LOW)
+    shortness = (math.log(SHORT_TERMS_HIGH) - math.log(max(n_terms, 1))) / span
+    return JOIN + SHORT_RAISE * min(1.0, max(0.0, shortness))
+
+
 def day_decay(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> float:
     """1 when the two are about the same days (or either is undated), less the further apart.
 
@@ -311,17 +325,17 @@ class StoryIndex:
 
     # --- candidates ------------------------------------------------------------
 
-    def candidates(self, f: ArticleFeatures, vec: dict[str, float]) -> list[str]:
+    def candidates(self, f: ArticleFeatures, vec: dict[str, float], ent_vec: dict[str, float]) -> list[str]:
         """Active stories sharing the article's strongest terms or any of its names, and
         the stories with the nearest title embeddings."""
-        hits: Counter[str] = Counter()
-        for term, _ in sorted(vec.items(), key=lambda kv: -kv[1])[:QUERY_TERMS]:
+        hits: dict[str, float] = defaultdict(float)
+        for term, weight in sorted(vec.items(), key=lambda kv: -kv[1])[:QUERY_TERMS]:
             for s in self.term_index.get(term, ()):
-                hits[s] += 1
-        for e in f.entities:
+                hits[s] += weight
+        for e, weight in ent_vec.items():
             for s in self.entity_index.get(e, ()):
-                hits[s] += 2
-        found = [s for s, _ in hits.most_common(MAX_CANDIDATES)]
+                hits[s] += weight
+        found = sorted(hits, key=lambda s: (-hits[s], s))[:MAX_CANDIDATES]
         if f.embedding is not None:
             found.extend(s for s in self.embeddings.nearest(f.embedding, EMBED_CANDIDATES) if s not in hits)
         return found
@@ -366,15 +380,16 @@ class StoryIndex:
             self.newest_day = max(self.newest_day, max(end for _, end in f.days))
         vecs = self.vectors(f)
         scored = sorted(
-            ((self.score(f, self.stories[s], vecs), s) for s in self.candidates(f, vecs[0])),
+            ((self.score(f, self.stories[s], vecs), s) for s in self.candidates(f, *vecs)),
             key=lambda x: (-x[0], x[1]),
         )
         merges: list[StoryMerge] = []
-        if scored and scored[0][0] >= JOIN:
+        join = join_threshold(len(f.terms))
+        if scored and scored[0][0] >= join:
             best_score, best = scored[0]
             story = self.stories[best]
             for other_score, other in scored[1:3]:
-                if other_score >= JOIN and self._alike(story, self.stories[other]):
+                if other_score >= join and self._alike(story, self.stories[other]):
                     merges.append(self._merge(other, into=best, article_id=f.article_id))
             self._unindex(best)
             story.add(f, article, self.seq, *vecs)

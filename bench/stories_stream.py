@@ -1,9 +1,10 @@
-"""Benchmark: the whole path (ingest, clean, dedup, stories) on a synthetic stream.
+"""Benchmark: the whole path (ingest, clean, copies, stories) on a synthetic stream.
 
-    uv run python bench/stories_stream.py --n 10000 [--n 100000] [--no-embed]
+    uv run python bench/stories_stream.py --n 10000 [--n 100000] [--no-embed] [--no-extract] [--keep DIR]
 
-Prints articles/s on one core, the p50/p99 time to assign one article to a story,
-and peak memory. Cost per article should stay flat as the corpus grows.
+Prints articles/s on one core, the p50/p99 time to assign one article to a story, peak
+memory, and the cost per article of each stage in the first and the last tenth of the
+stream: cost per article should stay flat as the corpus grows.
 """
 
 from __future__ import annotations
@@ -12,49 +13,110 @@ import argparse
 import resource
 import tempfile
 import time
+from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from kabar import pipeline, stories
+from kabar import dedup, features, pipeline, stories
 from kabar.store.sqlite import SQLiteStore
 from kabar.synth import write_corpus
+
+
+class StageClock:
+    """Wall time spent in named functions, per chunk of the stream."""
+
+    def __init__(self) -> None:
+        self.chunk = 0
+        self.sizes: list[int] = []  # articles seen per chunk
+        self.spent: dict[str, list[tuple[int, float]]] = defaultdict(list)  # name -> (chunk, seconds)
+
+    def wrap(self, owner: Any, attr: str, name: str) -> None:
+        original: Callable[..., Any] = getattr(owner, attr)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.spent[name].append((self.chunk, time.perf_counter() - start))
+
+        setattr(owner, attr, timed)
+
+    def wrap_chunks(self) -> None:
+        original = pipeline._process_chunk
+
+        def counted(chunk: list[Any], *args: Any, **kwargs: Any) -> None:
+            original(chunk, *args, **kwargs)
+            self.sizes.append(len(chunk))
+            self.chunk += 1
+
+        pipeline._process_chunk = counted  # type: ignore[assignment]
+
+    def per_article(self, name: str, first: float, last: float) -> float:
+        """Milliseconds per article spent in `name` over the chunks in [first, last) of the stream."""
+        lo, hi = int(first * len(self.sizes)), max(int(last * len(self.sizes)), int(first * len(self.sizes)) + 1)
+        seconds = sum(s for at, s in self.spent[name] if lo <= at < hi)
+        return 1000 * seconds / max(1, sum(self.sizes[lo:hi]))
+
+
+STAGES = [
+    (pipeline, "build_article", "ingest+clean+meta"),
+    (pipeline, "index_terms", "search terms"),
+    (dedup, "find_copies", "copies"),
+    (features, "featurize", "features"),
+    (features.Embedder, "encode", "  of which embeddings"),
+    (stories.StoryIndex, "assign", "story assignment"),
+    (SQLiteStore, "save_chunk", "store writes"),
+]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, action="append")
     parser.add_argument("--no-embed", action="store_true")
+    parser.add_argument("--no-extract", action="store_true", help="leave out extraction (entities, quotes, figures)")
+    parser.add_argument("--keep", type=Path, help="keep the corpus and the store in DIR/<n>/")
     args = parser.parse_args()
-    timings: list[float] = []
-    original = stories.StoryIndex.assign
-
-    def timed(self: stories.StoryIndex, f, article):  # type: ignore[no-untyped-def]
-        start = time.perf_counter()
-        try:
-            return original(self, f, article)
-        finally:
-            timings.append(time.perf_counter() - start)
-
-    stories.StoryIndex.assign = timed  # type: ignore[method-assign]
     for n in args.n or [10_000]:
-        timings.clear()
+        clock = StageClock()
+        originals = [(owner, attr, getattr(owner, attr)) for owner, attr, _ in STAGES]
+        for owner, attr, name in STAGES:
+            clock.wrap(owner, attr, name)
+        stories.featurize = features.featurize  # the story stage calls it by its own name
+        process_chunk = pipeline._process_chunk
+        clock.wrap_chunks()
+
         with tempfile.TemporaryDirectory() as tmp:
-            root = Path(tmp)
+            root = args.keep / str(n) if args.keep else Path(tmp)
+            root.mkdir(parents=True, exist_ok=True)
             write_corpus(root / "corpus", n)
             store = SQLiteStore(str(root / "bench.db"))
             start = time.perf_counter()
-            report = pipeline.run([str(root / "corpus")], store, embed=not args.no_embed)
+            report = pipeline.run(
+                [str(root / "corpus")], store, embed=not args.no_embed, extract=not args.no_extract
+            )
             elapsed = time.perf_counter() - start
             n_stories = len(store.stories())
             store.close()
-        t = np.array(timings) * 1000
+        for owner, attr, original in originals:
+            setattr(owner, attr, original)
+        stories.featurize = features.featurize
+        pipeline._process_chunk = process_chunk
+        assign = np.array([s for _, s in clock.spent["story assignment"]]) * 1000
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
             f"n={n}: {report.stored / elapsed:.0f} articles/s ({elapsed:.0f} s), {n_stories} stories, "
-            f"assign p50 {np.percentile(t, 50):.2f} ms p99 {np.percentile(t, 99):.2f} ms, peak RSS {peak:.0f} MB",
+            f"assign p50 {np.percentile(assign, 50):.2f} ms p99 {np.percentile(assign, 99):.2f} ms, "
+            f"peak RSS {peak:.0f} MB",
             flush=True,
         )
+        print("  ms per article        first tenth  last tenth")
+        for _, _, name in STAGES:
+            first, last = clock.per_article(name, 0.0, 0.1), clock.per_article(name, 0.9, 1.0)
+            print(f"  {name:<22}{first:>10.3f}{last:>12.3f}")
 
 
 if __name__ == "__main__":

@@ -123,3 +123,21 @@ def test_short_items_need_a_higher_score_to_join() -> None:
     assert short == pytest.approx(stories.JOIN + stories.SHORT_RAISE)
     assert full == pytest.approx(stories.JOIN)
     assert full < middle < short
+
+
+def test_repeated_titles_are_embedded_once() -> None:
+    from kabar.features import Embedder
+
+    titles = ["Gempa magnitudo 6,1 guncang Cianjur", "Quake of magnitude 6.1 hits Cianjur"]
+    embedder = Embedder()
+    first = embedder.encode([titles[0], titles[1], titles[0]])
+    assert first[0] == pytest.approx(first[2])
+    assert float(first[0] @ first[1]) > 0.5  # one event in two languages
+
+    seen: list[list[str]] = []
+    model_encode = embedder._model.encode
+    embedder._model.encode = lambda texts: seen.append(list(texts)) or model_encode(texts)
+    again = embedder.encode([titles[1], "Banjir rob di pesisir Semarang"])
+    assert seen == [["Banjir rob di pesisir Semarang"]]  # the English title came from the cache
+    assert again[0] == pytest.approx(first[1])
+    assert again[1] == pytest.approx(Embedder().encode(["Banjir rob di pesisir Semarang"])[0], abs=1e-5)

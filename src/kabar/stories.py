@@ -21,6 +21,7 @@ their salient names and vocabulary but are too far apart in time to be one event
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -60,7 +61,11 @@ TOP_ENTITIES = 40
 MAX_CANDIDATES = 12
 EMBED_CANDIDATES = 5
 MAX_SPANS = 60  # day ranges a story remembers
-LINE_POSTING_MAX = 300  # names shared by more stories than this are ignored for storylines
+LINE_POSTING_MAX = 100  # per name, the stories most recently named by it that storylines look at
+# A name in more than this share of all articles (and at least LINE_GENERIC_DOCS of them),
+# "Presiden" or "Jakarta", does not define a matter.
+LINE_GENERIC_SHARE = 0.01
+LINE_GENERIC_DOCS = 300
 
 
 class DocFreq:
@@ -100,6 +105,7 @@ class StoryState:
     last_seq: int = 0
     title_terms: dict[str, list[str]] = field(default_factory=dict)
     _units: tuple[dict[str, float], dict[str, float]] | None = None
+    _embedding: Any = None  # the unit centroid embedding, cached like `_units`
 
     def units(self) -> tuple[dict[str, float], dict[str, float]]:
         """The term and entity centroids as unit vectors (cached until the story changes)."""
@@ -109,11 +115,10 @@ class StoryState:
 
     @property
     def embedding(self) -> Any:
-        if self.embedding_sum is None or not self.n_embedded:
-            return None
-        v = self.embedding_sum / self.n_embedded
-        n = float(np.linalg.norm(v))
-        return v / n if n else None
+        if self._embedding is None and self.embedding_sum is not None and self.n_embedded:
+            n = float(np.linalg.norm(self.embedding_sum))
+            self._embedding = self.embedding_sum / n if n else None
+        return self._embedding
 
     def add(self, f: ArticleFeatures, article: Any, seq: int, lex: dict[str, float], ent: dict[str, float]) -> None:
         self.articles.append(f.article_id)
@@ -129,7 +134,7 @@ class StoryState:
         self.entities.update(ent)
         if len(self.entities) > TOP_ENTITIES * 2:
             self.entities = Counter(dict(self.entities.most_common(TOP_ENTITIES)))
-        self._units = None
+        self._units = self._embedding = None
         self.days = sorted(set(self.days) | set(f.days))[-MAX_SPANS:]
         if f.embedding is not None:
             self.embedding_sum = f.embedding.copy() if self.embedding_sum is None else self.embedding_sum + f.embedding
@@ -160,7 +165,7 @@ class StoryState:
             )
             self.n_embedded += other.n_embedded
         self.last_seq = max(self.last_seq, other.last_seq)
-        self._units = None
+        self._units = self._embedding = None
 
     def best_title(self) -> str:
         """The headline whose words are most central to the story (the earliest on ties)."""
@@ -282,7 +287,9 @@ class StoryIndex:
         self.redirects: dict[str, str] = {}  # merged story -> the story it went into
         self.term_index: dict[str, set[str]] = defaultdict(set)
         self.entity_index: dict[str, set[str]] = defaultdict(set)
-        self.line_index: dict[str, set[str]] = defaultdict(set)  # entity -> stories, all time
+        # entity -> the LINE_POSTING_MAX stories that named it last (insertion-ordered), so
+        # linking costs the same on a corpus of any size.
+        self.line_index: dict[str, dict[str, None]] = defaultdict(dict)
         self.line_entities: dict[str, list[str]] = {}  # story -> its salient entities, all time
         self.line_of: dict[str, str] = {}  # story -> storyline
         self.line_members: dict[str, set[str]] = defaultdict(set)  # storyline -> its stories
@@ -329,7 +336,8 @@ class StoryIndex:
         """Active stories sharing the article's strongest terms or any of its names, and
         the stories with the nearest title embeddings."""
         hits: dict[str, float] = defaultdict(float)
-        for term, weight in sorted(vec.items(), key=lambda kv: -kv[1])[:QUERY_TERMS]:
+        for term in heapq.nlargest(QUERY_TERMS, vec, key=vec.__getitem__):
+            weight = vec[term]
             for s in self.term_index.get(term, ()):
                 hits[s] += weight
         for e, weight in ent_vec.items():
@@ -343,7 +351,7 @@ class StoryIndex:
     def _index(self, story: StoryState) -> None:
         vec = story.units()[0]
         entries: list[tuple[dict[str, set[str]], str]] = []
-        for t, _ in sorted(vec.items(), key=lambda kv: -kv[1])[:INDEX_TERMS]:
+        for t in heapq.nlargest(INDEX_TERMS, vec, key=vec.__getitem__):
             entries.append((self.term_index, t))
         for e, _ in story.entities.most_common(TOP_ENTITIES):
             entries.append((self.entity_index, e))
@@ -353,11 +361,17 @@ class StoryIndex:
         if story.embedding is not None:
             self.embeddings.put(story.id, story.embedding)
         for e in self.line_entities.get(story.id, []):
-            self.line_index[e].discard(story.id)
+            self.line_index[e].pop(story.id, None)
         salient = self._salient_entities(story)
         for e in salient:
-            self.line_index[e].add(story.id)
+            self._line_post(e, story.id)
         self.line_entities[story.id] = salient
+
+    def _line_post(self, entity: str, story_id: str) -> None:
+        posting = self.line_index[entity]
+        posting[story_id] = None
+        if len(posting) > LINE_POSTING_MAX:
+            del posting[next(iter(posting))]
 
     def _unindex(self, story_id: str) -> None:
         for index, k in self.indexed.pop(story_id, []):
@@ -423,7 +437,7 @@ class StoryIndex:
         if old_line != target.storyline:
             self._join_lines(target.storyline, old_line)
         for e in self.line_entities.pop(merged, []):
-            self.line_index[e].discard(merged)
+            self.line_index[e].pop(merged, None)
         self.changed.pop(merged, None)
         self.changed[into] = target
         return StoryMerge(merged, into, article_id)
@@ -436,11 +450,11 @@ class StoryIndex:
         if not salient:
             return
         counts: Counter[str] = Counter()
+        generic = max(LINE_GENERIC_DOCS, LINE_GENERIC_SHARE * self.df.n_docs)
         for e in salient:
-            posting = self.line_index.get(e, ())
-            if len(posting) > LINE_POSTING_MAX:
-                continue  # a name in this many stories ("Presiden") does not define a matter
-            for s in posting:
+            if self.df.df.get(f"e:{e}", 0) > generic:
+                continue
+            for s in self.line_index.get(e, ()):
                 if s != story.id and self.line_of.get(s) != self.line_of.get(story.id):
                     counts[s] += 1
         for other, shared in counts.most_common(5):
@@ -568,7 +582,7 @@ class StoryStage:
             if sid not in index.line_entities:
                 index.line_entities[sid] = salient
                 for e in salient:
-                    index.line_index[e].add(sid)
+                    index._line_post(e, sid)
         return index
 
     def process(self, articles: list[Article], chunk: ChunkWrite) -> None:

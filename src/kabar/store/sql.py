@@ -271,9 +271,9 @@ class SQLStore(Store):
         return [_story_write(r) for r in rows]
 
     def story_lines(self) -> list[tuple[str, str, list[str]]]:
-        """Every story's (id, storyline, salient entity keys), for linking storylines."""
+        """Every story's (id, storyline, salient entity keys), for linking storylines; oldest first."""
         out = []
-        for sid, line, state in self._x("SELECT id, storyline, state FROM stories"):
+        for sid, line, state in self._x("SELECT id, storyline, state FROM stories ORDER BY last_seq, id"):
             entities = json.loads(state).get("entities", {})
             out.append((sid, line, [e for e, _ in sorted(entities.items(), key=lambda kv: -kv[1])[:10]]))
         return out

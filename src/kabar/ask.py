@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from kabar.features import Embedder, _stem, normalize_entity
+from kabar.features import Embedder, normalize_entity
 from kabar.lang import LanguageData, all_languages, get
 from kabar.search import Filters, query_variants
-from kabar.text import split_sentences, words
+from kabar.text import split_sentences, stem, words
 
 MIN_COVERAGE = 0.5  # share of the question's words an evidence sentence must hold
 MAX_EVIDENCE = 8
@@ -133,7 +133,7 @@ def ask(store: Any, question: str, filters: Filters | None = None, embedder: Emb
         for index, paragraph in enumerate(article.paragraphs):
             for sentence in split_sentences(paragraph, alang.abbreviations, alang.non_final_words):
                 start = article.text.find(sentence, offset)
-                sentence_stems = {_stem(w, alang.stemmer) for w in words(sentence)} | set(words(sentence))
+                sentence_stems = {stem(w, alang.stemmer) for w in words(sentence)} | set(words(sentence))
                 hit = {i for i, group in enumerate(variants) if group & sentence_stems}
                 covered_anywhere.update(hit)
                 coverage = len(hit) / len(variants)

@@ -32,10 +32,9 @@ from typing import Any
 import numpy as np
 
 from kabar.extract.story import SourceGroups, sentence_around
-from kabar.features import _stem
 from kabar.lang import get
 from kabar.model import Article, Syndication
-from kabar.text import split_sentences, words
+from kabar.text import split_sentences, stem, words
 
 DEFAULT_SENTENCES = 5
 MMR_LAMBDA = 0.7  # weights below chosen on IndoSum dev (bench/brief_rouge.py)
@@ -109,7 +108,7 @@ def _vectors(items: Sequence[Cited]) -> np.ndarray:
     docs = []
     for c in items:
         lang = get(c.language)
-        docs.append(Counter(_stem(w, lang.stemmer) for w in words(c.text) if w not in lang.stopwords and len(w) > 1))
+        docs.append(Counter(stem(w, lang.stemmer) for w in words(c.text) if w not in lang.stopwords and len(w) > 1))
     vocab: dict[str, int] = {}
     for d in docs:
         for t in d:

@@ -21,7 +21,7 @@ import numpy as np
 
 from kabar.lang import LanguageData, all_languages, get
 from kabar.model import Article, ArticleFeatures
-from kabar.text import words
+from kabar.text import stem, words
 
 # The body beyond this many words adds little to what the story is about and costs time.
 BODY_WORDS = 400
@@ -31,18 +31,6 @@ EMBEDDING_DIM = 512
 _CALENDAR_WORDS = frozenset(w for lang in all_languages() for w in (*lang.months, *lang.weekdays))
 _NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|[\"“‘(]\s*)$")
-
-
-@lru_cache(maxsize=4)
-def _stemmer(name: str):  # type: ignore[no-untyped-def]
-    import snowballstemmer
-
-    return snowballstemmer.stemmer(name)
-
-
-@lru_cache(maxsize=1 << 18)
-def _stem(word: str, stemmer: str) -> str:
-    return str(_stemmer(stemmer).stemWord(word)) if stemmer else word
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +48,7 @@ def _country_codes() -> dict[str, str]:
 def terms(text: str, lang: LanguageData) -> Counter[str]:
     """Stemmed content words."""
     return Counter(
-        _stem(w, lang.stemmer) for w in words(text) if len(w) > 2 and w not in lang.stopwords and not w.isdigit()
+        stem(w, lang.stemmer) for w in words(text) if len(w) > 2 and w not in lang.stopwords and not w.isdigit()
     )
 
 

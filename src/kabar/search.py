@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from kabar.features import _stem, normalize_entity
+from kabar.features import normalize_entity
 from kabar.lang import all_languages, get
 from kabar.model import Article
-from kabar.text import split_sentences, words
+from kabar.text import split_sentences, stem, words
 
 SNIPPET_WORDS = 40
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -27,7 +27,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 def stems(text: str, language: str) -> list[str]:
     """The index terms of a text: its words' stems in the text's own language."""
     lang = get(language)
-    return [_stem(w, lang.stemmer) for w in words(text)]
+    return [stem(w, lang.stemmer) for w in words(text)]
 
 
 def index_terms(article: Article) -> tuple[str, str]:
@@ -46,7 +46,7 @@ def query_variants(query: str) -> list[set[str]]:
     for w in words(query):
         if w in stop:
             continue
-        variants = {_stem(w, lang.stemmer) for lang in all_languages()} | {w}
+        variants = {stem(w, lang.stemmer) for lang in all_languages()} | {w}
         out.append({v for v in variants if v})
     return out
 
@@ -103,7 +103,7 @@ def snippet(article: Article, variants: Sequence[set[str]]) -> tuple[list[tuple[
     best: tuple[int, int, str] = (-1, 0, "")
     for index, paragraph in enumerate(article.paragraphs):
         for sentence in split_sentences(paragraph, lang.abbreviations, lang.non_final_words):
-            hits = sum(1 for w in words(sentence) if w in wanted or _stem(w, lang.stemmer) in wanted)
+            hits = sum(1 for w in words(sentence) if w in wanted or stem(w, lang.stemmer) in wanted)
             if hits > best[0]:
                 best = (hits, index, sentence)
     text = best[2] or (article.paragraphs[0] if article.paragraphs else article.title)
@@ -114,7 +114,7 @@ def snippet(article: Article, variants: Sequence[set[str]]) -> tuple[list[tuple[
     last = 0
     for m in _WORD.finditer(text):
         w = m.group(0).lower()
-        if w in wanted or _stem(w, lang.stemmer) in wanted:
+        if w in wanted or stem(w, lang.stemmer) in wanted:
             if m.start() > last:
                 segments.append((text[last : m.start()], False))
             segments.append((m.group(0), True))

@@ -19,6 +19,20 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+@lru_cache(maxsize=4)
+def _stemmer(name: str):  # type: ignore[no-untyped-def]
+    import snowballstemmer
+
+    return snowballstemmer.stemmer(name)
+
+
+@lru_cache(maxsize=1 << 18)
+def stem(word: str, stemmer: str) -> str:
+    """A lowercase word's stem by the named Snowball stemmer (a language module's
+    `stemmer`); the word itself when the language has none."""
+    return str(_stemmer(stemmer).stemWord(word)) if stemmer else word
+
+
 @lru_cache(maxsize=1 << 16)
 def key(text: str) -> str:
     """A comparison key: case, punctuation and spacing do not matter.

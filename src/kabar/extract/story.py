@@ -19,7 +19,6 @@ from itertools import combinations
 
 from kabar.extract.entities import salience
 from kabar.extract.numbers import overlap
-from kabar.features import _stem
 from kabar.lang import get
 from kabar.model import (
     Article,
@@ -34,7 +33,7 @@ from kabar.model import (
     StoryQuote,
     Syndication,
 )
-from kabar.text import words
+from kabar.text import stem, words
 
 # Two wordings are one quote when most of the shorter one's words are in the longer one.
 QUOTE_OVERLAP = 0.6
@@ -196,7 +195,7 @@ def _context(a: Article, q: Quantity) -> tuple[set[str], set[str]]:
     left = a.text[max(0, q.start - 200) : q.start].split()[-CONTEXT_WORDS:]
     right = a.text[q.end : q.end + 200].split()[:CONTEXT_WORDS]
     around = " ".join(left + right)
-    stems = {_stem(w, lang.stemmer) for w in words(around) if len(w) > 2 and w not in lang.stopwords
+    stems = {stem(w, lang.stemmer) for w in words(around) if len(w) > 2 and w not in lang.stopwords
              and not w.isdigit()}  # fmt: skip
     keys = {m.entity for m in a.entities if q.start - 200 <= m.start < q.end + 200}
     return stems, keys

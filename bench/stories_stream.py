@@ -32,6 +32,22 @@ class StageClock:
         self.chunk = 0
         self.sizes: list[int] = []  # articles seen per chunk
         self.spent: dict[str, list[tuple[int, float]]] = defaultdict(list)  # name -> (chunk, seconds)
+        self.every = 0  # print a progress line every this many chunks
+        self.started = time.perf_counter()
+
+    def progress(self) -> None:
+        """A line per tenth of the stream, so a long run shows whether its cost stays flat."""
+        done, lo = sum(self.sizes), self.chunk - self.every
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  {done:>9,} articles, {time.perf_counter() - self.started:.0f} s, RSS {rss:.0f} MB; "
+              f"ms/article {self.window(lo, self.chunk)}", flush=True)  # fmt: skip
+
+    def window(self, lo: int, hi: int) -> str:
+        """Each stage's ms per article over chunks lo..hi, on one line."""
+        n = max(1, sum(self.sizes[lo:hi]))
+        parts = [f"{name.strip()} {1000 * sum(s for at, s in self.spent[name] if lo <= at < hi) / n:.2f}"
+                 for _, _, name in STAGES]  # fmt: skip
+        return ", ".join(parts)
 
     def wrap(self, owner: Any, attr: str, name: str) -> None:
         original: Callable[..., Any] = getattr(owner, attr)
@@ -52,6 +68,8 @@ class StageClock:
             original(chunk, *args, **kwargs)
             self.sizes.append(len(chunk))
             self.chunk += 1
+            if self.every and self.chunk % self.every == 0:
+                self.progress()
 
         pipeline._process_chunk = counted  # type: ignore[assignment]
 
@@ -88,6 +106,7 @@ def main() -> None:
         stories.featurize = features.featurize  # the story stage calls it by its own name
         process_chunk = pipeline._process_chunk
         clock.wrap_chunks()
+        clock.every = max(1, n // pipeline.CHUNK_SIZE // 10)
 
         with tempfile.TemporaryDirectory() as tmp:
             root = args.keep / str(n) if args.keep else Path(tmp)

@@ -81,7 +81,8 @@ def generate(n: int, *, stories: int | None = None, seed: int = 7) -> Iterator[S
         place = _invented(srng).upper()
         own = [_invented(srng) for _ in range(8)]
         words = [*topic, *own, place.title(), _invented(srng).title()]
-        title = f"{org} {srng.choice(_VERBS).title()} {topic[0].title()} {own[0]} di {place.title()}"
+        # Each outlet writes its own headline over the story's words.
+        title = f"{org} {rng.choice(_VERBS).title()} {rng.choice(topic).title()} {rng.choice(own)} di {place.title()}"
         paragraphs = [
             " ".join(_sentence(rng, words, person, org) for _ in range(rng.randint(2, 4)))
             for _ in range(rng.randint(5, 9))

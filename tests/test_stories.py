@@ -75,6 +75,12 @@ def test_stream_in_two_batches_joins_yesterdays_stories(tmp_path: Path, backend:
                  for s, st in _predicted(store).items()}  # fmt: skip
     report = cluster_report(predicted, DEMO_LABELS)
     assert n_first <= 10 and report["bcubed_f1"] >= 0.9, report
+    # The republished copy came in the first run and its wire original in the second: the
+    # copy window rebuilt from the stored signatures finds it, and the copy is repointed.
+    articles = {Path(s).name: a for a in store.iter_articles() for s in a.sources}
+    wire, copy = articles["kbn.jsonl#kbn-20241014-0915-beras"], articles["bulog-operasi-pasar-150-ribu-ton-beras.txt"]
+    assert copy.duplicate_of == wire.id and wire.duplicate_of is None
+    assert {s.other_article_id for s in store.syndication(copy.id)} >= {wire.id}
     store.close()
 
 
@@ -141,3 +147,19 @@ def test_repeated_titles_are_embedded_once() -> None:
     assert seen == [["Banjir rob di pesisir Semarang"]]  # the English title came from the cache
     assert again[0] == pytest.approx(first[1])
     assert again[1] == pytest.approx(Embedder().encode(["Banjir rob di pesisir Semarang"])[0], abs=1e-5)
+
+
+def test_copy_window_forgets_the_oldest_articles() -> None:
+    from kabar import dedup
+
+    texts = [" ".join(f"kata{i}x{j}" for j in range(60)) for i in range(3)]
+    index = dedup.CopyIndex(window=2)
+    for i, text in enumerate(texts):
+        sig = dedup.signature(text)
+        index.add(f"a{i}", sig, dedup.bands(sig), dedup.paragraph_signatures([text]))
+    assert len(index) == 2 and "a0" not in index.signatures
+    first = dedup.bands(dedup.signature(texts[0]))
+    assert not any(index.article_bands.get(k) for k in first)  # a copy of a0 has no candidates now
+    last = dedup.bands(dedup.signature(texts[2]))
+    assert all(index.article_bands[k] == ["a2"] for k in last)
+    assert {a for a, _ in index.paragraph_signatures} == {"a1", "a2"}

@@ -353,9 +353,7 @@ class ChunkWrite:
     articles: list[Article]
     line_counts: dict[str, Any]  # site -> Counter of line keys
     minhashes: dict[str, list[int]] = field(default_factory=dict)
-    bands: list[tuple[int, str]] = field(default_factory=list)
     paragraph_signatures: list[tuple[str, int, list[int]]] = field(default_factory=list)
-    paragraph_bands: list[tuple[int, str, int]] = field(default_factory=list)
     syndications: list[Syndication] = field(default_factory=list)
     duplicate_updates: list[tuple[str, str | None, float | None]] = field(default_factory=list)
     stories: list[StoryWrite] = field(default_factory=list)

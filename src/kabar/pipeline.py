@@ -210,6 +210,7 @@ def run(
     entities, quotes, claims and figures."""
     report = IngestReport()
     stage = StoryStage(store, Embedder() if embed else None) if stories else None
+    copies = dedup.CopyStage(store) if stories else None
 
     def documents() -> Iterator[RawDocument]:
         for found in ingest.discover(paths):
@@ -232,10 +233,10 @@ def run(
     for raw in documents():
         chunk.append(raw)
         if len(chunk) >= chunk_size:
-            _process_chunk(chunk, store, report, _quarantine, on_item, stage, extract)
+            _process_chunk(chunk, store, report, _quarantine, on_item, stage, copies, extract)
             chunk = []
     if chunk:
-        _process_chunk(chunk, store, report, _quarantine, on_item, stage, extract)
+        _process_chunk(chunk, store, report, _quarantine, on_item, stage, copies, extract)
     return report
 
 
@@ -246,6 +247,7 @@ def _process_chunk(
     quarantine: Callable[[QuarantineEntry], None],
     on_item: Callable[[str, QuarantineEntry | None], None] | None,
     stage: StoryStage | None,
+    copy_stage: dedup.CopyStage | None,
     extract: bool = True,
 ) -> None:
     report.seen += len(chunk)
@@ -297,12 +299,10 @@ def _process_chunk(
             extract_article(article)
     chunk_write = ChunkWrite(articles=new_articles, line_counts=dict(line_counts))
     chunk_write.search_terms = {a.id: index_terms(a) for a in new_articles}
-    if stage is not None:
-        copies = dedup.find_copies(new_articles, store, first_seq=NEW_ARTICLE_SEQ)
+    if stage is not None and copy_stage is not None:
+        copies = copy_stage.process(new_articles, first_seq=NEW_ARTICLE_SEQ)
         chunk_write.minhashes = copies.minhashes
-        chunk_write.bands = copies.bands
         chunk_write.paragraph_signatures = copies.paragraph_signatures
-        chunk_write.paragraph_bands = copies.paragraph_bands
         chunk_write.syndications = copies.syndications
         chunk_write.duplicate_updates = copies.duplicate_updates
         stage.process(new_articles, chunk_write)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -58,8 +59,9 @@ TOP_TERMS = 300
 INDEX_TERMS = 25  # terms of a story that go into the candidate index
 QUERY_TERMS = 12
 TOP_ENTITIES = 40
-MAX_CANDIDATES = 12
-EMBED_CANDIDATES = 5
+MAX_CANDIDATES = 8
+EMBED_CANDIDATES = 3
+POSTING_SCAN = 200  # stories read from one term's or name's posting, the most recently changed first
 MAX_SPANS = 60  # day ranges a story remembers
 LINE_POSTING_MAX = 100  # per name, the stories most recently named by it that storylines look at
 # A name in more than this share of all articles (and at least LINE_GENERIC_DOCS of them),
@@ -235,6 +237,14 @@ def _gap(span: tuple[int, int], spans: list[tuple[int, int]]) -> int:
     return best
 
 
+def _most_recent(posting: dict[str, None] | None) -> Iterable[str]:
+    """The stories of a posting that changed last, at most POSTING_SCAN of them: a word
+    every active story uses ("Jakarta") would otherwise cost a pass over all of them."""
+    if not posting:
+        return ()
+    return itertools.islice(reversed(posting), POSTING_SCAN) if len(posting) > POSTING_SCAN else posting
+
+
 class _EmbeddingTable:
     """Story centroid embeddings in one matrix, for a vectorised nearest search."""
 
@@ -285,8 +295,9 @@ class StoryIndex:
         self.df = df
         self.stories: dict[str, StoryState] = {}
         self.redirects: dict[str, str] = {}  # merged story -> the story it went into
-        self.term_index: dict[str, set[str]] = defaultdict(set)
-        self.entity_index: dict[str, set[str]] = defaultdict(set)
+        # term or name -> active stories, in the order they last changed (dicts keep order)
+        self.term_index: dict[str, dict[str, None]] = defaultdict(dict)
+        self.entity_index: dict[str, dict[str, None]] = defaultdict(dict)
         # entity -> the LINE_POSTING_MAX stories that named it last (insertion-ordered), so
         # linking costs the same on a corpus of any size.
         self.line_index: dict[str, dict[str, None]] = defaultdict(dict)
@@ -295,7 +306,7 @@ class StoryIndex:
         self.line_members: dict[str, set[str]] = defaultdict(set)  # storyline -> its stories
         self.seq = 0
         self.newest_day = 0
-        self.indexed: dict[str, list[tuple[dict[str, set[str]], str]]] = {}  # story -> its index entries
+        self.indexed: dict[str, list[tuple[dict[str, dict[str, None]], str]]] = {}  # story -> its index entries
         self.embeddings = _EmbeddingTable()
         # Stories changed since the last save, held here so that one expiring from the
         # candidate indexes before the save is still written.
@@ -338,25 +349,25 @@ class StoryIndex:
         hits: dict[str, float] = defaultdict(float)
         for term in heapq.nlargest(QUERY_TERMS, vec, key=vec.__getitem__):
             weight = vec[term]
-            for s in self.term_index.get(term, ()):
+            for s in _most_recent(self.term_index.get(term)):
                 hits[s] += weight
         for e, weight in ent_vec.items():
-            for s in self.entity_index.get(e, ()):
+            for s in _most_recent(self.entity_index.get(e)):
                 hits[s] += weight
-        found = sorted(hits, key=lambda s: (-hits[s], s))[:MAX_CANDIDATES]
+        found = [s for _, s in heapq.nsmallest(MAX_CANDIDATES, ((-w, s) for s, w in hits.items()))]
         if f.embedding is not None:
             found.extend(s for s in self.embeddings.nearest(f.embedding, EMBED_CANDIDATES) if s not in hits)
         return found
 
     def _index(self, story: StoryState) -> None:
         vec = story.units()[0]
-        entries: list[tuple[dict[str, set[str]], str]] = []
+        entries: list[tuple[dict[str, dict[str, None]], str]] = []
         for t in heapq.nlargest(INDEX_TERMS, vec, key=vec.__getitem__):
             entries.append((self.term_index, t))
         for e, _ in story.entities.most_common(TOP_ENTITIES):
             entries.append((self.entity_index, e))
         for index, k in entries:
-            index[k].add(story.id)
+            index[k][story.id] = None
         self.indexed[story.id] = entries
         if story.embedding is not None:
             self.embeddings.put(story.id, story.embedding)
@@ -377,7 +388,7 @@ class StoryIndex:
         for index, k in self.indexed.pop(story_id, []):
             bucket = index.get(k)
             if bucket is not None:
-                bucket.discard(story_id)
+                bucket.pop(story_id, None)
                 if not bucket:
                     del index[k]
         self.embeddings.drop(story_id)

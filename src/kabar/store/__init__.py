@@ -56,17 +56,9 @@ class Store(ABC):
 
     # --- copies ---
     @abstractmethod
-    def band_candidates(self, bands: Sequence[int]) -> dict[int, list[str]]:
-        """band key -> the stored articles that have it."""
-
-    @abstractmethod
-    def minhashes(self, ids: Sequence[str]) -> dict[str, list[int]]: ...
-
-    @abstractmethod
-    def paragraph_candidates(
-        self, bands: Sequence[int]
-    ) -> tuple[dict[int, list[tuple[str, int]]], dict[tuple[str, int], list[int]]]:
-        """band key -> stored (article, paragraph)s that have it, and their signatures."""
+    def recent_signatures(self, limit: int) -> list[tuple[str, list[int], list[tuple[int, list[int]]]]]:
+        """The MinHash signatures of the `limit` most recently stored articles, oldest first:
+        (article id, signature, [(paragraph, signature), ...])."""
 
     @abstractmethod
     def duplicate_info(self, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:

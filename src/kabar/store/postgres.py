@@ -87,6 +87,11 @@ MIGRATIONS: list[str] = [
     CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
     CREATE TABLE article_entities (entity TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (entity, article_id));
     """,
+    # Copy candidates come from an in-memory window rebuilt from the signatures.
+    """
+    DROP TABLE lsh_bands;
+    DROP TABLE paragraph_bands;
+    """,
 ]
 
 _PLACEHOLDER = re.compile(r"\?")

@@ -159,13 +159,11 @@ class SQLStore(Store):
                 " ON CONFLICT (article_id) DO UPDATE SET signature = excluded.signature",
                 [(aid, _pack(sig)) for aid, sig in chunk.minhashes.items()],
             )
-            self._many("INSERT INTO lsh_bands VALUES (?,?) ON CONFLICT DO NOTHING", chunk.bands)
             self._many(
                 "INSERT INTO paragraph_signatures VALUES (?,?,?)"
                 " ON CONFLICT (article_id, paragraph) DO UPDATE SET signature = excluded.signature",
                 [(aid, p, _pack(sig)) for aid, p, sig in chunk.paragraph_signatures],
             )
-            self._many("INSERT INTO paragraph_bands VALUES (?,?,?) ON CONFLICT DO NOTHING", chunk.paragraph_bands)
             self._many(
                 "INSERT INTO syndication VALUES (?,?,?,?,?)"
                 " ON CONFLICT (article_id, paragraph, other_id, other_paragraph)"
@@ -220,31 +218,20 @@ class SQLStore(Store):
             out.extend(self._x(sql.format(marks=",".join("?" * len(part))), part).fetchall())
         return out
 
-    def band_candidates(self, bands: Sequence[int]) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
-        for band, aid in self._select_in("SELECT band, article_id FROM lsh_bands WHERE band IN ({marks})", bands):
-            out.setdefault(band, []).append(aid)
-        return out
-
-    def minhashes(self, ids: Sequence[str]) -> dict[str, list[int]]:
-        rows = self._select_in("SELECT article_id, signature FROM minhashes WHERE article_id IN ({marks})", ids)
-        return {aid: _unpack(sig) for aid, sig in rows}
-
-    def paragraph_candidates(
-        self, bands: Sequence[int]
-    ) -> tuple[dict[int, list[tuple[str, int]]], dict[tuple[str, int], list[int]]]:
-        rows = self._select_in(
-            "SELECT b.band, s.article_id, s.paragraph, s.signature FROM paragraph_bands b"
-            " JOIN paragraph_signatures s ON s.article_id=b.article_id AND s.paragraph=b.paragraph"
-            " WHERE b.band IN ({marks})",
-            bands,
-        )
-        by_band: dict[int, list[tuple[str, int]]] = {}
-        signatures: dict[tuple[str, int], list[int]] = {}
-        for band, aid, p, sig in rows:
-            by_band.setdefault(band, []).append((aid, p))
-            signatures[(aid, p)] = _unpack(sig)
-        return by_band, signatures
+    def recent_signatures(self, limit: int) -> list[tuple[str, list[int], list[tuple[int, list[int]]]]]:
+        rows = self._x(
+            "SELECT a.id, m.signature FROM articles a JOIN minhashes m ON m.article_id = a.id"
+            " ORDER BY a.seq DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        rows.reverse()
+        paragraphs: dict[str, list[tuple[int, list[int]]]] = {}
+        for aid, p, sig in self._select_in(
+            "SELECT article_id, paragraph, signature FROM paragraph_signatures WHERE article_id IN ({marks})",
+            [aid for aid, _ in rows],
+        ):
+            paragraphs.setdefault(aid, []).append((int(p), _unpack(sig)))
+        return [(aid, _unpack(sig), sorted(paragraphs.get(aid, []))) for aid, sig in rows]
 
     def duplicate_info(self, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:
         """id -> (published, duplicate_of, ingest order)."""

@@ -95,6 +95,11 @@ MIGRATIONS: list[str] = [
     """
     INSERT INTO article_fts (article_fts, rank) VALUES ('rank', 'bm25(3.0, 1.0)');
     """,
+    # Copy candidates come from an in-memory window rebuilt from the signatures.
+    """
+    DROP TABLE lsh_bands;
+    DROP TABLE paragraph_bands;
+    """,
 ]
 # Matches are counted up to this many: counting every hit of a common word costs more
 # than the search itself.

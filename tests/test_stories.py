@@ -149,17 +149,25 @@ def test_repeated_titles_are_embedded_once() -> None:
     assert again[1] == pytest.approx(Embedder().encode(["Banjir rob di pesisir Semarang"])[0], abs=1e-5)
 
 
-def test_copy_window_forgets_the_oldest_articles() -> None:
+def test_copy_window_forgets_the_oldest_articles(monkeypatch: pytest.MonkeyPatch) -> None:
     from kabar import dedup
 
-    texts = [" ".join(f"kata{i}x{j}" for j in range(60)) for i in range(3)]
-    index = dedup.CopyIndex(window=2)
+    monkeypatch.setattr(dedup.CopyIndex, "SEGMENT", 2)
+    texts = [" ".join(f"kata{i}x{j}" for j in range(60)) for i in range(6)]
+    sigs = [dedup.signature(t) for t in texts]
+    index = dedup.CopyIndex(window=3)
     for i, text in enumerate(texts):
-        sig = dedup.signature(text)
-        index.add(f"a{i}", sig, dedup.bands(sig), dedup.paragraph_signatures([text]))
-    assert len(index) == 2 and "a0" not in index.signatures
-    first = dedup.bands(dedup.signature(texts[0]))
-    assert not any(index.article_bands.get(k) for k in first)  # a copy of a0 has no candidates now
-    last = dedup.bands(dedup.signature(texts[2]))
-    assert all(index.article_bands[k] == ["a2"] for k in last)
-    assert {a for a, _ in index.paragraph_signatures} == {"a1", "a2"}
+        index.add(f"a{i}", sigs[i], dedup.bands(sigs[i]), dedup.paragraph_signatures([text]))
+        index.seal()  # one article per chunk; two chunks per segment
+    # Whole segments leave: at least the last 3 articles stay, the oldest go.
+    assert 3 <= len(index) <= 4
+    for i, expect_found in ((0, False), (1, False), (5, True), (4, True), (3, True)):
+        keys = dedup.bands(sigs[i])
+        index.prefetch(keys, [])
+        found = index.article_candidates(keys)
+        assert (f"a{i}" in found) == expect_found, i
+        if expect_found:
+            assert dedup.jaccard(sigs[i], found[f"a{i}"]) == 1.0
+    para = dedup.paragraph_signatures([texts[5]])[0]
+    index.prefetch([], para.bands)
+    assert list(index.paragraph_candidates(para.bands)) == [("a5", 0)]

@@ -8,11 +8,10 @@ the signatures, from which the window is rebuilt when a new run starts.
 
 from __future__ import annotations
 
-from array import array
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+
+import numpy as np
 
 from kabar.model import Article, Syndication, publication_order
 from kabar.store import Store
@@ -59,7 +58,7 @@ def bands(sig: Sequence[int], n_bands: int = BANDS, tag: int = 0) -> list[int]:
 
 
 def jaccard(a: Sequence[int], b: Sequence[int]) -> float:
-    if not a or len(a) != len(b):
+    if not len(a) or len(a) != len(b):
         return 0.0
     return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
 
@@ -88,22 +87,72 @@ class CopiesResult:
     duplicate_updates: list[tuple[str, str | None, float | None]]  # stored articles whose original changed
 
 
+@dataclass
+class _Segment:
+    """Sealed articles of the window: sorted band keys with the row each belongs to."""
+
+    ids: list[str]
+    signatures: np.ndarray  # (articles, NUM_PERM)
+    keys: np.ndarray  # sorted band keys
+    rows: np.ndarray  # the article row of each key
+    refs: list[tuple[str, int]]  # (article, paragraph)
+    paragraph_signatures: np.ndarray  # (paragraphs, PARA_PERM)
+    paragraph_keys: np.ndarray
+    paragraph_rows: np.ndarray
+
+    @classmethod
+    def build(cls, parts: list[_Segment]) -> _Segment:
+        def sort(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            order = np.argsort(keys, kind="stable")
+            return keys[order], rows[order]
+
+        ids: list[str] = []
+        refs: list[tuple[str, int]] = []
+        key_parts, row_parts, pkey_parts, prow_parts = [], [], [], []
+        for part in parts:
+            key_parts.append(part.keys)
+            row_parts.append(part.rows + len(ids))
+            pkey_parts.append(part.paragraph_keys)
+            prow_parts.append(part.paragraph_rows + len(refs))
+            ids.extend(part.ids)
+            refs.extend(part.refs)
+        keys, rows = sort(np.concatenate(key_parts), np.concatenate(row_parts))
+        pkeys, prows = sort(np.concatenate(pkey_parts), np.concatenate(prow_parts))
+        return cls(
+            ids, np.concatenate([p.signatures for p in parts]), keys, rows,
+            refs, np.concatenate([p.paragraph_signatures for p in parts]), pkeys, prows,
+        )  # fmt: skip
+
+    @staticmethod
+    def find(keys: np.ndarray, rows: np.ndarray, query: np.ndarray) -> dict[int, list[int]]:
+        """query key -> the rows that have it."""
+        lo, hi = np.searchsorted(keys, query, "left"), np.searchsorted(keys, query, "right")
+        return {int(query[i]): rows[lo[i] : hi[i]].tolist() for i in np.flatnonzero(hi > lo)}
+
+
 class CopyIndex:
-    """The band keys and signatures of the most recent `window` articles and their
-    paragraphs, in memory.
+    """The band keys and signatures of the most recent articles (at least `window`) and
+    their paragraphs, in memory.
 
     Copies and syndicated paragraphs turn up within days of their original, so a window
     in ingest order is enough, and it keeps the store's writes to one signature row per
     article and paragraph: band keys are hashes, and storing them meant a random B-tree
-    page written per key, which made writes slower as the store grew."""
+    page written per key, which made writes slower as the store grew. Sealed articles sit
+    in numpy segments (about 2 KB an article); the articles of the open chunk in dicts."""
+
+    SEGMENT = 4096  # small segments are merged into one of this many articles
 
     def __init__(self, window: int = COPY_WINDOW) -> None:
         self.window = window
-        self.article_bands: dict[int, list[str]] = {}
-        self.paragraph_bands: dict[int, list[tuple[str, int]]] = {}
-        self.signatures: dict[str, array[int]] = {}
-        self.paragraph_signatures: dict[tuple[str, int], array[int]] = {}
-        self._order: deque[tuple[str, list[int], list[ParagraphSignature]]] = deque()
+        self.segments: list[_Segment] = []
+        self._small: list[_Segment] = []  # sealed chunks not yet merged
+        self._open_ids: list[str] = []
+        self._open: dict[str, tuple[Sequence[int], list[int], list[ParagraphSignature]]] = {}
+        self._open_bands: dict[int, list[str]] = {}
+        self._open_paragraphs: dict[int, list[tuple[str, int]]] = {}
+        self._where: dict[str, tuple[_Segment, int]] = {}  # sealed article -> its segment and row
+        self._found: dict[int, list[tuple[_Segment, int]]] = {}
+        self._found_paragraphs: dict[int, list[tuple[_Segment, int]]] = {}
 
     @classmethod
     def load(cls, store: Store, window: int = COPY_WINDOW) -> CopyIndex:
@@ -113,40 +162,90 @@ class CopyIndex:
                 article_id, sig, bands(sig),
                 [ParagraphSignature(p, psig, bands(psig, PARA_BANDS, tag=1)) for p, psig in paragraphs],
             )  # fmt: skip
+            if len(index._open) >= cls.SEGMENT:
+                index.seal()
+        index.seal()
         return index
 
     def __len__(self) -> int:
-        return len(self._order)
+        return len(self._where) + len(self._open)
+
+    def prefetch(self, keys: Iterable[int], paragraph_keys: Iterable[int]) -> None:
+        """Look up a chunk's band keys in the sealed segments at once (one vectorised
+        search per segment instead of one per article)."""
+        query = np.unique(np.fromiter(keys, dtype=np.int64))
+        pquery = np.unique(np.fromiter(paragraph_keys, dtype=np.int64))
+        self._found, self._found_paragraphs = {}, {}
+        for seg in [*self.segments, *self._small]:
+            for k, rows in _Segment.find(seg.keys, seg.rows, query).items():
+                self._found.setdefault(k, []).extend((seg, r) for r in rows)
+            for k, rows in _Segment.find(seg.paragraph_keys, seg.paragraph_rows, pquery).items():
+                self._found_paragraphs.setdefault(k, []).extend((seg, r) for r in rows)
+
+    def article_candidates(self, keys: Iterable[int]) -> dict[str, Sequence[int]]:
+        """Articles sharing a band key (sealed ones found by `prefetch`) -> their signatures."""
+        out: dict[str, Sequence[int]] = {}
+        for k in keys:
+            for seg, row in self._found.get(k, ()):
+                out[seg.ids[row]] = seg.signatures[row]
+            for aid in self._open_bands.get(k, ()):
+                out[aid] = self._open[aid][0]
+        return out
+
+    def paragraph_candidates(self, keys: Iterable[int]) -> dict[tuple[str, int], Sequence[int]]:
+        out: dict[tuple[str, int], Sequence[int]] = {}
+        for k in keys:
+            for seg, row in self._found_paragraphs.get(k, ()):
+                out[seg.refs[row]] = seg.paragraph_signatures[row]
+            for ref in self._open_paragraphs.get(k, ()):
+                out[ref] = next(ps.signature for ps in self._open[ref[0]][2] if ps.paragraph == ref[1])
+        return out
 
     def add(self, article_id: str, sig: Sequence[int], keys: list[int], paragraphs: list[ParagraphSignature]) -> None:
-        self.signatures[article_id] = array("Q", sig)
+        if article_id in self._open or article_id in self._where:
+            return
+        self._open[article_id] = (sig, keys, paragraphs)
+        self._open_ids.append(article_id)
         for k in keys:
-            self.article_bands.setdefault(k, []).append(article_id)
+            self._open_bands.setdefault(k, []).append(article_id)
         for ps in paragraphs:
-            self.paragraph_signatures[(article_id, ps.paragraph)] = array("Q", ps.signature)
             for k in ps.bands:
-                self.paragraph_bands.setdefault(k, []).append((article_id, ps.paragraph))
-        self._order.append((article_id, keys, paragraphs))
-        while len(self._order) > self.window:
-            self._evict(*self._order.popleft())
+                self._open_paragraphs.setdefault(k, []).append((article_id, ps.paragraph))
 
-    def _evict(self, article_id: str, keys: list[int], paragraphs: list[ParagraphSignature]) -> None:
-        self.signatures.pop(article_id, None)
-        for k in keys:
-            _remove(self.article_bands, k, article_id)
-        for ps in paragraphs:
-            self.paragraph_signatures.pop((article_id, ps.paragraph), None)
-            for k in ps.bands:
-                _remove(self.paragraph_bands, k, (article_id, ps.paragraph))
+    def seal(self) -> None:
+        """Move the open articles into a segment; merge small segments; drop the oldest
+        segments the window no longer needs."""
+        if self._open:
+            ids = self._open_ids
+            refs: list[tuple[str, int]] = []
+            keys, rows, psigs, pkeys, prows = [], [], [], [], []
+            for row, aid in enumerate(ids):
+                _, band_keys, paragraphs = self._open[aid]
+                keys.extend(band_keys)
+                rows.extend([row] * len(band_keys))
+                for ps in paragraphs:
+                    pkeys.extend(ps.bands)
+                    prows.extend([len(refs)] * len(ps.bands))
+                    refs.append((aid, ps.paragraph))
+                    psigs.append(ps.signature)
+            seg = _Segment.build([_Segment(
+                ids, np.array([self._open[a][0] for a in ids], dtype=np.uint64).reshape(len(ids), NUM_PERM),
+                np.array(keys, dtype=np.int64), np.array(rows, dtype=np.int64), refs,
+                np.array(psigs, dtype=np.uint64).reshape(len(refs), PARA_PERM),
+                np.array(pkeys, dtype=np.int64), np.array(prows, dtype=np.int64),
+            )])  # fmt: skip
+            self._small.append(seg)
+            self._open, self._open_ids, self._open_bands, self._open_paragraphs = {}, [], {}, {}
+            if sum(len(s.ids) for s in self._small) >= self.SEGMENT:
+                self.segments.append(_Segment.build(self._small))
+                self._small = []
+            self._reindex()
+        while self.segments and len(self) - len(self.segments[0].ids) >= self.window:
+            for aid in self.segments.pop(0).ids:
+                self._where.pop(aid, None)
 
-
-def _remove(postings: dict[int, list[Any]], key: int, item: Any) -> None:
-    posting = postings.get(key)
-    if posting is not None:
-        if item in posting:
-            posting.remove(item)
-        if not posting:
-            del postings[key]
+    def _reindex(self) -> None:
+        self._where = {aid: (seg, row) for seg in [*self.segments, *self._small] for row, aid in enumerate(seg.ids)}
 
 
 class CopyStage:
@@ -171,14 +270,19 @@ def find_copies(articles: list[Article], index: CopyIndex, store: Store, first_s
     result = CopiesResult({}, [], [], [])
     info: dict[str, tuple[str | None, str | None, int]] = {}
     by_id = {a.id: a for a in articles}
+    sigs = {a.id: signature(a.text) for a in articles}
+    keys_of = {aid: bands(sig) for aid, sig in sigs.items()}
+    paragraphs_of = {a.id: paragraph_signatures(a.paragraphs) for a in articles}
+    index.prefetch(
+        (k for keys in keys_of.values() for k in keys),
+        (k for ps_list in paragraphs_of.values() for ps in ps_list for k in ps.bands),
+    )
     for offset, a in enumerate(articles):
-        sig = signature(a.text)
-        keys = bands(sig)
-        paragraphs = paragraph_signatures(a.paragraphs)
+        sig, keys, paragraphs = sigs[a.id], keys_of[a.id], paragraphs_of[a.id]
         result.minhashes[a.id] = sig
-        candidates = {c for k in keys for c in index.article_bands.get(k, ())}
-        candidates.discard(a.id)
-        sims = {c: jaccard(sig, index.signatures[c]) for c in candidates}
+        candidates = index.article_candidates(keys)
+        candidates.pop(a.id, None)
+        sims = {c: jaccard(sig, other) for c, other in candidates.items()}
         copies = {c: s for c, s in sims.items() if s >= DUPLICATE_JACCARD}
         info[a.id] = (a.published, None, first_seq + offset)
         if copies:
@@ -203,6 +307,7 @@ def find_copies(articles: list[Article], index: CopyIndex, store: Store, first_s
                     info[m] = (info.get(m, (None, None, 0))[0], original, info.get(m, (None, None, 0))[2])
         _syndication(a.id, paragraphs, index, result)
         index.add(a.id, sig, keys, paragraphs)
+    index.seal()
     return result
 
 
@@ -210,11 +315,11 @@ def _syndication(article_id: str, signatures: list[ParagraphSignature], index: C
     """Record the article's paragraphs found in other articles of the window."""
     for ps in signatures:
         result.paragraph_signatures.append((article_id, ps.paragraph, ps.signature))
-        found = {ref for k in ps.bands for ref in index.paragraph_bands.get(k, ())}
+        found = index.paragraph_candidates(ps.bands)
         for other, paragraph in sorted(found):
             if other == article_id:
                 continue
-            sim = jaccard(ps.signature, index.paragraph_signatures[(other, paragraph)])
+            sim = jaccard(ps.signature, found[(other, paragraph)])
             if sim >= SYNDICATED_JACCARD:
                 sim = round(sim, 3)
                 result.syndications.append(Syndication(article_id, ps.paragraph, other, paragraph, sim))

@@ -13,6 +13,7 @@ import argparse
 import resource
 import tempfile
 import time
+from array import array
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +32,9 @@ class StageClock:
     def __init__(self) -> None:
         self.chunk = 0
         self.sizes: list[int] = []  # articles seen per chunk
-        self.spent: dict[str, list[tuple[int, float]]] = defaultdict(list)  # name -> (chunk, seconds)
+        # name -> chunk -> seconds; summed per chunk so a long stream costs no memory here
+        self.spent: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        self.assign_seconds = array("d")  # every assignment, for its percentiles
         self.every = 0  # print a progress line every this many chunks
         self.started = time.perf_counter()
 
@@ -45,7 +48,7 @@ class StageClock:
     def window(self, lo: int, hi: int) -> str:
         """Each stage's ms per article over chunks lo..hi, on one line."""
         n = max(1, sum(self.sizes[lo:hi]))
-        parts = [f"{name.strip()} {1000 * sum(s for at, s in self.spent[name] if lo <= at < hi) / n:.2f}"
+        parts = [f"{name.strip()} {1000 * self._seconds(name, lo, hi) / n:.2f}"
                  for _, _, name in STAGES]  # fmt: skip
         return ", ".join(parts)
 
@@ -57,7 +60,10 @@ class StageClock:
             try:
                 return original(*args, **kwargs)
             finally:
-                self.spent[name].append((self.chunk, time.perf_counter() - start))
+                seconds = time.perf_counter() - start
+                self.spent[name][self.chunk] += seconds
+                if name == "story assignment":
+                    self.assign_seconds.append(seconds)
 
         setattr(owner, attr, timed)
 
@@ -73,10 +79,13 @@ class StageClock:
 
         pipeline._process_chunk = counted  # type: ignore[assignment]
 
+    def _seconds(self, name: str, lo: int, hi: int) -> float:
+        return sum(s for at, s in self.spent[name].items() if lo <= at < hi)
+
     def per_article(self, name: str, first: float, last: float) -> float:
         """Milliseconds per article spent in `name` over the chunks in [first, last) of the stream."""
         lo, hi = int(first * len(self.sizes)), max(int(last * len(self.sizes)), int(first * len(self.sizes)) + 1)
-        seconds = sum(s for at, s in self.spent[name] if lo <= at < hi)
+        seconds = self._seconds(name, lo, hi)
         return 1000 * seconds / max(1, sum(self.sizes[lo:hi]))
 
 
@@ -124,7 +133,7 @@ def main() -> None:
             setattr(owner, attr, original)
         stories.featurize = features.featurize
         pipeline._process_chunk = process_chunk
-        assign = np.array([s for _, s in clock.spent["story assignment"]]) * 1000
+        assign = np.frombuffer(clock.assign_seconds, dtype=np.float64) * 1000
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
             f"n={n}: {report.stored / elapsed:.0f} articles/s ({elapsed:.0f} s), {n_stories} stories, "

@@ -146,11 +146,10 @@ class CopyIndex:
         self.window = window
         self.segments: list[_Segment] = []
         self._small: list[_Segment] = []  # sealed chunks not yet merged
-        self._open_ids: list[str] = []
         self._open: dict[str, tuple[Sequence[int], list[int], list[ParagraphSignature]]] = {}
         self._open_bands: dict[int, list[str]] = {}
         self._open_paragraphs: dict[int, list[tuple[str, int]]] = {}
-        self._where: dict[str, tuple[_Segment, int]] = {}  # sealed article -> its segment and row
+        self._sealed = 0  # articles in the segments
         self._found: dict[int, list[tuple[_Segment, int]]] = {}
         self._found_paragraphs: dict[int, list[tuple[_Segment, int]]] = {}
 
@@ -168,7 +167,7 @@ class CopyIndex:
         return index
 
     def __len__(self) -> int:
-        return len(self._where) + len(self._open)
+        return self._sealed + len(self._open)
 
     def prefetch(self, keys: Iterable[int], paragraph_keys: Iterable[int]) -> None:
         """Look up a chunk's band keys in the sealed segments at once (one vectorised
@@ -202,10 +201,9 @@ class CopyIndex:
         return out
 
     def add(self, article_id: str, sig: Sequence[int], keys: list[int], paragraphs: list[ParagraphSignature]) -> None:
-        if article_id in self._open or article_id in self._where:
+        if article_id in self._open:  # stored articles are never ingested twice; a chunk may repeat one
             return
         self._open[article_id] = (sig, keys, paragraphs)
-        self._open_ids.append(article_id)
         for k in keys:
             self._open_bands.setdefault(k, []).append(article_id)
         for ps in paragraphs:
@@ -216,7 +214,7 @@ class CopyIndex:
         """Move the open articles into a segment; merge small segments; drop the oldest
         segments the window no longer needs."""
         if self._open:
-            ids = self._open_ids
+            ids = list(self._open)  # dicts keep insertion order
             refs: list[tuple[str, int]] = []
             keys, rows, psigs, pkeys, prows = [], [], [], [], []
             for row, aid in enumerate(ids):
@@ -235,17 +233,13 @@ class CopyIndex:
                 np.array(pkeys, dtype=np.int64), np.array(prows, dtype=np.int64),
             )])  # fmt: skip
             self._small.append(seg)
-            self._open, self._open_ids, self._open_bands, self._open_paragraphs = {}, [], {}, {}
+            self._open, self._open_bands, self._open_paragraphs = {}, {}, {}
             if sum(len(s.ids) for s in self._small) >= self.SEGMENT:
                 self.segments.append(_Segment.build(self._small))
                 self._small = []
-            self._reindex()
+            self._sealed += len(ids)
         while self.segments and len(self) - len(self.segments[0].ids) >= self.window:
-            for aid in self.segments.pop(0).ids:
-                self._where.pop(aid, None)
-
-    def _reindex(self) -> None:
-        self._where = {aid: (seg, row) for seg in [*self.segments, *self._small] for row, aid in enumerate(seg.ids)}
+            self._sealed -= len(self.segments.pop(0).ids)
 
 
 class CopyStage:

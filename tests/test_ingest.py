@@ -7,12 +7,14 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from conftest import ingest_into
 from kabar.store import Store
 from kabar.store.sqlite import SQLiteStore
+from kabar.text import key
 
 ARTICLE_ID = """Banjir Rendam Tiga Kecamatan di Kudus
 Selasa, 5 Maret 2024 - 08:15 WIB
@@ -172,3 +174,62 @@ def test_schema_is_migrated_on_open_and_wal_is_on(tmp_path: Path) -> None:
     assert store.count_articles() == 1
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     store.close()
+
+
+_SITE_LINE = "Kirim foto kejadian di sekitar Anda lewat WhatsApp redaksi kami setiap hari."
+_TOWNS = ("Demak", "Jepara", "Pati", "Rembang", "Blora", "Grobogan")
+
+
+def _site_article(town: str) -> str:
+    return (
+        f"Jalan Rusak di {town} Dikeluhkan Pengendara\n"
+        f"{town.upper()} - Warga {town} mengeluhkan jalan provinsi yang berlubang sepanjang dua kilometer.\n"
+        f"{_SITE_LINE}\n"
+        f"Dinas Pekerjaan Umum {town} berjanji menambal lubang sebelum musim hujan tiba, kata pejabatnya.\n"
+    )
+
+
+def _site_line_removed(store: Store, town: str) -> bool:
+    article = next(a for a in store.iter_articles() if a.title.endswith(f"{town} Dikeluhkan Pengendara"))
+    return any(r.text == _SITE_LINE and r.reason.startswith("recurs") for r in article.removed)
+
+
+def test_site_lines_recur_across_runs_within_the_window(tmp_path: Path, backend: str) -> None:
+    """A line repeated by one site's articles is boilerplate from its third article on, even
+    when each article comes in its own ingest run; a line seen once is forgotten after the
+    window of recent chunks, and counted in the store only from its second article."""
+    from conftest import new_location
+    from kabar import pipeline
+    from kabar.store import open_store
+
+    site = tmp_path / "lokalnews"
+    site.mkdir()
+    store = open_store(new_location(backend, tmp_path))
+    for town in _TOWNS[:3]:
+        (site / f"{town.lower()}.txt").write_text(_site_article(town), encoding="utf-8")
+        pipeline.run([str(site / f"{town.lower()}.txt")], store, stories=False, extract=False)
+    assert [_site_line_removed(store, t) for t in _TOWNS[:3]] == [False, False, True]
+    # Counted in the store since its second article: the window no longer matters for it.
+    assert pipeline.LineEvidence(store, window_chunks=0).counts(str(site), [key(_SITE_LINE)]) == {key(_SITE_LINE): 3}
+
+    # Another site's line seen once, then again after more chunks than the window holds.
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(pipeline.LineEvidence, "WINDOW_CHUNKS", 2)
+    try:
+        other = tmp_path / "kotakita"
+        other.mkdir()
+        for i, town in enumerate(_TOWNS[3:]):
+            text = _site_article(town).replace(_SITE_LINE, "Ikuti kanal berita kami untuk kabar terbaru dari daerah.")
+            (other / f"{i}.txt").write_text(text, encoding="utf-8")
+            pipeline.run([str(other / f"{i}.txt")], store, stories=False, extract=False)
+            if i == 0:  # two unrelated runs push the first article's lines out of the window
+                for filler in ("Kudus", "Kendal"):
+                    (site / f"{filler}.txt").write_text(_site_article(filler).replace(_SITE_LINE, ""), encoding="utf-8")
+                    pipeline.run([str(site / f"{filler}.txt")], store, stories=False, extract=False)
+        counts = pipeline.LineEvidence(store).counts(
+            str(other), [key("Ikuti kanal berita kami untuk kabar terbaru dari daerah.")]
+        )
+        assert list(counts.values()) == [2]  # the first sighting was forgotten: 2 of 3 articles
+    finally:
+        monkey.undo()
+        store.close()

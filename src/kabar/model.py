@@ -351,7 +351,9 @@ class ChunkWrite:
     """Everything one chunk adds or changes; the store writes it in one transaction."""
 
     articles: list[Article]
-    line_counts: dict[str, Any]  # site -> Counter of line keys
+    line_counts: dict[int, int] = field(default_factory=dict)  # recurring line key hash -> increment
+    line_window: list[int] | None = None  # line key hashes seen for the first time in this chunk
+    line_window_chunks: int = 0  # how many chunks of those the store keeps
     minhashes: dict[str, list[int]] = field(default_factory=dict)
     paragraph_signatures: list[tuple[str, int, list[int]]] = field(default_factory=list)
     syndications: list[Syndication] = field(default_factory=list)

@@ -8,7 +8,7 @@ the chunk in one transaction, so a killed process leaves whole chunks or nothing
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -19,7 +19,7 @@ from kabar.features import Embedder
 from kabar.lang import get
 from kabar.model import Article, ChunkWrite, QuarantineEntry, RawDocument, Removal
 from kabar.search import index_terms
-from kabar.store import Store
+from kabar.store import Store, line_hash
 from kabar.stories import StoryStage
 from kabar.text import collapse, key
 
@@ -145,7 +145,75 @@ def _brand_name(brand: str) -> str:
     return brand.lower() if brand.isupper() else brand
 
 
-def _recurring(chunk: list[Prepared], store: Store) -> tuple[dict[str, set[str]], dict[str, frozenset[str]]]:
+class LineEvidence:
+    """How many articles of a site hold each line key: the evidence for boilerplate lines,
+    dateline brands and a site's outlet.
+
+    Nearly every line of nearly every article is seen once and never again, so a key is
+    counted in the store (`line_stats`) only from its second article on. Keys seen once
+    are held for the last WINDOW_CHUNKS chunks, in memory and as one row per chunk,
+    so the store gets no random write for them. A line repeated only after that window
+    starts counting afresh.
+    """
+
+    WINDOW_CHUNKS = 80  # about 20,000 articles
+
+    def __init__(self, store: Store, window_chunks: int | None = None) -> None:
+        self.store = store
+        self.window_chunks = self.WINDOW_CHUNKS if window_chunks is None else window_chunks
+        self._chunks: deque[list[int]] = deque()
+        self._once: set[int] = set()
+        self._stored: dict[int, int] = {}  # this chunk's store lookups
+        for hashes in store.line_window(self.window_chunks):
+            self._push(hashes)
+        # Keys that turned up again after entering the window are counted in the store.
+        self._once -= set(store.line_stats(list(self._once)))
+
+    def _push(self, hashes: list[int]) -> None:
+        self._chunks.append(hashes)
+        self._once.update(hashes)
+        while len(self._chunks) > self.window_chunks:
+            self._once.difference_update(self._chunks.popleft())
+
+    def counts(self, site: str, keys: Iterable[str]) -> dict[str, int]:
+        """Articles already stored that hold each key (keys never seen are left out)."""
+        by_hash = {line_hash(site, k): k for k in keys}
+        missing = [h for h in by_hash if h not in self._stored]
+        self._stored.update(dict.fromkeys(missing, 0))
+        self._stored.update(self.store.line_stats(missing))
+        out = {}
+        for h, k in by_hash.items():
+            n = self._stored[h] or (1 if h in self._once else 0)
+            if n:
+                out[k] = n
+        return out
+
+    def add(self, counts: dict[str, Counter[str]], write: ChunkWrite) -> None:
+        """Count a chunk's keys (site -> key -> articles) into `write` and into the window."""
+        if not counts:
+            return  # nothing new stored: the window stays as it is
+        by_hash = {line_hash(site, k): n for site, keys in counts.items() for k, n in keys.items()}
+        missing = [h for h in by_hash if h not in self._stored]
+        self._stored.update(dict.fromkeys(missing, 0))
+        self._stored.update(self.store.line_stats(missing))
+        fresh: list[int] = []
+        for h, n in by_hash.items():
+            if self._stored[h]:
+                write.line_counts[h] = n
+            elif h in self._once:
+                self._once.discard(h)  # its second article: counted in the store from now on
+                write.line_counts[h] = n + 1
+            elif n > 1:
+                write.line_counts[h] = n
+            else:
+                fresh.append(h)
+        self._stored.clear()
+        self._push(fresh)
+        write.line_window = fresh
+        write.line_window_chunks = self.window_chunks
+
+
+def _recurring(chunk: list[Prepared], evidence: LineEvidence) -> tuple[dict[str, set[str]], dict[str, frozenset[str]]]:
     """Per site: line keys and dateline words that recur across its articles."""
     by_site: dict[str, Counter[str]] = defaultdict(Counter)
     for p in chunk:
@@ -153,7 +221,7 @@ def _recurring(chunk: list[Prepared], store: Store) -> tuple[dict[str, set[str]]
     recurring: dict[str, set[str]] = {}
     brands: dict[str, frozenset[str]] = {}
     for site, counts in by_site.items():
-        stored = store.line_counts(site, list(counts))
+        stored = evidence.counts(site, counts)
         total = {k: n + stored.get(k, 0) for k, n in counts.items()}
         recurring[site] = {
             k for k, n in total.items()
@@ -174,7 +242,7 @@ def _evidence_keys(p: Prepared) -> set[str]:
     return p.line_keys | ({f"{_DATELINE}{p.dateline_word}"} if p.dateline_word else set())
 
 
-def _infer_site_outlets(articles: list[tuple[Article, Prepared]], store: Store) -> None:
+def _infer_site_outlets(articles: list[tuple[Article, Prepared]], evidence: LineEvidence) -> None:
     """An article that names no outlet gets its site's outlet, when the other
     articles of that site (a scrape folder) overwhelmingly name one."""
     by_site: dict[str, Counter[str]] = defaultdict(Counter)
@@ -183,7 +251,7 @@ def _infer_site_outlets(articles: list[tuple[Article, Prepared]], store: Store) 
             by_site[p.raw.site_key][article.outlet] += 1
     for site in {p.raw.site_key for a, p in articles if not a.outlet}:
         counts = by_site[site]
-        stored = store.line_counts(site, [f"{_OUTLET}{o}" for o in counts])
+        stored = evidence.counts(site, [f"{_OUTLET}{o}" for o in counts])
         total = Counter({o: n + stored.get(f"{_OUTLET}{o}", 0) for o, n in counts.items()})
         if not total:
             continue
@@ -211,6 +279,7 @@ def run(
     report = IngestReport()
     stage = StoryStage(store, Embedder() if embed else None) if stories else None
     copies = dedup.CopyStage(store) if stories else None
+    evidence = LineEvidence(store)
 
     def documents() -> Iterator[RawDocument]:
         for found in ingest.discover(paths):
@@ -233,16 +302,17 @@ def run(
     for raw in documents():
         chunk.append(raw)
         if len(chunk) >= chunk_size:
-            _process_chunk(chunk, store, report, _quarantine, on_item, stage, copies, extract)
+            _process_chunk(chunk, store, evidence, report, _quarantine, on_item, stage, copies, extract)
             chunk = []
     if chunk:
-        _process_chunk(chunk, store, report, _quarantine, on_item, stage, copies, extract)
+        _process_chunk(chunk, store, evidence, report, _quarantine, on_item, stage, copies, extract)
     return report
 
 
 def _process_chunk(
     chunk: list[RawDocument],
     store: Store,
+    evidence: LineEvidence,
     report: IngestReport,
     quarantine: Callable[[QuarantineEntry], None],
     on_item: Callable[[str, QuarantineEntry | None], None] | None,
@@ -275,7 +345,7 @@ def _process_chunk(
             quarantine(p)
         else:
             prepared.append(p)
-    recurring, brands = _recurring(prepared, store)
+    recurring, brands = _recurring(prepared, evidence)
     articles: list[tuple[Article, Prepared]] = []
     for p in prepared:
         site = p.raw.site_key
@@ -287,7 +357,7 @@ def _process_chunk(
             articles.append((built, p))
             if on_item:
                 on_item(p.raw.source, None)
-    _infer_site_outlets(articles, store)
+    _infer_site_outlets(articles, evidence)
     line_counts: dict[str, Counter[str]] = defaultdict(Counter)
     for article, p in articles:
         line_counts[p.raw.site_key].update(_evidence_keys(p))
@@ -297,7 +367,8 @@ def _process_chunk(
     if extract:
         for article in new_articles:
             extract_article(article)
-    chunk_write = ChunkWrite(articles=new_articles, line_counts=dict(line_counts))
+    chunk_write = ChunkWrite(articles=new_articles)
+    evidence.add(line_counts, chunk_write)
     chunk_write.search_terms = {a.id: index_terms(a) for a in new_articles}
     if stage is not None and copy_stage is not None:
         copies = copy_stage.process(new_articles, first_seq=NEW_ARTICLE_SEQ)

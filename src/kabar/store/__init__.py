@@ -38,8 +38,12 @@ class Store(ABC):
     def add_quarantine(self, entry: QuarantineEntry) -> None: ...
 
     @abstractmethod
-    def line_counts(self, site: str, keys: Sequence[str]) -> dict[str, int]:
-        """How many stored articles of `site` hold each line key."""
+    def line_stats(self, hashes: Sequence[int]) -> dict[int, int]:
+        """How many stored articles hold each recurring line key (by `line_hash`)."""
+
+    @abstractmethod
+    def line_window(self, chunks: int) -> list[list[int]]:
+        """The line keys seen once in each of the last `chunks` chunks, oldest first."""
 
     @abstractmethod
     def get_article(self, ref: str) -> Article | None:

@@ -92,6 +92,10 @@ MIGRATIONS: list[str] = [
     DROP TABLE lsh_bands;
     DROP TABLE paragraph_bands;
     """,
+    # Line keys seen once, kept for a window of recent chunks (pipeline.LineEvidence).
+    """
+    CREATE TABLE line_window (seq BIGSERIAL PRIMARY KEY, hashes BYTEA NOT NULL);
+    """,
 ]
 
 _PLACEHOLDER = re.compile(r"\?")

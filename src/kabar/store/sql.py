@@ -24,7 +24,7 @@ from kabar.model import (
     TimeMention,
 )
 from kabar.search import Filters, entity_keys
-from kabar.store import Store, line_hash
+from kabar.store import Store
 
 
 def _pack(signature: Sequence[int]) -> bytes:
@@ -148,12 +148,17 @@ class SQLStore(Store):
                     self._index_entities(a)
                 for source in a.sources or [a.source]:
                     self._x("INSERT INTO article_sources VALUES (?,?) ON CONFLICT DO NOTHING", (a.id, source))
-            rows = [(line_hash(site, k), n) for site, counts in chunk.line_counts.items() for k, n in counts.items()]
             self._many(
                 "INSERT INTO line_stats (hash, docs) VALUES (?, ?)"
                 " ON CONFLICT (hash) DO UPDATE SET docs = line_stats.docs + excluded.docs",
-                rows,
+                sorted(chunk.line_counts.items()),
             )
+            if chunk.line_window is not None:
+                self._x("INSERT INTO line_window (hashes) VALUES (?)", (array("q", chunk.line_window).tobytes(),))
+                self._x(
+                    "DELETE FROM line_window WHERE seq <= (SELECT max(seq) FROM line_window) - ?",
+                    (chunk.line_window_chunks,),
+                )
             self._many(
                 "INSERT INTO minhashes VALUES (?,?)"
                 " ON CONFLICT (article_id) DO UPDATE SET signature = excluded.signature",
@@ -321,16 +326,13 @@ class SQLStore(Store):
             (entry.source, entry.reason, entry.detail, datetime.now(UTC).isoformat(timespec="seconds")),
         )
 
-    def line_counts(self, site: str, keys: Sequence[str]) -> dict[str, int]:
-        by_hash = {line_hash(site, k): k for k in keys}
-        hashes = list(by_hash)
-        out: dict[str, int] = {}
-        for i in range(0, len(hashes), 500):
-            part = hashes[i : i + 500]
-            marks = ",".join("?" * len(part))
-            for h, docs in self._x(f"SELECT hash, docs FROM line_stats WHERE hash IN ({marks})", part):
-                out[by_hash[h]] = docs
-        return out
+    def line_stats(self, hashes: Sequence[int]) -> dict[int, int]:
+        rows = self._select_in("SELECT hash, docs FROM line_stats WHERE hash IN ({marks})", hashes)
+        return {int(h): int(n) for h, n in rows}
+
+    def line_window(self, chunks: int) -> list[list[int]]:
+        rows = self._x("SELECT hashes FROM line_window ORDER BY seq DESC LIMIT ?", (chunks,)).fetchall()
+        return [array("q", bytes(blob)).tolist() for (blob,) in reversed(rows)]
 
     _COLUMNS = (
         "id, source, url, outlet, title, published, language, dateline,"

@@ -100,6 +100,10 @@ MIGRATIONS: list[str] = [
     DROP TABLE lsh_bands;
     DROP TABLE paragraph_bands;
     """,
+    # Line keys seen once, kept for a window of recent chunks (pipeline.LineEvidence).
+    """
+    CREATE TABLE line_window (seq INTEGER PRIMARY KEY, hashes BLOB NOT NULL);
+    """,
 ]
 # Matches are counted up to this many: counting every hit of a common word costs more
 # than the search itself.

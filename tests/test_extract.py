@@ -166,8 +166,14 @@ def _article(aid: str, outlet: str, paragraphs: list[str], duplicate_of: str | N
 def test_story_quotes_conflicts_and_sources() -> None:
     quote = "“Pasokan beras aman sampai akhir tahun,” kata Direktur Utama Bulog Bayu Krisna."
     a = _article("a1", "Warta", [quote, "Laporan menyebut Korea Utara mengirim puluhan ribu tentara ke Rusia."])
-    b = _article("b1", "Kabar", [quote.replace("aman", "aman dan cukup"),
-                                 "Intelijen memperkirakan hingga 12.000 tentara Korea Utara dikirim ke Rusia."])
+    b = _article(
+        "b1",
+        "Kabar",
+        [
+            quote.replace("aman", "aman dan cukup"),
+            "Intelijen memperkirakan hingga 12.000 tentara Korea Utara dikirim ke Rusia.",
+        ],
+    )
     c = _article("c1", "Salinan", [quote], duplicate_of="a1")
     found = facts([a, b, c])
     top = found.quotes[0]
@@ -210,7 +216,9 @@ def test_speakers_from_sources_acronyms_and_references_back() -> None:
         "Menurut catatan pemerintah kabupaten, pengungsi tersebar di dua belas titik.",
     ])  # fmt: skip
     spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
-    orgs = [EntityMention("BMKG", "ORG", text.index("BMKG"), text.index("BMKG") + 4, "bmkg"),
-            EntityMention("Data BPBD Poso", "ORG", text.index("Data BPBD"), text.index("Data BPBD") + 14, "x")]
+    orgs = [
+        EntityMention("BMKG", "ORG", text.index("BMKG"), text.index("BMKG") + 4, "bmkg"),
+        EntityMention("Data BPBD Poso", "ORG", text.index("Data BPBD"), text.index("Data BPBD") + 14, "x"),
+    ]
     quotes, _ = attribution.extract(text, spans, ID, orgs)
     assert [q.speaker for q in main_quotes(quotes)] == ["BMKG", "BMKG", "BPBD Poso", "pemerintah kabupaten"]

@@ -233,3 +233,38 @@ def test_site_lines_recur_across_runs_within_the_window(tmp_path: Path, backend:
     finally:
         monkey.undo()
         store.close()
+
+
+def test_signatures_move_into_article_rows_on_upgrade(tmp_path: Path) -> None:
+    """A store from before migration 8 keeps its copy signatures: they move from their
+    own tables into the article rows, and the copy window is rebuilt from them."""
+    import sqlite3
+    from array import array
+
+    from kabar.store.sqlite import MIGRATIONS, SIGNATURES_MIGRATION
+
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    for script in MIGRATIONS[: SIGNATURES_MIGRATION - 1]:
+        for statement in script.split(";"):
+            if statement.strip():
+                con.execute(statement)
+    con.execute(f"PRAGMA user_version={SIGNATURES_MIGRATION - 1}")
+    for aid in ("a", "b"):
+        con.execute(
+            "INSERT INTO articles (id, source, title, language, text, removed, time_mentions, raw_text, ingested_at)"
+            " VALUES (?, ?, 't', 'id', 'x', '[]', '[]', 'x', 'now')",
+            (aid, f"{aid}.txt"),
+        )
+    con.execute("INSERT INTO minhashes VALUES ('a', ?)", (array("Q", [1, 2, 3]).tobytes(),))
+    con.execute("INSERT INTO minhashes VALUES ('b', ?)", (array("Q", [4, 5, 6]).tobytes(),))
+    con.execute("INSERT INTO paragraph_signatures VALUES ('a', 1, ?)", (array("Q", [9, 8]).tobytes(),))
+    con.execute("INSERT INTO paragraph_signatures VALUES ('a', 0, ?)", (array("Q", [7, 7]).tobytes(),))
+    con.commit()
+    con.close()
+    store = SQLiteStore(str(path))
+    assert store.recent_signatures(10) == [("a", [1, 2, 3], [(0, [7, 7]), (1, [9, 8])]), ("b", [4, 5, 6], [])]
+    assert store.recent_signatures(1) == [("b", [4, 5, 6], [])]
+    tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert not tables & {"minhashes", "paragraph_signatures"}
+    store.close()

@@ -47,7 +47,9 @@ def test_putin_quote_is_one_quote_with_its_sources(seeds: tuple[dict[str, Articl
     articles, story = seeds
     putin = [q for q in story.quotes if q.speaker == "Vladimir Putin" and "kemitraan komprehensif" in q.content]
     assert len(putin) == 1
-    carriers = {a for a, art in articles.items() for q in art.quotes if "Perjanjian kemitraan komprehensif" in q.content}
+    carriers = {
+        a for a, art in articles.items() for q in art.quotes if "Perjanjian kemitraan komprehensif" in q.content
+    }
     assert {s.article for s in putin[0].sources} == {articles[n].id for n in carriers}
     assert putin[0].independent_sources == len(carriers) >= 3
 

@@ -96,7 +96,17 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE line_window (seq BIGSERIAL PRIMARY KEY, hashes BYTEA NOT NULL);
     """,
+    # MinHash signatures move into the article row (SQLStore._move_signatures).
+    """
+    ALTER TABLE articles ADD COLUMN signature BYTEA;
+    ALTER TABLE articles ADD COLUMN paragraph_signatures BYTEA;
+    """,
+    """
+    DROP TABLE minhashes;
+    DROP TABLE paragraph_signatures;
+    """,
 ]
+SIGNATURES_MIGRATION = 4
 
 _PLACEHOLDER = re.compile(r"\?")
 _TERM = re.compile(r"[^\w]+", re.UNICODE)
@@ -145,6 +155,8 @@ class PostgresStore(SQLStore):
             version = int(row[0]) if row else 0
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 self.db.execute(script.encode())
+                if number == SIGNATURES_MIGRATION:
+                    self._move_signatures()
                 self.db.execute("DELETE FROM kabar_schema")
                 self.db.execute("INSERT INTO kabar_schema VALUES (%s)", (number,))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from abc import abstractmethod
 from array import array
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -33,6 +34,24 @@ def _pack(signature: Sequence[int]) -> bytes:
 
 def _unpack(blob: bytes) -> list[int]:
     return array("Q", bytes(blob)).tolist()
+
+
+def _pack_paragraphs(paragraphs: Sequence[tuple[int, Sequence[int]]]) -> bytes:
+    """[(paragraph, signature), ...] as one blob: paragraph, length, signature, ..."""
+    out = array("Q")
+    for paragraph, sig in paragraphs:
+        out.extend((paragraph, len(sig), *sig))
+    return out.tobytes()
+
+
+def _unpack_paragraphs(blob: bytes | None) -> list[tuple[int, list[int]]]:
+    values = array("Q", bytes(blob or b"")).tolist()
+    out, i = [], 0
+    while i < len(values):
+        paragraph, n = values[i], values[i + 1]
+        out.append((paragraph, values[i + 2 : i + 2 + n]))
+        i += 2 + n
+    return out
 
 
 def _story_write(row: tuple[Any, ...]) -> StoryWrite:
@@ -128,19 +147,25 @@ class SQLStore(Store):
 
     def save_chunk(self, chunk: ChunkWrite) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
+        paragraphs: dict[str, list[tuple[int, list[int]]]] = defaultdict(list)
+        for aid, p, sig in chunk.paragraph_signatures:
+            paragraphs[aid].append((p, sig))
         with self._transaction():
             for a in chunk.articles:
                 inserted = self._x(
                     "INSERT INTO articles (id, source, url, outlet, title, published, language,"
                     " dateline, text, removed, time_mentions, raw_text, ingested_at, story, duplicate_of,"
-                    " duplicate_similarity, extraction) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                    " duplicate_similarity, extraction, signature, paragraph_signatures)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                     " ON CONFLICT (id) DO NOTHING RETURNING seq",
                     (a.id, a.source, a.url, a.outlet, a.title, a.published, a.language, a.dateline, a.text,
                      json.dumps([[r.text, r.reason, r.line] for r in a.removed], ensure_ascii=False),
                      json.dumps([[t.text, t.start, t.end, t.date, t.end_date] for t in a.time_mentions],
                                 ensure_ascii=False),
                      a.raw_text, now, a.story, a.duplicate_of, a.duplicate_similarity,
-                     json.dumps(a.extraction_record(), ensure_ascii=False)),
+                     json.dumps(a.extraction_record(), ensure_ascii=False),
+                     _pack(chunk.minhashes[a.id]) if a.id in chunk.minhashes else None,
+                     _pack_paragraphs(paragraphs.get(a.id, [])) if a.id in chunk.minhashes else None),
                 )  # fmt: skip
                 row = inserted.fetchone()
                 if row is not None and a.id in chunk.search_terms:
@@ -159,16 +184,6 @@ class SQLStore(Store):
                     "DELETE FROM line_window WHERE seq <= (SELECT max(seq) FROM line_window) - ?",
                     (chunk.line_window_chunks,),
                 )
-            self._many(
-                "INSERT INTO minhashes VALUES (?,?)"
-                " ON CONFLICT (article_id) DO UPDATE SET signature = excluded.signature",
-                [(aid, _pack(sig)) for aid, sig in chunk.minhashes.items()],
-            )
-            self._many(
-                "INSERT INTO paragraph_signatures VALUES (?,?,?)"
-                " ON CONFLICT (article_id, paragraph) DO UPDATE SET signature = excluded.signature",
-                [(aid, p, _pack(sig)) for aid, p, sig in chunk.paragraph_signatures],
-            )
             self._many(
                 "INSERT INTO syndication VALUES (?,?,?,?,?)"
                 " ON CONFLICT (article_id, paragraph, other_id, other_paragraph)"
@@ -225,18 +240,23 @@ class SQLStore(Store):
 
     def recent_signatures(self, limit: int) -> list[tuple[str, list[int], list[tuple[int, list[int]]]]]:
         rows = self._x(
-            "SELECT a.id, m.signature FROM articles a JOIN minhashes m ON m.article_id = a.id"
-            " ORDER BY a.seq DESC LIMIT ?",
+            "SELECT id, signature, paragraph_signatures FROM articles WHERE signature IS NOT NULL"
+            " ORDER BY seq DESC LIMIT ?",
             (limit,),
         ).fetchall()
-        rows.reverse()
-        paragraphs: dict[str, list[tuple[int, list[int]]]] = {}
-        for aid, p, sig in self._select_in(
-            "SELECT article_id, paragraph, signature FROM paragraph_signatures WHERE article_id IN ({marks})",
-            [aid for aid, _ in rows],
-        ):
-            paragraphs.setdefault(aid, []).append((int(p), _unpack(sig)))
-        return [(aid, _unpack(sig), sorted(paragraphs.get(aid, []))) for aid, sig in rows]
+        return [(aid, _unpack(sig), _unpack_paragraphs(paras)) for aid, sig, paras in reversed(rows)]
+
+    def _move_signatures(self) -> None:
+        """Schema upgrade: signatures from the minhashes and paragraph_signatures tables
+        into the article rows (inside the migration's transaction)."""
+        paragraphs: dict[str, list[tuple[int, list[int]]]] = defaultdict(list)
+        for aid, p, sig in self._x("SELECT article_id, paragraph, signature FROM paragraph_signatures").fetchall():
+            paragraphs[aid].append((int(p), _unpack(sig)))
+        self._many(
+            "UPDATE articles SET signature=?, paragraph_signatures=? WHERE id=?",
+            [(bytes(sig), _pack_paragraphs(sorted(paragraphs.get(aid, []))), aid)
+             for aid, sig in self._x("SELECT article_id, signature FROM minhashes").fetchall()],
+        )  # fmt: skip
 
     def duplicate_info(self, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:
         """id -> (published, duplicate_of, ingest order)."""

@@ -104,12 +104,23 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE line_window (seq INTEGER PRIMARY KEY, hashes BLOB NOT NULL);
     """,
+    # MinHash signatures move into the article row (SQLStore._move_signatures): the two
+    # tables keyed by article id cost a random page write per article and paragraph.
+    """
+    ALTER TABLE articles ADD COLUMN signature BLOB;
+    ALTER TABLE articles ADD COLUMN paragraph_signatures BLOB;
+    """,
+    """
+    DROP TABLE minhashes;
+    DROP TABLE paragraph_signatures;
+    """,
 ]
 # Matches are counted up to this many: counting every hit of a common word costs more
 # than the search itself.
 COUNT_CAP = 10_000
 # The migration that added the search index; stores older than it are indexed on open.
 SEARCH_MIGRATION = 4
+SIGNATURES_MIGRATION = 8
 
 
 PAGE_CACHE_KB = 256 * 1024
@@ -151,6 +162,8 @@ class SQLiteStore(SQLStore):
                 for statement in script.split(";"):
                     if statement.strip():
                         self.db.execute(statement)
+                if number == SIGNATURES_MIGRATION:
+                    self._move_signatures()
                 self.db.execute(f"PRAGMA user_version={number}")
         if version and version < SEARCH_MIGRATION:
             self.reindex_search()

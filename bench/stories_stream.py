@@ -1,6 +1,6 @@
 """Benchmark: the whole path (ingest, clean, copies, stories) on a synthetic stream.
 
-    uv run python bench/stories_stream.py --n 10000 [--n 100000] [--no-embed] [--no-extract] [--keep DIR]
+    uv run python bench/stories_stream.py --n 10000 [--n 100000] [--no-embed] [--no-extract] [--keep DIR] [--workers N]
 
 Prints articles/s on one core, the p50/p99 time to assign one article to a story, peak
 memory, and the cost per article of each stage in the first and the last tenth of the
@@ -68,16 +68,16 @@ class StageClock:
         setattr(owner, attr, timed)
 
     def wrap_chunks(self) -> None:
-        original = pipeline._process_chunk
+        original = pipeline._commit_chunk
 
-        def counted(chunk: list[Any], *args: Any, **kwargs: Any) -> None:
-            original(chunk, *args, **kwargs)
-            self.sizes.append(len(chunk))
+        def counted(store: Any, chunk: Any, *args: Any, **kwargs: Any) -> None:
+            original(store, chunk, *args, **kwargs)
+            self.sizes.append(len(chunk.built))
             self.chunk += 1
             if self.every and self.chunk % self.every == 0:
                 self.progress()
 
-        pipeline._process_chunk = counted  # type: ignore[assignment]
+        pipeline._commit_chunk = counted  # type: ignore[assignment]
 
     def _seconds(self, name: str, lo: int, hi: int) -> float:
         return sum(s for at, s in self.spent[name].items() if lo <= at < hi)
@@ -89,12 +89,14 @@ class StageClock:
         return 1000 * seconds / max(1, sum(self.sizes[lo:hi]))
 
 
+# With --workers > 1 the first five run in worker processes and are not timed here.
 STAGES = [
     (pipeline, "build_article", "ingest+clean+meta"),
     (pipeline, "index_terms", "search terms"),
-    (dedup, "find_copies", "copies"),
-    (features, "featurize", "features"),
+    (dedup, "article_signature", "copy signatures"),
+    (pipeline, "featurize", "features"),
     (features.Embedder, "encode", "  of which embeddings"),
+    (dedup, "find_copies", "copies (window)"),
     (stories.StoryIndex, "assign", "story assignment"),
     (SQLiteStore, "save_chunk", "store writes"),
 ]
@@ -106,14 +108,14 @@ def main() -> None:
     parser.add_argument("--no-embed", action="store_true")
     parser.add_argument("--no-extract", action="store_true", help="leave out extraction (entities, quotes, figures)")
     parser.add_argument("--keep", type=Path, help="keep the corpus and the store in DIR/<n>/")
+    parser.add_argument("--workers", type=int, default=1, help="Dask worker processes for the per-article work")
     args = parser.parse_args()
     for n in args.n or [10_000]:
         clock = StageClock()
         originals = [(owner, attr, getattr(owner, attr)) for owner, attr, _ in STAGES]
         for owner, attr, name in STAGES:
             clock.wrap(owner, attr, name)
-        stories.featurize = features.featurize  # the story stage calls it by its own name
-        process_chunk = pipeline._process_chunk
+        commit_chunk = pipeline._commit_chunk
         clock.wrap_chunks()
         clock.every = max(1, n // pipeline.CHUNK_SIZE // 10)
 
@@ -124,15 +126,15 @@ def main() -> None:
             store = SQLiteStore(str(root / "bench.db"))
             start = time.perf_counter()
             report = pipeline.run(
-                [str(root / "corpus")], store, embed=not args.no_embed, extract=not args.no_extract
-            )
+                [str(root / "corpus")], store, embed=not args.no_embed, extract=not args.no_extract,
+                workers=args.workers,
+            )  # fmt: skip
             elapsed = time.perf_counter() - start
             n_stories = len(store.stories())
             store.close()
         for owner, attr, original in originals:
             setattr(owner, attr, original)
-        stories.featurize = features.featurize
-        pipeline._process_chunk = process_chunk
+        pipeline._commit_chunk = commit_chunk
         assign = np.frombuffer(clock.assign_seconds, dtype=np.float64) * 1000
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(

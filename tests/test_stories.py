@@ -171,3 +171,37 @@ def test_copy_window_forgets_the_oldest_articles(monkeypatch: pytest.MonkeyPatch
     para = dedup.paragraph_signatures([texts[5]])[0]
     index.prefetch([], para.bands)
     assert list(index.paragraph_candidates(para.bands)) == [("a5", 0)]
+
+
+def _stored(store: Store) -> dict[str, tuple[object, ...]]:
+    return {
+        a.id: (a.story, a.duplicate_of, a.duplicate_similarity, a.outlet, a.published, a.text, sorted(a.sources),
+               [(r.text, r.reason) for r in a.removed], sorted(s.other_article_id for s in store.syndication(a.id)))
+        for a in store.iter_articles()
+    }  # fmt: skip
+
+
+def test_dask_workers_store_what_one_process_stores(tmp_path: Path) -> None:
+    """The per-article work on a Dask cluster of two processes, small chunks so that one
+    chunk is built while the one before goes through copies and stories: the articles,
+    copies, stories and storylines come out as from the in-process run."""
+    runs = []
+    for workers in (1, 2):
+        store = open_store(str(tmp_path / f"w{workers}.db"))
+        report = pipeline.run([str(DEMO)], store, chunk_size=8, workers=workers)
+        assert report.stored == store.count_articles() > 40 and not report.quarantined
+        runs.append((_stored(store), sorted((s.id, s.storyline, s.title, sorted(s.articles)) for s in store.stories())))
+        store.close()
+    assert runs[0] == runs[1]
+
+
+def test_a_copy_in_the_next_chunk_is_a_source_of_the_stored_one(tmp_path: Path, store: Store) -> None:
+    """Chunk k+1 is read before chunk k is written: a file repeating an article of chunk k
+    is added as a second source once k is stored, not stored twice."""
+    text = (DEMO / "wartanusantara" / "gempa-magnitudo-6-1-guncang-poso.txt").read_text(encoding="utf-8")
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    report = pipeline.run([str(tmp_path)], store, chunk_size=1)
+    assert (report.stored, report.already) == (1, 2)
+    (article,) = store.iter_articles()
+    assert sorted(Path(s).name for s in article.sources) == ["a.txt", "b.txt", "c.txt"]

@@ -40,7 +40,15 @@ def _open(db: str) -> Store:
     return open_store(db)
 
 
-def _ingest(paths: list[str], store: Store, quiet: bool, max_bytes: int, embed: bool = True) -> pipeline.IngestReport:
+def _ingest(
+    paths: list[str],
+    store: Store,
+    quiet: bool,
+    max_bytes: int,
+    embed: bool = True,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> pipeline.IngestReport:
     files = [f for f in ingest.discover(paths) if isinstance(f, str)]
     progress = Progress(
         TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -61,7 +69,9 @@ def _ingest(paths: list[str], store: Store, quiet: bool, max_bytes: int, embed: 
 
     with progress:
         task = progress.add_task("ingest", total=None)
-        return pipeline.run(paths, store, max_bytes=max_bytes, on_item=on_item, embed=embed)
+        return pipeline.run(
+            paths, store, max_bytes=max_bytes, on_item=on_item, embed=embed, workers=workers, scheduler=scheduler
+        )
 
 
 @app.command("ingest")
@@ -73,13 +83,21 @@ def ingest_cmd(
     embed: Annotated[
         bool, typer.Option(help="Compare titles by multilingual embeddings (about 1 ms per article).")
     ] = True,
+    workers: Annotated[
+        int, typer.Option(help="Clean and featurise articles in this many local Dask worker processes.")
+    ] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Use the Dask cluster at this scheduler address (tcp://host:8786) instead.")
+    ] = None,
 ) -> None:
     """Ingest articles: .txt, .html, .jsonl, .warc, and .gz of any of them.
 
     Exit code 0 when everything was stored, 3 when something was quarantined.
     """
+    if workers < 1:
+        raise typer.BadParameter("--workers must be at least 1")
     with _open(db) as store:
-        report = _ingest(paths, store, quiet, max_bytes, embed)
+        report = _ingest(paths, store, quiet, max_bytes, embed, workers, scheduler)
     if not quiet:
         console.print(
             f"{report.seen} documents: {report.stored} stored, {report.already} already in the store, "

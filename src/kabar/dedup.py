@@ -8,7 +8,7 @@ the signatures, from which the window is rebuilt when a new run starts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,6 +77,21 @@ def paragraph_signatures(paragraphs: Iterable[str]) -> list[ParagraphSignature]:
             sig = signature(p, PARA_PERM)
             out.append(ParagraphSignature(i, sig, bands(sig, PARA_BANDS, tag=1)))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSignature:
+    """An article's MinHash signature, its LSH band keys and its paragraphs' signatures:
+    all that depends on the article alone, so it can be computed anywhere."""
+
+    signature: list[int]
+    bands: list[int]
+    paragraphs: list[ParagraphSignature]
+
+
+def article_signature(article: Article) -> ArticleSignature:
+    sig = signature(article.text)
+    return ArticleSignature(sig, bands(sig), paragraph_signatures(article.paragraphs))
 
 
 @dataclass
@@ -250,23 +265,33 @@ class CopyStage:
         self.window = window
         self.index: CopyIndex | None = None
 
-    def process(self, articles: list[Article], first_seq: int) -> CopiesResult:
+    def process(
+        self, articles: list[Article], first_seq: int, signatures: Mapping[str, ArticleSignature] | None = None
+    ) -> CopiesResult:
         if self.index is None:
             self.index = CopyIndex.load(self.store, self.window)
-        return find_copies(articles, self.index, self.store, first_seq)
+        return find_copies(articles, self.index, self.store, first_seq, signatures)
 
 
-def find_copies(articles: list[Article], index: CopyIndex, store: Store, first_seq: int) -> CopiesResult:
+def find_copies(
+    articles: list[Article],
+    index: CopyIndex,
+    store: Store,
+    first_seq: int,
+    signatures: Mapping[str, ArticleSignature] | None = None,
+) -> CopiesResult:
     """Mark near-duplicate articles (`duplicate_of`, the earliest published or first seen)
     and record syndicated paragraphs, against the articles in `index` and each other.
     `articles` are new; `first_seq` is the ingest order the first of them will get. They
-    are added to `index` as they are checked."""
+    are added to `index` as they are checked. `signatures` may hold theirs, computed
+    elsewhere (`article_signature`)."""
     result = CopiesResult({}, [], [], [])
     info: dict[str, tuple[str | None, str | None, int]] = {}
     by_id = {a.id: a for a in articles}
-    sigs = {a.id: signature(a.text) for a in articles}
-    keys_of = {aid: bands(sig) for aid, sig in sigs.items()}
-    paragraphs_of = {a.id: paragraph_signatures(a.paragraphs) for a in articles}
+    computed = {a.id: (signatures or {}).get(a.id) or article_signature(a) for a in articles}
+    sigs = {aid: c.signature for aid, c in computed.items()}
+    keys_of = {aid: c.bands for aid, c in computed.items()}
+    paragraphs_of = {aid: c.paragraphs for aid, c in computed.items()}
     index.prefetch(
         (k for keys in keys_of.values() for k in keys),
         (k for ps_list in paragraphs_of.values() for ps in ps_list for k in ps.bands),

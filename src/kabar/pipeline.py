@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from kabar import clean as clean_stage
 from kabar import dedup, ingest, meta
 from kabar.extract import extract_article
-from kabar.features import Embedder
+from kabar.features import Embedder, featurize
 from kabar.lang import get
-from kabar.model import Article, ChunkWrite, QuarantineEntry, RawDocument, Removal
+from kabar.model import Article, ArticleFeatures, ChunkWrite, QuarantineEntry, RawDocument, Removal
+from kabar.parallel import Pending, Pool, open_pool
 from kabar.search import index_terms
 from kabar.store import Store, line_hash
 from kabar.stories import StoryStage
@@ -153,7 +154,8 @@ class LineEvidence:
     counted in the store (`line_stats`) only from its second article on. Keys seen once
     are held for the last WINDOW_CHUNKS chunks, in memory and as one row per chunk,
     so the store gets no random write for them. A line repeated only after that window
-    starts counting afresh.
+    starts counting afresh. The counts of the chunk added last hold until it is `saved`,
+    so the next chunk can be read while this one is being written.
     """
 
     WINDOW_CHUNKS = 80  # about 20,000 articles
@@ -163,7 +165,8 @@ class LineEvidence:
         self.window_chunks = self.WINDOW_CHUNKS if window_chunks is None else window_chunks
         self._chunks: deque[list[int]] = deque()
         self._once: set[int] = set()
-        self._stored: dict[int, int] = {}  # this chunk's store lookups
+        self._stored: dict[int, int] = {}  # store lookups since the last write
+        self._unsaved: dict[int, int] = {}  # the last added chunk's counts, until it is saved
         for hashes in store.line_window(self.window_chunks):
             self._push(hashes)
         # Keys that turned up again after entering the window are counted in the store.
@@ -175,15 +178,20 @@ class LineEvidence:
         while len(self._chunks) > self.window_chunks:
             self._once.difference_update(self._chunks.popleft())
 
-    def counts(self, site: str, keys: Iterable[str]) -> dict[str, int]:
-        """Articles already stored that hold each key (keys never seen are left out)."""
-        by_hash = {line_hash(site, k): k for k in keys}
-        missing = [h for h in by_hash if h not in self._stored]
+    def _counted(self, hashes: Iterable[int]) -> dict[int, int]:
+        """Articles counted for each key: in the store, or added but not yet saved."""
+        missing = [h for h in hashes if h not in self._stored]
         self._stored.update(dict.fromkeys(missing, 0))
         self._stored.update(self.store.line_stats(missing))
+        return {h: self._stored[h] + self._unsaved.get(h, 0) for h in hashes}
+
+    def counts(self, site: str, keys: Iterable[str]) -> dict[str, int]:
+        """Articles already seen that hold each key (keys never seen are left out)."""
+        by_hash = {line_hash(site, k): k for k in keys}
+        counted = self._counted(by_hash)
         out = {}
         for h, k in by_hash.items():
-            n = self._stored[h] or (1 if h in self._once else 0)
+            n = counted[h] or (1 if h in self._once else 0)
             if n:
                 out[k] = n
         return out
@@ -193,12 +201,10 @@ class LineEvidence:
         if not counts:
             return  # nothing new stored: the window stays as it is
         by_hash = {line_hash(site, k): n for site, keys in counts.items() for k, n in keys.items()}
-        missing = [h for h in by_hash if h not in self._stored]
-        self._stored.update(dict.fromkeys(missing, 0))
-        self._stored.update(self.store.line_stats(missing))
+        counted = self._counted(by_hash)
         fresh: list[int] = []
         for h, n in by_hash.items():
-            if self._stored[h]:
+            if counted[h]:
                 write.line_counts[h] = n
             elif h in self._once:
                 self._once.discard(h)  # its second article: counted in the store from now on
@@ -207,10 +213,15 @@ class LineEvidence:
                 write.line_counts[h] = n
             else:
                 fresh.append(h)
-        self._stored.clear()
         self._push(fresh)
+        self._unsaved = dict(write.line_counts)
         write.line_window = fresh
         write.line_window_chunks = self.window_chunks
+
+    def saved(self) -> None:
+        """The chunk added last is in the store now."""
+        self._stored.clear()
+        self._unsaved.clear()
 
 
 def _recurring(chunk: list[Prepared], evidence: LineEvidence) -> tuple[dict[str, set[str]], dict[str, frozenset[str]]]:
@@ -262,6 +273,76 @@ def _infer_site_outlets(articles: list[tuple[Article, Prepared]], evidence: Line
                     article.outlet = outlet
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    extract: bool = True  # entities, quotes, claims, figures
+    stories: bool = True  # copy signatures and story features
+    embed: bool = True  # the title embedding among the story features
+
+
+@dataclass
+class Built:
+    """An article with everything computed from it alone, ready for the ordered stages."""
+
+    article: Article
+    search_terms: tuple[str, str]
+    signature: dedup.ArticleSignature | None = None
+    features: ArticleFeatures | None = None
+
+
+_EMBEDDER: Embedder | None = None
+
+
+def _embedder() -> Embedder:
+    """One embedder per process (the model loads once, however many runs)."""
+    global _EMBEDDER
+    if _EMBEDDER is None:
+        _EMBEDDER = Embedder()
+    return _EMBEDDER
+
+
+def prepare_all(raws: list[RawDocument]) -> list[Prepared | QuarantineEntry]:
+    return [prepare(raw) for raw in raws]
+
+
+def build_all(
+    prepared: list[Prepared],
+    recurring: dict[str, set[str]],
+    brands: dict[str, frozenset[str]],
+    options: BuildOptions,
+) -> list[Built | QuarantineEntry]:
+    """Clean and read each prepared document, with its site's recurring lines and
+    dateline brands, and compute what the later stages need from the article alone."""
+    results: list[Article | QuarantineEntry] = []
+    for p in prepared:
+        site = p.raw.site_key
+        built = build_article(p, recurring.get(site, set()), brands.get(site, frozenset()))
+        if options.extract and isinstance(built, Article):
+            extract_article(built)
+        results.append(built)
+    articles = [a for a in results if isinstance(a, Article)]
+    feats = iter(featurize(articles, _embedder() if options.embed else None) if options.stories else [])
+    return [
+        Built(
+            r, index_terms(r),
+            dedup.article_signature(r) if options.stories else None,
+            next(feats) if options.stories else None,
+        )
+        if isinstance(r, Article) else r
+        for r in results
+    ]  # fmt: skip
+
+
+@dataclass
+class _Chunk:
+    prepared: list[Prepared]
+    also_at: dict[str, list[str]]  # content id -> more sources of it in this chunk
+    build: Pending[Built | QuarantineEntry]
+    late_sources: list[tuple[str, str]]  # (content id, source) of articles the chunk before stores
+    built: list[tuple[Built, Prepared]] = field(default_factory=list)
+    write: ChunkWrite = field(default_factory=lambda: ChunkWrite(articles=[]))
+
+
 def run(
     paths: Iterable[str],
     store: Store,
@@ -272,110 +353,156 @@ def run(
     stories: bool = True,
     embed: bool = True,
     extract: bool = True,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> IngestReport:
     """Ingest everything under `paths` into `store`; with `stories`, also mark copies
     and assign stories (title embeddings unless `embed` is off); with `extract`, find
-    entities, quotes, claims and figures."""
-    report = IngestReport()
-    stage = StoryStage(store, Embedder() if embed else None) if stories else None
-    copies = dedup.CopyStage(store) if stories else None
-    evidence = LineEvidence(store)
+    entities, quotes, claims and figures. With `workers` > 1 (or a Dask `scheduler`
+    address) the per-article work runs on a Dask cluster; what is stored is the same."""
+    with open_pool(workers, scheduler) as pool:
+        return _Run(store, pool, BuildOptions(extract, stories, embed), on_item).ingest(paths, max_bytes, chunk_size)
 
-    def documents() -> Iterator[RawDocument]:
+
+class _Run:
+    """One ingest run: chunk k+1 is cleaned and featurised (in the pool) while chunk k
+    goes through the ordered stages (copies, stories, the store) here."""
+
+    def __init__(
+        self,
+        store: Store,
+        pool: Pool,
+        options: BuildOptions,
+        on_item: Callable[[str, QuarantineEntry | None], None] | None,
+    ) -> None:
+        self.store = store
+        self.pool = pool
+        self.options = options
+        self.on_item = on_item
+        self.report = IngestReport()
+        self.evidence = LineEvidence(store)
+        self.stories = StoryStage(store, None) if options.stories else None
+        self.copies = dedup.CopyStage(store) if options.stories else None
+
+    def ingest(self, paths: Iterable[str], max_bytes: int, chunk_size: int) -> IngestReport:
+        pending: _Chunk | None = None
+        for raws in _batches(self._documents(paths, max_bytes), chunk_size):
+            if pending is not None:
+                self._settle(pending)
+            started = self._start(raws, pending)
+            if pending is not None:
+                _commit_chunk(self.store, pending, self.stories, self.copies, self.evidence)
+            for content_id, source in started.late_sources:
+                self.store.add_source(content_id, source)
+            pending = started
+        if pending is not None:
+            self._settle(pending)
+            _commit_chunk(self.store, pending, self.stories, self.copies, self.evidence)
+        return self.report
+
+    def _documents(self, paths: Iterable[str], max_bytes: int) -> Iterator[RawDocument]:
         for found in ingest.discover(paths):
             if isinstance(found, QuarantineEntry):
-                _quarantine(found)
+                self._quarantine(found)
                 continue
             for item in ingest.read(found, max_bytes):
                 if isinstance(item, QuarantineEntry):
-                    _quarantine(item)
+                    self._quarantine(item)
                 else:
                     yield item
 
-    def _quarantine(entry: QuarantineEntry) -> None:
-        report.quarantined.append(entry)
-        store.add_quarantine(entry)
-        if on_item:
-            on_item(entry.source, entry)
+    def _quarantine(self, entry: QuarantineEntry) -> None:
+        self.report.quarantined.append(entry)
+        self.store.add_quarantine(entry)
+        if self.on_item:
+            self.on_item(entry.source, entry)
 
-    chunk: list[RawDocument] = []
-    for raw in documents():
-        chunk.append(raw)
-        if len(chunk) >= chunk_size:
-            _process_chunk(chunk, store, evidence, report, _quarantine, on_item, stage, copies, extract)
-            chunk = []
-    if chunk:
-        _process_chunk(chunk, store, evidence, report, _quarantine, on_item, stage, copies, extract)
-    return report
+    def _start(self, chunk: list[RawDocument], before: _Chunk | None) -> _Chunk:
+        """Set aside documents already stored (or stored by the chunk `before`, which is
+        settled but not yet written), prepare the rest, and submit their building."""
+        self.report.seen += len(chunk)
+        known = self.store.existing_ids([r.content_id for r in chunk])
+        in_flight = {b.article.id for b, _ in before.built} if before else set()
+        fresh: list[RawDocument] = []
+        also_at: dict[str, list[str]] = defaultdict(list)
+        late: list[tuple[str, str]] = []
+        for raw in chunk:
+            if raw.content_id in known:
+                self.report.already += 1
+                self.store.add_source(raw.content_id, raw.source)
+            elif raw.content_id in in_flight:
+                self.report.already += 1
+                late.append((raw.content_id, raw.source))
+            elif raw.content_id in also_at:
+                self.report.already += 1
+                also_at[raw.content_id].append(raw.source)
+            else:
+                also_at[raw.content_id] = []
+                fresh.append(raw)
+                continue
+            if self.on_item:
+                self.on_item(raw.source, None)
+        prepared: list[Prepared] = []
+        for p in self.pool.submit(prepare_all, fresh).result():
+            if isinstance(p, QuarantineEntry):
+                self._quarantine(p)
+            else:
+                prepared.append(p)
+        recurring, brands = _recurring(prepared, self.evidence)
+        build = self.pool.submit(build_all, prepared, recurring, brands, self.options)
+        return _Chunk(prepared, also_at, build, late)
+
+    def _settle(self, chunk: _Chunk) -> None:
+        """Take the chunk's built articles and count its lines into the evidence."""
+        for built, p in zip(chunk.build.result(), chunk.prepared, strict=True):
+            if isinstance(built, QuarantineEntry):
+                self._quarantine(built)
+                continue
+            built.article.sources.extend(chunk.also_at[built.article.id])
+            chunk.built.append((built, p))
+            if self.on_item:
+                self.on_item(p.raw.source, None)
+        articles = [(b.article, p) for b, p in chunk.built]
+        _infer_site_outlets(articles, self.evidence)
+        line_counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for article, p in articles:
+            line_counts[p.raw.site_key].update(_evidence_keys(p))
+            if article.outlet:
+                line_counts[p.raw.site_key][f"{_OUTLET}{article.outlet}"] += 1
+        chunk.write = ChunkWrite(articles=[a for a, _ in articles])
+        self.evidence.add(line_counts, chunk.write)
+        self.report.stored += len(articles)
 
 
-def _process_chunk(
-    chunk: list[RawDocument],
+def _batches(items: Iterable[RawDocument], size: int) -> Iterator[list[RawDocument]]:
+    batch: list[RawDocument] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _commit_chunk(
     store: Store,
-    evidence: LineEvidence,
-    report: IngestReport,
-    quarantine: Callable[[QuarantineEntry], None],
-    on_item: Callable[[str, QuarantineEntry | None], None] | None,
+    chunk: _Chunk,
     stage: StoryStage | None,
     copy_stage: dedup.CopyStage | None,
-    extract: bool = True,
+    evidence: LineEvidence,
 ) -> None:
-    report.seen += len(chunk)
-    known = store.existing_ids([r.content_id for r in chunk])
-    fresh: list[RawDocument] = []
-    # Sources of documents whose content appears earlier in this chunk.
-    also_at: dict[str, list[str]] = defaultdict(list)
-    for raw in chunk:
-        if raw.content_id in known:
-            report.already += 1
-            store.add_source(raw.content_id, raw.source)
-        elif raw.content_id in also_at:
-            report.already += 1
-            also_at[raw.content_id].append(raw.source)
-        else:
-            also_at[raw.content_id] = []
-            fresh.append(raw)
-            continue
-        if on_item:
-            on_item(raw.source, None)
-    prepared: list[Prepared] = []
-    for raw in fresh:
-        p = prepare(raw)
-        if isinstance(p, QuarantineEntry):
-            quarantine(p)
-        else:
-            prepared.append(p)
-    recurring, brands = _recurring(prepared, evidence)
-    articles: list[tuple[Article, Prepared]] = []
-    for p in prepared:
-        site = p.raw.site_key
-        built = build_article(p, recurring.get(site, set()), brands.get(site, frozenset()))
-        if isinstance(built, QuarantineEntry):
-            quarantine(built)
-        else:
-            built.sources.extend(also_at[built.id])
-            articles.append((built, p))
-            if on_item:
-                on_item(p.raw.source, None)
-    _infer_site_outlets(articles, evidence)
-    line_counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for article, p in articles:
-        line_counts[p.raw.site_key].update(_evidence_keys(p))
-        if article.outlet:
-            line_counts[p.raw.site_key][f"{_OUTLET}{article.outlet}"] += 1
-    new_articles = [a for a, _ in articles]
-    if extract:
-        for article in new_articles:
-            extract_article(article)
-    chunk_write = ChunkWrite(articles=new_articles)
-    evidence.add(line_counts, chunk_write)
-    chunk_write.search_terms = {a.id: index_terms(a) for a in new_articles}
+    """The ordered stages for one settled chunk: copies, stories, then one transaction."""
+    write = chunk.write
+    write.search_terms = {b.article.id: b.search_terms for b, _ in chunk.built}
     if stage is not None and copy_stage is not None:
-        copies = copy_stage.process(new_articles, first_seq=NEW_ARTICLE_SEQ)
-        chunk_write.minhashes = copies.minhashes
-        chunk_write.paragraph_signatures = copies.paragraph_signatures
-        chunk_write.syndications = copies.syndications
-        chunk_write.duplicate_updates = copies.duplicate_updates
-        stage.process(new_articles, chunk_write)
-    store.save_chunk(chunk_write)
-    report.stored += len(articles)
+        signatures = {b.article.id: b.signature for b, _ in chunk.built if b.signature is not None}
+        copies = copy_stage.process(write.articles, NEW_ARTICLE_SEQ, signatures)
+        write.minhashes = copies.minhashes
+        write.paragraph_signatures = copies.paragraph_signatures
+        write.syndications = copies.syndications
+        write.duplicate_updates = copies.duplicate_updates
+        features = [b.features for b, _ in chunk.built if b.features is not None]
+        stage.process(write.articles, write, features if len(features) == len(write.articles) else None)
+    store.save_chunk(write)
+    evidence.saved()

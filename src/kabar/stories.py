@@ -596,12 +596,15 @@ class StoryStage:
                     index._line_post(e, sid)
         return index
 
-    def process(self, articles: list[Article], chunk: ChunkWrite) -> None:
-        """Assign `articles` to stories (setting `article.story`) and fill `chunk`."""
+    def process(
+        self, articles: list[Article], chunk: ChunkWrite, features: list[ArticleFeatures] | None = None
+    ) -> None:
+        """Assign `articles` to stories (setting `article.story`) and fill `chunk`. Their
+        `features` (in `articles` order) may come computed elsewhere (`featurize`)."""
         if self.index is None:
             self.index = self._load()
         index = self.index
-        feats = featurize(articles, self.embedder)
+        feats = features if features is not None else featurize(articles, self.embedder)
         keys = sorted({k for f in feats for k in [*f.terms, *(f"e:{e}" for e in f.entities)]})
         missing = [k for k in keys if k not in index.df.df]
         index.df.df.update(self.store.term_df(missing))

@@ -131,6 +131,17 @@ def test_short_items_need_a_higher_score_to_join() -> None:
     assert full < middle < short
 
 
+def test_a_clear_best_story_is_joined_a_little_below_the_threshold() -> None:
+    join = stories.JOIN
+    assert stories.joins([join + 0.01, join], join)  # at the threshold: always
+    below = join - stories.CLEAR_MARGIN / 2
+    assert stories.joins([below], join)
+    assert stories.joins([below, below / (stories.CLEAR_RATIO + 1)], join)  # far ahead of the runner-up
+    assert not stories.joins([below, below / 2], join)  # between two stories: starts its own
+    assert not stories.joins([join - stories.CLEAR_MARGIN - 0.01], join)
+    assert not stories.joins([], join)
+
+
 def test_repeated_titles_are_embedded_once() -> None:
     from kabar.features import Embedder
 

@@ -25,7 +25,7 @@ import heapq
 import itertools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -46,6 +46,10 @@ JOIN = 0.30
 # Their join threshold rises by up to SHORT_RAISE, from SHORT_TERMS_HIGH distinct stems down
 # to SHORT_TERMS_LOW (log scale).
 SHORT_RAISE = 0.05
+# An article whose best story scores this many times the runner-up's may join it at up
+# to CLEAR_MARGIN below the threshold: where it belongs is not in doubt.
+CLEAR_MARGIN = 0.06
+CLEAR_RATIO = 3.0
 SHORT_TERMS_LOW = 40
 SHORT_TERMS_HIGH = 150
 MERGE = 0.50  # two stories an article bridges are merged when they are this alike
@@ -212,6 +216,18 @@ def join_threshold(n_terms: int) -> float:
     span = math.log(SHORT_TERMS_HIGH) - math.log(SHORT_TERMS_LOW)
     shortness = (math.log(SHORT_TERMS_HIGH) - math.log(max(n_terms, 1))) / span
     return JOIN + SHORT_RAISE * min(1.0, max(0.0, shortness))
+
+
+def joins(scores: Sequence[float], threshold: float) -> bool:
+    """Whether the best of the candidates' scores (best first) is enough to join its story.
+
+    At the threshold, always. A little below it, only when the best stands well clear of
+    the runner-up: a report worded apart from the rest of its event (the usual way one is
+    left alone) still finds it, while an article between two look-alike stories does not.
+    """
+    if not scores or scores[0] < threshold - CLEAR_MARGIN:
+        return False
+    return scores[0] >= threshold or len(scores) < 2 or scores[0] >= CLEAR_RATIO * scores[1]
 
 
 def day_decay(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> float:
@@ -410,7 +426,7 @@ class StoryIndex:
         )
         merges: list[StoryMerge] = []
         join = join_threshold(len(f.terms))
-        if scored and scored[0][0] >= join:
+        if joins([score for score, _ in scored], join):
             best_score, best = scored[0]
             story = self.stories[best]
             for other_score, other in scored[1:3]:

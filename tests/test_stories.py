@@ -216,3 +216,32 @@ def test_a_copy_in_the_next_chunk_is_a_source_of_the_stored_one(tmp_path: Path, 
     assert (report.stored, report.already) == (1, 2)
     (article,) = store.iter_articles()
     assert sorted(Path(s).name for s in article.sources) == ["a.txt", "b.txt", "c.txt"]
+
+
+def test_a_story_state_stays_small_as_the_story_grows() -> None:
+    """The state is rewritten each time a story grows: it keeps a count and a sample of
+    headlines, not every member, and still picks a central headline for the title."""
+    import json
+    from types import SimpleNamespace
+
+    from kabar.model import ArticleFeatures
+
+    story = stories.StoryState(id="s1", storyline="s1")
+    sizes = {}
+    for i in range(1, 301):
+        on_topic = i % 3 != 0  # a third of the headlines are about something else
+        title_terms = ["banjir", "lebak", "warga"] if on_topic else [f"lain{i % 5}", f"kata{i % 4}"]
+        f = ArticleFeatures(f"a{i:04d}", "id", dict.fromkeys(title_terms, 3), title_terms, {}, [])
+        article = SimpleNamespace(outlet=f"o{i % 7}", published=None, title=" ".join(title_terms).title())
+        story.add(f, article, i, {t: 1.0 for t in title_terms}, {})
+        if i in (100, 300):
+            sizes[i] = len(json.dumps(stories.state_to_json(story)))
+    assert story.n_articles == 300
+    assert len(story.titles) == stories.TITLE_SAMPLE
+    assert sizes[300] < sizes[100] * 1.2
+    assert story.best_title() == "Banjir Lebak Warga"
+    # A state stored before the sample (every member's id listed) still loads.
+    old = stories.state_to_json(story)
+    del old["n_articles"]
+    old["articles"] = [f"a{i:04d}" for i in range(1, 301)]
+    assert stories.state_from_json("s1", "s1", old, None).n_articles == 300

@@ -67,6 +67,7 @@ MAX_CANDIDATES = 8
 EMBED_CANDIDATES = 3
 POSTING_SCAN = 200  # stories read from one term's or name's posting, the most recently changed first
 MAX_SPANS = 60  # day ranges a story remembers
+TITLE_SAMPLE = 50  # headlines a story keeps to choose its title from
 LINE_POSTING_MAX = 100  # per name, the stories most recently named by it that storylines look at
 # A name in more than this share of all articles (and at least LINE_GENERIC_DOCS of them),
 # "Presiden" or "Jakarta", does not define a matter.
@@ -96,8 +97,11 @@ class DocFreq:
 class StoryState:
     id: str
     storyline: str
-    articles: list[str] = field(default_factory=list)
-    titles: dict[str, str] = field(default_factory=dict)  # article id -> title
+    n_articles: int = 0
+    # Headlines the story's title is chosen from (article id -> title, in ingest order), at
+    # most TITLE_SAMPLE: the state is rewritten whenever the story grows, so it must not
+    # grow with it.
+    titles: dict[str, str] = field(default_factory=dict)
     # Sums of the members' unit TF-IDF vectors (terms, entities): centroids up to scale.
     terms: Counter[str] = field(default_factory=Counter)
     entities: Counter[str] = field(default_factory=Counter)
@@ -127,13 +131,14 @@ class StoryState:
         return self._embedding
 
     def add(self, f: ArticleFeatures, article: Any, seq: int, lex: dict[str, float], ent: dict[str, float]) -> None:
-        self.articles.append(f.article_id)
+        self.n_articles += 1
         self.languages[f.language] += 1
         if article.outlet:
             self.outlets[article.outlet] += 1
         self._published(article.published)
         self.titles[f.article_id] = article.title
         self.title_terms[f.article_id] = sorted(f.title_terms)
+        self._trim_titles()
         self.terms.update(lex)
         if len(self.terms) > TOP_TERMS * 2:
             self.terms = Counter(dict(self.terms.most_common(TOP_TERMS)))
@@ -155,7 +160,7 @@ class StoryState:
                 self.last_published = published
 
     def absorb(self, other: StoryState) -> None:
-        self.articles.extend(other.articles)
+        self.n_articles += other.n_articles
         self.languages.update(other.languages)
         self.outlets.update(other.outlets)
         self._published(other.first_published)
@@ -172,17 +177,27 @@ class StoryState:
             self.n_embedded += other.n_embedded
         self.last_seq = max(self.last_seq, other.last_seq)
         self._units = self._embedding = None
+        self._trim_titles()
 
-    def best_title(self) -> str:
-        """The headline whose words are most central to the story (the earliest on ties)."""
+    def _ranked_titles(self) -> list[str]:
+        """Article ids of the kept headlines, most central words first (the earliest on ties)."""
         top = {t for t, _ in self.terms.most_common(60)}
 
         def centrality(rank_and_id: tuple[int, str]) -> tuple[int, int]:
             rank, article = rank_and_id
             return (sum(1 for t in self.title_terms.get(article, []) if t in top), -rank)
 
-        _, best = max(enumerate(self.articles), key=centrality)
-        return self.titles[best]
+        return [a for _, a in sorted(enumerate(self.titles), key=centrality, reverse=True)]
+
+    def _trim_titles(self) -> None:
+        if len(self.titles) > TITLE_SAMPLE:
+            for article in self._ranked_titles()[TITLE_SAMPLE:]:
+                del self.titles[article]
+                self.title_terms.pop(article, None)
+
+    def best_title(self) -> str:
+        """The headline whose words are most central to the story (the earliest on ties)."""
+        return self.titles[self._ranked_titles()[0]]
 
 
 @dataclass
@@ -545,7 +560,7 @@ def cluster(
 
 def state_to_json(st: StoryState) -> dict[str, Any]:
     return {
-        "articles": st.articles,
+        "n_articles": st.n_articles,
         "titles": st.titles,
         "title_terms": st.title_terms,
         "terms": dict(st.terms),
@@ -564,7 +579,8 @@ def state_from_json(story_id: str, storyline: str, data: Mapping[str, Any], embe
     return StoryState(
         id=story_id,
         storyline=storyline,
-        articles=list(data["articles"]),
+        # Stores before the title sample kept every member's id.
+        n_articles=int(data["n_articles"]) if "n_articles" in data else len(data["articles"]),
         titles=dict(data["titles"]),
         title_terms=dict(data["title_terms"]),
         terms=Counter(data["terms"]),
@@ -640,7 +656,7 @@ class StoryStage:
             chunk.stories.append(
                 StoryWrite(
                     id=st.id, storyline=index.line_of.get(st.id, st.storyline), title=st.best_title(),
-                    n_articles=len(st.articles), first_published=st.first_published,
+                    n_articles=st.n_articles, first_published=st.first_published,
                     last_published=st.last_published, languages=sorted(st.languages),
                     outlets=sorted(st.outlets), state=state_to_json(st),
                     embedding=st.embedding_sum.astype(np.float32).tobytes() if st.embedding_sum is not None else None,

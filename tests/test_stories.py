@@ -192,18 +192,25 @@ def _stored(store: Store) -> dict[str, tuple[object, ...]]:
     }  # fmt: skip
 
 
-def test_dask_workers_store_what_one_process_stores(tmp_path: Path) -> None:
-    """The per-article work on a Dask cluster of two processes, small chunks so that one
-    chunk is built while the one before goes through copies and stories: the articles,
-    copies, stories and storylines come out as from the in-process run."""
-    runs = []
-    for workers in (1, 2):
-        store = open_store(str(tmp_path / f"w{workers}.db"))
-        report = pipeline.run([str(DEMO)], store, chunk_size=8, workers=workers)
+def test_worker_processes_and_a_dask_cluster_store_what_one_process_stores(tmp_path: Path) -> None:
+    """The per-article work in two worker processes, and on a Dask cluster reached by its
+    scheduler address, with small chunks so that one chunk is built while the one before
+    goes through copies and stories: the articles, copies, stories and storylines come
+    out as from the in-process run."""
+    from dask.distributed import LocalCluster
+
+    def ingest(name: str, **pool: object) -> tuple[object, ...]:
+        store = open_store(str(tmp_path / f"{name}.db"))
+        report = pipeline.run([str(DEMO)], store, chunk_size=8, **pool)  # type: ignore[arg-type]
         assert report.stored == store.count_articles() > 40 and not report.quarantined
-        runs.append((_stored(store), sorted((s.id, s.storyline, s.title, sorted(s.articles)) for s in store.stories())))
+        stored = (_stored(store), sorted((s.id, s.storyline, s.title, sorted(s.articles)) for s in store.stories()))
         store.close()
-    assert runs[0] == runs[1]
+        return stored
+
+    alone = ingest("alone")
+    assert ingest("processes", workers=2) == alone
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        assert ingest("dask", scheduler=cluster.scheduler_address) == alone
 
 
 def test_a_copy_in_the_next_chunk_is_a_source_of_the_stored_one(tmp_path: Path, store: Store) -> None:

@@ -84,10 +84,10 @@ def ingest_cmd(
         bool, typer.Option(help="Compare titles by multilingual embeddings (about 1 ms per article).")
     ] = True,
     workers: Annotated[
-        int, typer.Option(help="Clean and featurise articles in this many local Dask worker processes.")
+        int, typer.Option(help="Clean, extract and embed articles in this many worker processes.")
     ] = 1,
     scheduler: Annotated[
-        str | None, typer.Option(help="Use the Dask cluster at this scheduler address (tcp://host:8786) instead.")
+        str | None, typer.Option(help="Do that on the Dask cluster at this scheduler address (tcp://host:8786).")
     ] = None,
 ) -> None:
     """Ingest articles: .txt, .html, .jsonl, .warc, and .gz of any of them.

@@ -381,7 +381,7 @@ class _Run:
         self.on_item = on_item
         self.report = IngestReport()
         self.evidence = LineEvidence(store)
-        self.stories = StoryStage(store, None) if options.stories else None
+        self.stories = StoryStage(store) if options.stories else None
         self.copies = dedup.CopyStage(store) if options.stories else None
 
     def ingest(self, paths: Iterable[str], max_bytes: int, chunk_size: int) -> IngestReport:
@@ -502,7 +502,6 @@ def _commit_chunk(
         write.paragraph_signatures = copies.paragraph_signatures
         write.syndications = copies.syndications
         write.duplicate_updates = copies.duplicate_updates
-        features = [b.features for b, _ in chunk.built if b.features is not None]
-        stage.process(write.articles, write, features if len(features) == len(write.articles) else None)
+        stage.process(write.articles, [b.features for b, _ in chunk.built if b.features is not None], write)
     store.save_chunk(write)
     evidence.saved()

@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 
-from kabar.features import Embedder, featurize
 from kabar.model import Article, ArticleFeatures, ChunkWrite, StoryMerge, StoryWrite, publication_order
 from kabar.store import Store
 
@@ -600,9 +599,8 @@ class StoryStage:
     """Online clustering against a store: loads the active stories once, assigns each
     chunk's articles in publication order, and hands back what the store must write."""
 
-    def __init__(self, store: Store, embedder: Embedder | None) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.embedder = embedder
         self.index: StoryIndex | None = None
 
     def _load(self) -> StoryIndex:
@@ -628,15 +626,12 @@ class StoryStage:
                     index._line_post(e, sid)
         return index
 
-    def process(
-        self, articles: list[Article], chunk: ChunkWrite, features: list[ArticleFeatures] | None = None
-    ) -> None:
-        """Assign `articles` to stories (setting `article.story`) and fill `chunk`. Their
-        `features` (in `articles` order) may come computed elsewhere (`featurize`)."""
+    def process(self, articles: list[Article], feats: list[ArticleFeatures], chunk: ChunkWrite) -> None:
+        """Assign `articles` (their `featurize` features in the same order) to stories,
+        setting `article.story`, and fill `chunk`."""
         if self.index is None:
             self.index = self._load()
         index = self.index
-        feats = features if features is not None else featurize(articles, self.embedder)
         keys = sorted({k for f in feats for k in [*f.terms, *(f"e:{e}" for e in f.entities)]})
         missing = [k for k in keys if k not in index.df.df]
         index.df.df.update(self.store.term_df(missing))

@@ -66,14 +66,24 @@ def _invented(rng: random.Random, syllables: int = 3) -> str:
     return "".join(rng.choice(_SYLLABLES) for _ in range(syllables))
 
 
+# Share of the stream that is a wire copy: an earlier article of the story republished by
+# another site, cut and re-dated, so the copy and syndication path is part of the cost.
+COPY_SHARE = 0.05
+
+
 def generate(n: int, *, stories: int | None = None, seed: int = 7) -> Iterator[SyntheticArticle]:
     """Articles in publication order: stories start through the year and run a few days,
-    each with its own people, places and words on top of its topic's vocabulary."""
+    each with its own people, places and words on top of its topic's vocabulary; one in
+    twenty is a republished copy of an earlier article of its story."""
     rng = random.Random(seed)
     n_stories = stories or max(1, n // 8)
+    originals: dict[int, list[str]] = {}  # story -> lines of its latest original article
     for i in range(n):
         # A sliding window over the stories: the stream moves through time.
         story = min(n_stories - 1, max(0, int(i / n * n_stories) + rng.randint(-3, 3)))
+        if story in originals and rng.random() < COPY_SHARE:
+            yield SyntheticArticle(f"art{i:07d}", story, "\n".join(_republished(rng, originals[story])) + "\n")
+            continue
         srng = random.Random(story * 7919 + seed)
         topic = _TOPICS[story % len(_TOPICS)]
         person = f"{srng.choice(_FIRST)} {_invented(srng).title()}"
@@ -102,7 +112,17 @@ def generate(n: int, *, stories: int | None = None, seed: int = 7) -> Iterator[S
             "Lihat Juga :",
             "tulis komentar anda",
         ]
+        originals[story] = lines
+        for old in [s for s in originals if s < story - 10]:  # stories the stream has left
+            del originals[old]
         yield SyntheticArticle(f"art{i:07d}", story, "\n".join(lines) + "\n")
+
+
+def _republished(rng: random.Random, lines: list[str]) -> list[str]:
+    """Another site's copy: the same headline, a later time, the last paragraph cut."""
+    date_line = lines[1].rsplit(" - ", 1)[0] + f" - {rng.randint(6, 22):02d}:{rng.randint(0, 59):02d} WIB"
+    body = [line for line in lines[2:] if not line.startswith(("Baca Juga", "Lihat Juga", "tulis komentar"))]
+    return [lines[0], date_line, *body[:-2]]
 
 
 def write_corpus(folder: Path, n: int, *, seed: int = 7, per_dir: int = 1000) -> int:

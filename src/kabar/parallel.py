@@ -47,13 +47,14 @@ class LocalPool:
         return _Done(fn(items, *args))
 
 
-class _Gathered(Generic[T]):
-    def __init__(self, client: Any, futures: list[Any]) -> None:
-        self.client = client
+class _Futures(Generic[T]):
+    """Futures of the parts of one list (concurrent.futures or Dask: both have `result`)."""
+
+    def __init__(self, futures: list[Any]) -> None:
         self.futures = futures
 
     def result(self) -> list[T]:
-        return [x for part in self.client.gather(self.futures) for x in part]
+        return [x for f in self.futures for x in f.result()]
 
 
 class DaskPool:
@@ -66,15 +67,7 @@ class DaskPool:
     def submit(self, fn: Callable[..., list[T]], items: list[Any], *args: Any) -> Pending[T]:
         parts = _split(items, self.workers)
         # pure=False: the same chunk submitted twice (a re-run) is work to do, not a cache hit.
-        return _Gathered(self.client, [self.client.submit(fn, part, *args, pure=False) for part in parts])
-
-
-class _Futures(Generic[T]):
-    def __init__(self, futures: list[Any]) -> None:
-        self.futures = futures
-
-    def result(self) -> list[T]:
-        return [x for f in self.futures for x in f.result()]
+        return _Futures([self.client.submit(fn, part, *args, pure=False) for part in parts])
 
 
 class ProcessPool:

@@ -173,6 +173,15 @@ def test_schema_is_migrated_on_open_and_wal_is_on(tmp_path: Path) -> None:
     assert store.schema_version == len(MIGRATIONS)
     assert store.count_articles() == 1
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    # The lookups made per article or per copy are index searches, never table scans.
+    for sql in (
+        "SELECT id FROM articles WHERE duplicate_of IN (?, ?)",
+        "SELECT id FROM articles WHERE id IN (?, ?)",
+        "SELECT id FROM articles WHERE story = ?",
+        "SELECT hash, docs FROM line_stats WHERE hash IN (?, ?)",
+    ):
+        plan = " ".join(str(row[-1]) for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", [1] * sql.count("?")))
+        assert plan.startswith("SEARCH"), (sql, plan)
     store.close()
 
 

@@ -114,6 +114,11 @@ MIGRATIONS: list[str] = [
     DROP TABLE minhashes;
     DROP TABLE paragraph_signatures;
     """,
+    # A copy's group is found by its original when an earlier original turns up; without
+    # this index each such case read the whole articles table (PostgreSQL has had it).
+    """
+    CREATE INDEX articles_duplicate_of ON articles(duplicate_of);
+    """,
 ]
 # Matches are counted up to this many: counting every hit of a common word costs more
 # than the search itself.

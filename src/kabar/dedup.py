@@ -97,7 +97,7 @@ def article_signature(article: Article) -> ArticleSignature:
 @dataclass
 class CopiesResult:
     minhashes: dict[str, list[int]]
-    paragraph_signatures: list[tuple[str, int, list[int]]]
+    paragraph_signatures: dict[str, list[tuple[int, list[int]]]]  # article -> [(paragraph, signature)]
     syndications: list[Syndication]
     duplicate_updates: list[tuple[str, str | None, float | None]]  # stored articles whose original changed
 
@@ -285,7 +285,7 @@ def find_copies(
     `articles` are new; `first_seq` is the ingest order the first of them will get. They
     are added to `index` as they are checked. `signatures` may hold theirs, computed
     elsewhere (`article_signature`)."""
-    result = CopiesResult({}, [], [], [])
+    result = CopiesResult({}, {}, [], [])
     info: dict[str, tuple[str | None, str | None, int]] = {}
     by_id = {a.id: a for a in articles}
     computed = {a.id: (signatures or {}).get(a.id) or article_signature(a) for a in articles}
@@ -333,7 +333,7 @@ def find_copies(
 def _syndication(article_id: str, signatures: list[ParagraphSignature], index: CopyIndex, result: CopiesResult) -> None:
     """Record the article's paragraphs found in other articles of the window."""
     for ps in signatures:
-        result.paragraph_signatures.append((article_id, ps.paragraph, ps.signature))
+        result.paragraph_signatures.setdefault(article_id, []).append((ps.paragraph, ps.signature))
         found = index.paragraph_candidates(ps.bands)
         for other, paragraph in sorted(found):
             if other == article_id:

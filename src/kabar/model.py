@@ -355,7 +355,7 @@ class ChunkWrite:
     line_window: list[int] | None = None  # line key hashes seen for the first time in this chunk
     line_window_chunks: int = 0  # how many chunks of those the store keeps
     minhashes: dict[str, list[int]] = field(default_factory=dict)
-    paragraph_signatures: list[tuple[str, int, list[int]]] = field(default_factory=list)
+    paragraph_signatures: dict[str, list[tuple[int, list[int]]]] = field(default_factory=dict)  # article -> [(¶, sig)]
     syndications: list[Syndication] = field(default_factory=list)
     duplicate_updates: list[tuple[str, str | None, float | None]] = field(default_factory=list)
     stories: list[StoryWrite] = field(default_factory=list)

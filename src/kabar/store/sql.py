@@ -147,9 +147,6 @@ class SQLStore(Store):
 
     def save_chunk(self, chunk: ChunkWrite) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        paragraphs: dict[str, list[tuple[int, list[int]]]] = defaultdict(list)
-        for aid, p, sig in chunk.paragraph_signatures:
-            paragraphs[aid].append((p, sig))
         with self._transaction():
             for a in chunk.articles:
                 inserted = self._x(
@@ -165,7 +162,7 @@ class SQLStore(Store):
                      a.raw_text, now, a.story, a.duplicate_of, a.duplicate_similarity,
                      json.dumps(a.extraction_record(), ensure_ascii=False),
                      _pack(chunk.minhashes[a.id]) if a.id in chunk.minhashes else None,
-                     _pack_paragraphs(paragraphs.get(a.id, [])) if a.id in chunk.minhashes else None),
+                     _pack_paragraphs(chunk.paragraph_signatures.get(a.id, [])) if a.id in chunk.minhashes else None),
                 )  # fmt: skip
                 row = inserted.fetchone()
                 if row is not None and a.id in chunk.search_terms:

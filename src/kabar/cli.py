@@ -827,6 +827,17 @@ def train_brief_cmd(
     typer.echo(json.dumps(info, indent=1))
 
 
+@train_app.command("title-centre")
+def train_title_centre_cmd(
+    data: Annotated[str, typer.Option(help="The data folder holding quotes-en/ and indosum-dev/.")] = "../shared/data",
+) -> None:
+    """Rebuild the centre taken out of title embeddings (src/kabar/models/title-centre.npz):
+    the mean USE vector of PolNeAR training headlines and of IndoSum lead sentences."""
+    from kabar.features import train_title_centre
+
+    typer.echo(json.dumps(train_title_centre(Path(data)), indent=1))
+
+
 @app.command("version")
 def version_cmd() -> None:
     """Print kabar's version."""

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from kabar.features import title_centre
 from kabar.model import Article, ArticleFeatures, ChunkWrite, StoryMerge, StoryWrite, publication_order
 from kabar.store import Store
 
@@ -67,6 +68,9 @@ EMBED_CANDIDATES = 3
 POSTING_SCAN = 200  # stories read from one term's or name's posting, the most recently changed first
 MAX_SPANS = 60  # day ranges a story remembers
 TITLE_SAMPLE = 50  # headlines a story keeps to choose its title from
+# The space the stored embedding sums are in: title vectors with the centre taken out
+# (`features.centred`). States without it hold raw sums and are converted on load.
+EMBEDDING_SPACE = "use3-centred-1"
 LINE_POSTING_MAX = 100  # per name, the stories most recently named by it that storylines look at
 # A name in more than this share of all articles (and at least LINE_GENERIC_DOCS of them),
 # "Presiden" or "Jakarta", does not define a matter.
@@ -570,11 +574,14 @@ def state_to_json(st: StoryState) -> dict[str, Any]:
         "first_published": st.first_published,
         "last_published": st.last_published,
         "n_embedded": st.n_embedded,
+        "embedding_space": EMBEDDING_SPACE,
         "last_seq": st.last_seq,
     }
 
 
 def state_from_json(story_id: str, storyline: str, data: Mapping[str, Any], embedding: Any) -> StoryState:
+    if embedding is not None and data.get("embedding_space") != EMBEDDING_SPACE:
+        embedding = _centre_sum(embedding, int(data["n_embedded"]))
     return StoryState(
         id=story_id,
         storyline=storyline,
@@ -593,6 +600,15 @@ def state_from_json(story_id: str, storyline: str, data: Mapping[str, Any], embe
         n_embedded=int(data["n_embedded"]),
         last_seq=int(data["last_seq"]),
     )
+
+
+def _centre_sum(raw_sum: Any, n: int) -> Any:
+    """A story's sum of raw (uncentred) title vectors, as stores before the centring kept
+    it, moved into the centred space: each member's vector becomes (v - centre) / |v - centre|,
+    and |v - centre| is close to the same for every headline (`spread`), so the sum moves
+    by n centres and one scale."""
+    centre, spread = title_centre()
+    return ((raw_sum - n * centre) / spread).astype(np.float32)
 
 
 class StoryStage:

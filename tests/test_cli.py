@@ -7,19 +7,19 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import DEMO, SEEDS
+from conftest import DEMO, SEEDS, new_location
 from kabar.cli import EXIT_QUARANTINED, app
 
 runner = CliRunner()
 
 
-def test_ingest_show_export_quarantine(tmp_path: Path) -> None:
+def test_ingest_show_export_quarantine(tmp_path: Path, backend: str) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     for seed in sorted(SEEDS.glob("*.txt"))[:2]:
         (folder / seed.name).write_text(seed.read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "broken.jsonl").write_text("{not json\n")
-    db = str(tmp_path / "k.db")
+    db = new_location(backend, tmp_path)
 
     result = runner.invoke(app, ["ingest", str(folder), "--db", db])
     assert result.exit_code == EXIT_QUARANTINED
@@ -77,8 +77,8 @@ def test_eval_clean_scores_the_demo_gold() -> None:
     assert scores["clean"] == 1.0 and scores["meta"] >= 0.97
 
 
-def test_stories_commands_and_export(tmp_path: Path) -> None:
-    db = str(tmp_path / "demo.db")
+def test_stories_commands_and_export(tmp_path: Path, backend: str) -> None:
+    db = new_location(backend, tmp_path)
     assert runner.invoke(app, ["ingest", str(DEMO), "--db", db, "--quiet"]).exit_code == 0
     listed = [json.loads(line) for line in runner.invoke(app, ["stories", "--db", db, "--json"]).stdout.splitlines()]
     assert len(listed) == 10

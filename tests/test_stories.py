@@ -244,7 +244,7 @@ def test_a_story_state_stays_small_as_the_story_grows() -> None:
         if i in (100, 300):
             sizes[i] = len(json.dumps(stories.state_to_json(story)))
     assert story.n_articles == 300
-    assert len(story.titles) == stories.TITLE_SAMPLE
+    assert stories.TITLE_SAMPLE <= len(story.titles) <= 2 * stories.TITLE_SAMPLE
     assert sizes[300] < sizes[100] * 1.2
     assert story.best_title() == "Banjir Lebak Warga"
     # A state stored before the sample (every member's id listed) still loads.

@@ -102,7 +102,7 @@ class StoryState:
     storyline: str
     n_articles: int = 0
     # Headlines the story's title is chosen from (article id -> title, in ingest order), at
-    # most TITLE_SAMPLE: the state is rewritten whenever the story grows, so it must not
+    # most 2 × TITLE_SAMPLE: the state is rewritten whenever the story grows, so it must not
     # grow with it.
     titles: dict[str, str] = field(default_factory=dict)
     # Sums of the members' unit TF-IDF vectors (terms, entities): centroids up to scale.
@@ -193,7 +193,9 @@ class StoryState:
         return [a for _, a in sorted(enumerate(self.titles), key=centrality, reverse=True)]
 
     def _trim_titles(self) -> None:
-        if len(self.titles) > TITLE_SAMPLE:
+        # Cut back to the sample only once it has doubled: ranking the kept headlines on
+        # every new member of a large story would cost a sort each time.
+        if len(self.titles) > 2 * TITLE_SAMPLE:
             for article in self._ranked_titles()[TITLE_SAMPLE:]:
                 del self.titles[article]
                 self.title_terms.pop(article, None)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from conftest import DEMO, SEEDS, new_location
@@ -124,3 +129,57 @@ def test_extract_command_fills_a_store_made_without_extraction(tmp_path: Path) -
     assert run(store, "gempa", Filters(entity="Poso"))[1] >= 3
     assert store.reindex_search() == 42 and run(store, "gempa", Filters(entity="Poso"))[1] >= 3
     store.close()
+
+
+def test_ingest_on_a_dask_cluster_started_from_its_own_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deployment the README describes: `dask scheduler` and `dask worker` run as their
+    own processes (the worker in a folder of its own), and `kabar ingest --scheduler`
+    reaches them by address. A scheduler that does not answer, or has no worker yet, is
+    a clear error (exit 2) instead of a traceback or a wait for ever."""
+    from kabar import parallel
+
+    dask = str(Path(sys.executable).with_name("dask"))
+    monkeypatch.setattr(parallel, "CONNECT_SECONDS", 2)
+    monkeypatch.setattr(parallel, "WORKER_WAIT_SECONDS", 2)
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    nobody = f"tcp://127.0.0.1:{free.getsockname()[1]}"
+    free.close()
+    unreachable = runner.invoke(app, ["ingest", str(DEMO), "--db", str(tmp_path / "x.db"), "--scheduler", nobody])
+    assert unreachable.exit_code == 2 and f"cannot reach the Dask scheduler at {nobody}" in unreachable.output
+
+    scheduler_file = tmp_path / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    processes = [subprocess.Popen([dask, "scheduler", "--scheduler-file", str(scheduler_file), "--port", "0",
+                                   "--no-dashboard", "--host", "127.0.0.1"], **quiet)]  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(scheduler_file.read_text())["address"]
+        idle = runner.invoke(app, ["ingest", str(DEMO), "--db", str(tmp_path / "y.db"), "--scheduler", address])
+        assert idle.exit_code == 2 and "has no workers" in idle.output
+
+        worker_home = tmp_path / "worker"
+        worker_home.mkdir()
+        processes.append(subprocess.Popen([dask, "worker", address, "--nworkers", "1", "--nthreads", "1",
+                                           "--no-dashboard"], cwd=worker_home, **quiet))  # fmt: skip
+        monkeypatch.setattr(parallel, "WORKER_WAIT_SECONDS", 60)
+        on_cluster = str(tmp_path / "cluster.db")
+        result = runner.invoke(app, ["ingest", str(DEMO), "--db", on_cluster, "--scheduler", address, "--quiet"])
+        assert result.exit_code == 0, result.output
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            process.wait(timeout=30)
+    alone = str(tmp_path / "alone.db")
+    assert runner.invoke(app, ["ingest", str(DEMO), "--db", alone, "--quiet"]).exit_code == 0
+
+    def stories(db: str) -> list[dict[str, object]]:
+        listed = runner.invoke(app, ["stories", "--db", db, "--json"]).stdout.splitlines()
+        return sorted((json.loads(line) for line in listed), key=lambda s: str(s["id"]))
+
+    assert len(stories(on_cluster)) == 10
+    assert stories(on_cluster) == stories(alone)

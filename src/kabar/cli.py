@@ -92,12 +92,19 @@ def ingest_cmd(
 ) -> None:
     """Ingest articles: .txt, .html, .jsonl, .warc, and .gz of any of them.
 
-    Exit code 0 when everything was stored, 3 when something was quarantined.
+    Exit code 0 when everything was stored, 3 when something was quarantined, 2 when the
+    Dask scheduler cannot be reached or has no worker.
     """
+    from kabar.parallel import PoolError
+
     if workers < 1:
         raise typer.BadParameter("--workers must be at least 1")
     with _open(db) as store:
-        report = _ingest(paths, store, quiet, max_bytes, embed, workers, scheduler)
+        try:
+            report = _ingest(paths, store, quiet, max_bytes, embed, workers, scheduler)
+        except PoolError as exc:
+            err.print(f"kabar ingest: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from exc
     if not quiet:
         console.print(
             f"{report.seen} documents: {report.stored} stored, {report.already} already in the store, "

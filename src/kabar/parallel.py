@@ -18,6 +18,13 @@ from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 
+CONNECT_SECONDS = 10  # to reach a Dask scheduler
+WORKER_WAIT_SECONDS = 30  # for a reached scheduler to have at least one worker
+
+
+class PoolError(RuntimeError):
+    """The pool asked for cannot run: a scheduler that does not answer, or has no workers."""
+
 
 class Pending(Protocol[T]):
     def result(self) -> list[T]: ...
@@ -107,7 +114,19 @@ def open_pool(workers: int = 1, scheduler: str | None = None) -> Iterator[Pool]:
         import importlib
 
         distributed: Any = importlib.import_module("dask.distributed")  # untyped; loaded only when asked for
-        client = distributed.Client(scheduler)
+        try:
+            client = distributed.Client(scheduler, timeout=CONNECT_SECONDS)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise PoolError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+        try:
+            # Without a worker every submitted chunk would wait for ever.
+            client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+        except (OSError, TimeoutError) as exc:
+            client.close()
+            raise PoolError(
+                f"the Dask scheduler at {scheduler} has no workers (waited {WORKER_WAIT_SECONDS} s); "
+                f"start one with `dask worker {scheduler}` where kabar is installed"
+            ) from exc
         try:
             yield DaskPool(client)
         finally:

@@ -137,10 +137,12 @@ def main() -> None:
         pipeline._commit_chunk = commit_chunk
         assign = np.frombuffer(clock.assign_seconds, dtype=np.float64) * 1000
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # Worker processes have ended by now; the largest of them, reported apart.
+        workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(
             f"n={n}: {report.stored / elapsed:.0f} articles/s ({elapsed:.0f} s), {n_stories} stories, "
             f"assign p50 {np.percentile(assign, 50):.2f} ms p99 {np.percentile(assign, 99):.2f} ms, "
-            f"peak RSS {peak:.0f} MB",
+            f"peak RSS {peak:.0f} MB" + (f", largest worker {workers_peak:.0f} MB" if args.workers > 1 else ""),
             flush=True,
         )
         print("  ms per article        first tenth  last tenth")

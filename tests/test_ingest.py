@@ -277,3 +277,24 @@ def test_signatures_move_into_article_rows_on_upgrade(tmp_path: Path) -> None:
     tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert not tables & {"minhashes", "paragraph_signatures"}
     store.close()
+
+
+def test_a_record_without_a_headline_is_titled_from_its_lead(store: Store, tmp_path: Path) -> None:
+    """A JSON record with text only, whose short first paragraph is a dateline lead: that
+    paragraph is the body's start, not a headline, and the title is its first sentence
+    without the dateline (cut at a word boundary when long)."""
+    lead = ("Surabaya (KBN) - Pemerintah Provinsi Jawa Timur menambah 40 pompa air di Sidoarjo. "
+            "Warga diminta tetap waspada.")  # fmt: skip
+    long_lead = ("Harian.id - Dinas Perhubungan menutup sementara jalan layang di kawasan pelabuhan karena "
+                 "retakan pada sambungan yang ditemukan petugas saat pemeriksaan rutin pada Senin pagi.")  # fmt: skip
+    rest = "Banjir merendam tiga desa sejak Minggu malam. Ketinggian air mencapai satu meter di beberapa titik."
+    records = [{"id": "a", "language": "id", "text": f"{lead}\n\n{rest}"},
+               {"id": "b", "language": "id", "text": f"{long_lead}\n\n{rest.replace('tiga', 'empat')}"}]  # fmt: skip
+    (tmp_path / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert ingest_into(store, tmp_path / "feed.jsonl").quarantined == []
+    by_id = {a.source.rsplit("#", 1)[1]: a for a in store.iter_articles()}
+    first, second = by_id["a"], by_id["b"]
+    assert first.title == "Pemerintah Provinsi Jawa Timur menambah 40 pompa air di Sidoarjo."
+    assert first.dateline == "SURABAYA" and first.paragraphs[0].startswith("Pemerintah Provinsi")
+    assert second.title.endswith(" …") and len(second.title) <= 125
+    assert second.title.startswith("Dinas Perhubungan menutup") and second.outlet == "harian.id"

@@ -51,6 +51,9 @@ def test_datelines() -> None:
     assert country is not None and country.brand is None
     assert find_dateline("KABARTIMUR - Gempa", frozenset({"kabartimur"})).brand == "KABARTIMUR"  # type: ignore[union-attr]
     assert find_dateline("PRESIDEN Rusia Vladimir Putin menandatangani") is None
+    assert find_dateline("JAKARTA -Wakil Presiden membuka").place == "JAKARTA"  # type: ignore[union-attr]
+    assert find_dateline("Suara.com - Ketua DPR").brand == "suara.com"  # type: ignore[union-attr]
+    assert find_dateline("JAKARTA-BANDUNG tol macet") is None  # a hyphenated word, not a dateline
 
 
 def test_sentences_split_glued_and_mend_stray_stops() -> None:

@@ -194,7 +194,7 @@ def centred(vectors: np.ndarray) -> np.ndarray:
     unrelated ones), which squeezes the cosines the story score uses into a narrow band.
     With the centre of news headlines taken out, unrelated titles come closer to 0 and
     titles of one event stand further above them. That alone took B-cubed F1 from 0.835
-    to 0.838 on ECB+ and from 0.603 to 0.640 on NeuS (BENCHMARKS.md)."""
+    to 0.837 on ECB+ and from 0.603 to 0.641 on NeuS (BENCHMARKS.md)."""
     centre, _ = title_centre()
     out: np.ndarray = np.asarray(vectors, dtype=np.float32) - centre
     norms = np.linalg.norm(out, axis=1, keepdims=True)

@@ -180,8 +180,15 @@ _DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Z'.]+(?:\s+[A-Z][A-Z'.]+){0,3}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}(?=\s*[,(]))"
     r"(?:\s*,\s*(?P<after>[^-–—(),]{2,40}?))?"
     r"(?:\s*\((?P<credit>[^)]{1,40})\))?"
-    r"\s*(?:[-–—]+|:)\s+(?=\S)"
+    # The dash has a space on at least one side ("JAKARTA -Wakil" is written too), so a
+    # hyphenated word is never a dateline.
+    r"(?:\s*(?:[-–—]+|:)\s+|\s+[-–—]+)(?=\S)"
 )
+
+
+# A site's own domain in dateline position: "Suara.com - ", "Liputan6.com, Jakarta - " is
+# the place form above.
+_DOMAIN_DATELINE = re.compile(r"(?P<domain>[A-Za-z][\w-]*(?:\.[A-Za-z]{2,6})+)\s*[-–—]+\s+(?=\S)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +208,8 @@ def find_dateline(paragraph: str, brand_tokens: frozenset[str] = frozenset()) ->
     """
     m = _DATELINE.match(paragraph)
     if not m:
+        if domain := _DOMAIN_DATELINE.match(paragraph):
+            return Dateline(domain.group(0), None, domain.group("domain").lower(), None)
         return None
     place = m.group("place").strip()
     after = (m.group("after") or "").strip() or None
@@ -411,6 +420,14 @@ class Header:
     url: str | None = None  # a URL line at the top of a scraped page
 
 
+def _is_lead(text: str) -> bool:
+    """A short first paragraph opening with a dateline and ending like a sentence
+    ("Surabaya (ANTARA News) - Bakal calon ... ."): the lead of a record without a
+    headline, which would otherwise be read as one. Headlines carry no dateline and
+    seldom a full stop."""
+    return find_dateline(text) is not None and text.rstrip("”\"' ").endswith((".", "!", "?"))
+
+
 def read_header(lines: list[tuple[int, str]], title_hint: str | None = None) -> Header:
     """Find the site line, title, date line and byline at the top of a scraped page.
 
@@ -445,6 +462,8 @@ def read_header(lines: list[tuple[int, str]], title_hint: str | None = None) -> 
         if _BYLINE.match(text) and len(text.split()) <= 8:
             consumed[number] = "byline"
             continue
+        if title is None and _is_lead(text):
+            break  # the body has begun: no headline below its first paragraph
         if title is None and len(text.split()) >= 2 and len(text) <= 250:
             title = text
             consumed[number] = "headline (kept as metadata)"

@@ -16,19 +16,20 @@ from kabar import clean as clean_stage
 from kabar import dedup, ingest, meta
 from kabar.extract import extract_article
 from kabar.features import Embedder, featurize
-from kabar.lang import get
+from kabar.lang import LanguageData, get
 from kabar.model import Article, ArticleFeatures, ChunkWrite, QuarantineEntry, RawDocument, Removal
 from kabar.parallel import Pending, Pool, open_pool
 from kabar.search import index_terms
 from kabar.store import Store, line_hash
 from kabar.stories import StoryStage
-from kabar.text import collapse, key
+from kabar.text import collapse, key, split_sentences
 
 CHUNK_SIZE = 256
 # Articles of the chunk being stored come after every stored one in ingest order.
 NEW_ARTICLE_SEQ = 1 << 62
 MIN_BODY_CHARS = 40
 ONE_LINE_ARTICLE_WORDS = 8
+TITLE_FALLBACK_CHARS = 120
 # A short line seen in this many articles of one site is boilerplate; a long one
 # needs more, because outlets reuse background paragraphs across follow-ups.
 RECUR_SHORT_DOCS = 3
@@ -86,6 +87,15 @@ def prepare(raw: RawDocument) -> Prepared | QuarantineEntry:
     return Prepared(raw, lines, header, url, html_published, html_site, line_keys - {""}, dateline_word)
 
 
+def lead_title(lead: str, lang: LanguageData) -> str:
+    """A title for an article that came without one: the lead's first sentence, cut at a
+    word boundary to at most TITLE_FALLBACK_CHARS."""
+    first = next(iter(split_sentences(lead, lang.abbreviations, lang.non_final_words)), lead).strip()
+    if len(first) <= TITLE_FALLBACK_CHARS:
+        return first
+    return first[: TITLE_FALLBACK_CHARS + 1].rsplit(" ", 1)[0].rstrip(",;:–—- ") + " …"
+
+
 def build_article(p: Prepared, recurring: set[str], brands: frozenset[str]) -> Article | QuarantineEntry:
     raw, header = p.raw, p.header
     removed = [Removal(collapse(t), why, n) for n, t in p.lines if (why := header.consumed.get(n))]
@@ -106,9 +116,10 @@ def build_article(p: Prepared, recurring: set[str], brands: frozenset[str]) -> A
     dateline = meta.find_dateline(paragraphs[0], brands) if paragraphs else None
     if dateline:
         removed.append(Removal(dateline.prefix.strip(), "dateline (kept as metadata)", -1))
-        paragraphs[0] = paragraphs[0][len(dateline.prefix) :]
+        # "Jakarta, CNN Indonesia - - ": a doubled dash left by tokenised sources
+        paragraphs[0] = paragraphs[0][len(dateline.prefix) :].lstrip("-–— ")
     if not title:
-        title = paragraphs[0][:120]
+        title = lead_title(paragraphs[0], lang)
     published = (
         meta.normalize_published(raw.published)
         or (header.published.iso() if header.published else None)

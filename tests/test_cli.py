@@ -183,3 +183,20 @@ def test_ingest_on_a_dask_cluster_started_from_its_own_command_line(
 
     assert len(stories(on_cluster)) == 10
     assert stories(on_cluster) == stories(alone)
+
+
+def test_stories_of_one_storyline(tmp_path: Path) -> None:
+    """`kabar stories --storyline` takes a storyline id or any of its stories' ids and lists
+    that matter's stories: the demo's carbon-market signing and its ratification."""
+    db = str(tmp_path / "demo.db")
+    assert runner.invoke(app, ["ingest", str(DEMO), "--db", db, "--quiet"]).exit_code == 0
+    every = [json.loads(line) for line in runner.invoke(app, ["stories", "--db", db, "--json"]).stdout.splitlines()]
+    lines: dict[str, list[str]] = {}
+    for story in every:
+        lines.setdefault(story["storyline"], []).append(story["id"])
+    line, members = next((k, v) for k, v in lines.items() if len(v) > 1)
+    for ref in (line, members[-1][:10]):
+        listed = runner.invoke(app, ["stories", "--db", db, "--storyline", ref, "--json"]).stdout.splitlines()
+        assert sorted(json.loads(row)["id"] for row in listed) == sorted(members)
+    unknown = runner.invoke(app, ["stories", "--db", db, "--storyline", "no-such-line", "--json"])
+    assert unknown.exit_code == 0 and unknown.stdout.strip() == ""

@@ -179,6 +179,7 @@ def test_schema_is_migrated_on_open_and_wal_is_on(tmp_path: Path) -> None:
         "SELECT id FROM articles WHERE id IN (?, ?)",
         "SELECT id FROM articles WHERE story = ?",
         "SELECT hash, docs FROM line_stats WHERE hash IN (?, ?)",
+        "SELECT id FROM stories WHERE storyline = ?",  # a story page lists its storyline
     ):
         plan = " ".join(str(row[-1]) for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", [1] * sql.count("?")))
         assert plan.startswith("SEARCH"), (sql, plan)

@@ -311,3 +311,46 @@ def test_a_story_stored_with_raw_title_vectors_loads_centred() -> None:
     # A state written now is taken as it is.
     current = stories.state_to_json(stories.StoryState(id="s1", storyline="s1", n_embedded=3))
     assert np.array_equal(stories.state_from_json("s1", "s1", current, expected).embedding_sum, expected)
+
+
+def test_story_listings_filter_sort_and_page_in_the_database(store: Store) -> None:
+    """`list_stories` gives what filtering and sorting every story in Python gives, page by
+    page, without reading every story's articles; a storyline lists its stories."""
+    from collections.abc import Callable
+
+    from kabar.model import Story, StorySelection
+
+    ingest_into(store, DEMO)
+    every = store.stories()
+
+    def expected(keep: Callable[[Story], bool]) -> list[str]:
+        """Most recent day first, then largest: `kabar stories` before the listing moved into SQL."""
+        rows = sorted((s for s in every if keep(s)),
+                      key=lambda s: ((s.last_published or "")[:10], len(s.articles), s.id), reverse=True)  # fmt: skip
+        return [s.id for s in rows]
+
+    cases = [
+        (StorySelection(), lambda s: True),
+        (StorySelection(since="2024-11-01"), lambda s: (s.last_published or "") >= "2024-11-01"),
+        (StorySelection(outlet="TIMUR"), lambda s: any("timur" in o.lower() for o in s.outlets)),
+        (StorySelection(language="en"), lambda s: "en" in s.languages),
+        (StorySelection(outlet="100%_"), lambda s: False),  # LIKE wildcards are taken literally
+    ]
+    for selection, keep in cases:
+        listed, total = store.list_stories(selection)
+        assert [s.id for s in listed] == expected(keep) and total == len(listed)
+        assert all(s.articles == next(e.articles for e in every if e.id == s.id) for s in listed)
+    assert 0 < len(expected(lambda s: "en" in s.languages)) < len(every)
+
+    largest, _ = store.list_stories(StorySelection(sort="largest"))
+    sizes = [len(s.articles) for s in largest]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] >= 5
+    page, total = store.list_stories(StorySelection(limit=3, offset=3))
+    assert total == len(every) and [s.id for s in page] == expected(lambda s: True)[3:6]
+
+    by_rel = {str(Path(s).relative_to(DEMO)): a for a in store.iter_articles() for s in a.sources}
+    signing = store.get_story(by_rel["cakrawala/asean-sepakati-pasar-karbon-bersama.html"].story or "")
+    assert signing is not None
+    line, n = store.list_stories(StorySelection(storyline=signing.storyline))
+    ratified = by_rel["kabartimur/dpr-sahkan-ratifikasi-perjanjian-pasar-karbon-asean.txt"].story
+    assert n == len(line) >= 2 and {signing.id, ratified} <= {s.id for s in line}

@@ -135,3 +135,23 @@ def test_closed_reads(db: str) -> None:
         no_writes.post("/api/ingest", content=b"{}", headers={"content-type": "application/x-ndjson"}).status_code
         == 403
     )
+
+
+def test_a_story_page_links_the_other_stories_of_its_storyline(client: TestClient) -> None:
+    """The ASEAN carbon-market signing and its ratification months later are one storyline:
+    each story's page lists the other, and the storyline link lists both."""
+    stories = client.get("/api/stories?per_page=100").json()["stories"]
+    lines: dict[str, list[dict[str, object]]] = {}
+    for s in stories:
+        lines.setdefault(str(s["storyline"]), []).append(s)
+    pair = next(members for members in lines.values() if len(members) == 2)
+    for this, other in (pair, pair[::-1]):
+        page = client.get(f"/stories/{this['id']}")
+        assert 'id="storyline"' in page.text and f'href="/stories/{other["id"]}' in page.text
+        detail = client.get(f"/api/stories/{this['id']}").json()
+        assert [s["id"] for s in detail["storyline_stories"]] == [other["id"]]
+    listed = client.get(f"/api/stories?storyline={pair[0]['storyline']}").json()
+    assert sorted(s["id"] for s in listed["stories"]) == sorted(str(s["id"]) for s in pair)
+    assert listed["total"] == 2
+    lone = next(members[0] for members in lines.values() if len(members) == 1)
+    assert 'id="storyline"' not in client.get(f"/stories/{lone['id']}").text

@@ -20,7 +20,17 @@ from kabar.brief import Brief
 from kabar.evaluate import Attribution
 from kabar.export import export as export_store
 from kabar.export import story_articles, story_brief, story_facts, story_record_detailed
-from kabar.model import Article, Claim, Evidence, QuarantineEntry, Quote, Story, StoryFacts, StoryQuote
+from kabar.model import (
+    Article,
+    Claim,
+    Evidence,
+    QuarantineEntry,
+    Quote,
+    Story,
+    StoryFacts,
+    StoryQuote,
+    StorySelection,
+)
 from kabar.store import Store, open_store
 
 app = typer.Typer(
@@ -139,20 +149,17 @@ def stories_cmd(
     since: Annotated[str | None, typer.Option(help="Only stories last updated on or after this date.")] = None,
     outlet: Annotated[str | None, typer.Option(help="Only stories this outlet reported.")] = None,
     lang: Annotated[str | None, typer.Option(help="Only stories with articles in this language.")] = None,
+    storyline: Annotated[
+        str | None, typer.Option(help="Only the stories of this storyline (its id, or any of its stories' ids).")
+    ] = None,
     limit: Annotated[int, typer.Option(help="Show at most this many.")] = 30,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines for scripts.")] = False,
 ) -> None:
-    """Stories, most recent and largest first."""
+    """Stories, most recent and largest first; with --storyline, one matter's stories."""
     with _open(db) as store:
-        rows = store.stories()
-    if since:
-        rows = [s for s in rows if (s.last_published or "") >= since]
-    if outlet:
-        rows = [s for s in rows if any(outlet.lower() in o.lower() for o in s.outlets)]
-    if lang:
-        rows = [s for s in rows if lang in s.languages]
-    rows.sort(key=lambda s: ((s.last_published or "")[:10], len(s.articles), s.id), reverse=True)
-    rows = rows[:limit]
+        if storyline and (member := store.get_story(storyline)) is not None:
+            storyline = member.storyline
+        rows, _ = store.list_stories(StorySelection(since, outlet, lang, storyline, limit=limit))
     if as_json:
         for story in rows:
             typer.echo(json.dumps(story.to_record(), ensure_ascii=False))
@@ -473,7 +480,7 @@ def demo_cmd(
             table.add_row(reason, str(n))
         console.print(table)
         with _open(db) as store:
-            stories = sorted(store.stories(), key=lambda s: (s.last_published or "")[:10], reverse=True)
+            stories, _ = store.list_stories(StorySelection())
         by_id = {a.id: a for a in articles}
         table = Table("story", "articles", "outlets", "lang", "dates", "storyline", "title", title="Stories")
         for st in stories:
@@ -490,7 +497,7 @@ def demo_cmd(
                 highlight=False,
             )
         with _open(db) as store:
-            top = sorted(store.stories(), key=lambda s: (-len(s.articles), s.last_published or ""))[:3]
+            top, _ = store.list_stories(StorySelection(sort="largest", limit=3))
             for st in top:
                 console.rule(f"{st.title[:70]}")
                 summary = story_brief(store, st, 4)

@@ -11,7 +11,7 @@ from typing import Any
 from kabar.brief import DEFAULT_SENTENCES, Brief
 from kabar.brief import build as build_brief
 from kabar.extract.story import facts
-from kabar.model import Article, Story, StoryFacts
+from kabar.model import Article, Story, StoryFacts, StorySelection
 from kabar.store import Store
 
 
@@ -29,7 +29,8 @@ def story_brief(store: Store, story: Story, n_sentences: int = DEFAULT_SENTENCES
                 articles: list[Article] | None = None) -> Brief:
     """The story's brief; its timeline covers the whole storyline."""
     members = articles if articles is not None else story_articles(store, story)
-    line = [a for s in store.stories() if s.storyline == story.storyline for a in story_articles(store, s)]
+    stories, _ = store.list_stories(StorySelection(storyline=story.storyline))
+    line = [a for s in stories for a in (members if s.id == story.id else story_articles(store, s))]
     return build_brief(members, n_sentences, {a.id: store.syndication(a.id) for a in members}, storyline=line)
 
 
@@ -43,6 +44,11 @@ def story_record_detailed(detail: dict[str, Any]) -> dict[str, Any]:
          "duplicate_of": a.duplicate_of, "syndicated_paragraphs": detail["syndicated"][a.id]}
         for a in detail["articles"]
     ]  # fmt: skip
+    if "storyline" in detail:
+        record["storyline_stories"] = [
+            {"id": s.id, "title": s.title, "first_published": s.first_published, "last_published": s.last_published}
+            for s in detail["storyline"]
+        ]
     record.update(detail["facts"].to_record())
     record["brief"] = detail["brief"].to_record()
     return record

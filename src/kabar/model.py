@@ -294,6 +294,19 @@ class StoryFacts:
         return asdict(self)
 
 
+@dataclass(frozen=True, slots=True)
+class StorySelection:
+    """Which stories to list, and in what order (`Store.list_stories`)."""
+
+    since: str | None = None  # last published on or after (ISO date or time)
+    outlet: str | None = None  # reported by an outlet whose name holds this (any case)
+    language: str | None = None  # with articles in this language
+    storyline: str | None = None  # the stories of one storyline
+    sort: str = "recent"  # "recent": latest day first, then largest; "largest": most articles first
+    limit: int | None = None
+    offset: int = 0
+
+
 @dataclass(slots=True)
 class Story:
     """One real-world event, reported by one or more outlets."""

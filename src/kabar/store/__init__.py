@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from kabar.model import Article, ChunkWrite, QuarantineEntry, Story, StoryWrite, Syndication
+from kabar.model import Article, ChunkWrite, QuarantineEntry, Story, StorySelection, StoryWrite, Syndication
 from kabar.search import Filters
 
 
@@ -96,6 +96,12 @@ class Store(ABC):
 
     @abstractmethod
     def stories(self) -> list[Story]: ...
+
+    @abstractmethod
+    def list_stories(self, selection: StorySelection) -> tuple[list[Story], int]:
+        """The stories `selection` asks for, in its order and page, and how many match in
+        all. Filters and order run in the database: a listing never reads every story's
+        articles."""
 
     @abstractmethod
     def get_story(self, ref: str) -> Story | None: ...

@@ -20,12 +20,24 @@ from kabar.model import (
     QuarantineEntry,
     Removal,
     Story,
+    StorySelection,
     StoryWrite,
     Syndication,
     TimeMention,
 )
 from kabar.search import Filters, entity_keys
 from kabar.store import Store
+
+# `StorySelection.sort` -> ORDER BY; the day first, as `kabar stories` shows it.
+_STORY_ORDER = {
+    "recent": "COALESCE(substr(last_published, 1, 10), '') DESC, n_articles DESC, id DESC",
+    "largest": "n_articles DESC, COALESCE(last_published, '') DESC, id DESC",
+}
+
+
+def _like(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _pack(signature: Sequence[int]) -> bytes:
@@ -313,6 +325,35 @@ class SQLStore(Store):
             for sid, title, first, last, langs, outlets, line in rows
         ]
 
+    def list_stories(self, selection: StorySelection) -> tuple[list[Story], int]:
+        where, params = [], []
+        if selection.since:
+            where.append("last_published >= ?")
+            params.append(selection.since)
+        if selection.outlet:
+            where.append("lower(outlets) LIKE ? ESCAPE '\\'")
+            params.append(f"%{_like(selection.outlet.lower())}%")
+        if selection.language:
+            where.append("languages LIKE ? ESCAPE '\\'")
+            params.append(f'%"{_like(selection.language)}"%')
+        if selection.storyline:
+            where.append("storyline = ?")
+            params.append(selection.storyline)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        total = int(self._x(f"SELECT count(*) FROM stories{clause}", params).fetchone()[0])
+        page = " LIMIT ? OFFSET ?" if selection.limit is not None else ""
+        rows = self._x(
+            "SELECT id, title, first_published, last_published, languages, outlets, storyline FROM stories"
+            f"{clause} ORDER BY {_STORY_ORDER[selection.sort]}{page}",
+            [*params, *((selection.limit, selection.offset) if page else ())],
+        ).fetchall()
+        return [self._story(row) for row in rows], total
+
+    def _story(self, row: Sequence[Any]) -> Story:
+        sid, title, first, last, langs, outlets, line = row
+        members = [r[0] for r in self._x("SELECT id FROM articles WHERE story=? ORDER BY seq", (sid,))]
+        return Story(sid, title, members, json.loads(outlets), json.loads(langs), first, last, line)
+
     def get_story(self, ref: str) -> Story | None:
         sid = self.resolve_story(ref)
         row = self._x(
@@ -320,11 +361,7 @@ class SQLStore(Store):
             " WHERE id=? OR id LIKE ? LIMIT 2",
             (sid, sid + "%"),
         ).fetchall()
-        if len(row) != 1:
-            return None
-        sid, title, first, last, langs, outlets, line = row[0]
-        members = [r[0] for r in self._x("SELECT id FROM articles WHERE story=? ORDER BY seq", (sid,))]
-        return Story(sid, title, members, json.loads(outlets), json.loads(langs), first, last, line)
+        return self._story(row[0]) if len(row) == 1 else None
 
     def syndication(self, article_id: str) -> list[Syndication]:
         rows = self._x(

@@ -105,10 +105,11 @@ def _story_query(
     since: str | None = None,
     outlet: str | None = None,
     language: str | None = None,
+    storyline: str | None = None,
 ) -> dict[str, Any]:
     """The stories list's query parameters (page and API alike)."""
     return {"page": page_no, "per_page": per_page, "sort": sort, "since": since, "outlet": outlet,
-            "language": language}  # fmt: skip
+            "language": language, "storyline": storyline}  # fmt: skip
 
 
 def _search_query(
@@ -174,7 +175,7 @@ def create_app(settings: Settings) -> FastAPI:
     def stories_page(request: Request, query: StoryQuery) -> HTMLResponse:
         with opened() as store:
             listing = views.story_list(store, **query)
-        form = {k: query[k] or "" for k in ("sort", "since", "outlet", "language")}
+        form = {k: query[k] or "" for k in ("sort", "since", "outlet", "language", "storyline")}
         return page("stories.html", request, listing=listing, **form)
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)

@@ -16,7 +16,7 @@ from kabar.ask import Answer
 from kabar.ask import ask as ask_question
 from kabar.brief import Brief
 from kabar.export import story_articles, story_brief, story_facts
-from kabar.model import Article, StoryFacts
+from kabar.model import Article, StoryFacts, StorySelection
 from kabar.search import Filters
 from kabar.search import run as run_search
 from kabar.store import Store
@@ -44,23 +44,10 @@ def _pages(total: int, page: int, per_page: int) -> dict[str, Any]:
 
 
 def story_list(store: Store, page: int, per_page: int, sort: str, since: str | None, outlet: str | None,
-               language: str | None) -> dict[str, Any]:  # fmt: skip
-    stories = store.stories()
-    if since:
-        stories = [s for s in stories if (s.last_published or "") >= since]
-    if outlet:
-        stories = [s for s in stories if any(o.lower() == outlet.lower() for o in s.outlets)]
-    if language:
-        stories = [s for s in stories if language in s.languages]
-    if sort == "largest":
-        stories.sort(key=lambda s: (-len(s.articles), s.last_published or ""), reverse=False)
-    else:
-        stories.sort(key=lambda s: (s.last_published or "", len(s.articles)), reverse=True)
-    start = (page - 1) * per_page
-    return {
-        "stories": [s.to_record() for s in stories[start : start + per_page]],
-        **_pages(len(stories), page, per_page),
-    }
+               language: str | None, storyline: str | None = None) -> dict[str, Any]:  # fmt: skip
+    selection = StorySelection(since, outlet, language, storyline, sort, per_page, (page - 1) * per_page)
+    stories, total = store.list_stories(selection)
+    return {"stories": [s.to_record() for s in stories], **_pages(total, page, per_page)}
 
 
 def story_detail(store: Store, story_id: str, sentences: int) -> dict[str, Any] | None:
@@ -71,8 +58,11 @@ def story_detail(store: Store, story_id: str, sentences: int) -> dict[str, Any] 
     facts = story_facts(store, story, articles)
     brief = story_brief(store, story, sentences, articles)
     syndicated = {a.id: len({s.paragraph for s in store.syndication(a.id)}) for a in articles}
+    line, _ = store.list_stories(StorySelection(storyline=story.storyline))
     return {
         "story": story,
+        # The other stories of its storyline, earliest first: the matter before and after.
+        "storyline": sorted((s for s in line if s.id != story.id), key=lambda s: s.first_published or ""),
         "articles": sorted(articles, key=lambda a: a.published or "9999"),
         "facts": facts,
         "brief": brief,

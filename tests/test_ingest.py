@@ -13,6 +13,7 @@ from warcio.warcwriter import WARCWriter
 
 from conftest import ingest_into
 from kabar.store import Store
+from kabar.store.sql import _STORY_ORDER
 from kabar.store.sqlite import SQLiteStore
 from kabar.text import key
 
@@ -183,6 +184,11 @@ def test_schema_is_migrated_on_open_and_wal_is_on(tmp_path: Path) -> None:
     ):
         plan = " ".join(str(row[-1]) for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", [1] * sql.count("?")))
         assert plan.startswith("SEARCH"), (sql, plan)
+    # A page of stories in either order is read off an index, not sorted from all of them.
+    for order in _STORY_ORDER.values():
+        sql = f"SELECT id FROM stories ORDER BY {order} LIMIT 30"
+        plan = " ".join(str(row[-1]) for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, (sql, plan)
     store.close()
 
 

@@ -105,6 +105,11 @@ MIGRATIONS: list[str] = [
     DROP TABLE minhashes;
     DROP TABLE paragraph_signatures;
     """,
+    # Story listings in their two orders (`_STORY_ORDER` in sql.py, the same expressions).
+    """
+    CREATE INDEX stories_recent ON stories ((COALESCE(substr(last_published, 1, 10), '')), n_articles, id);
+    CREATE INDEX stories_largest ON stories (n_articles, (COALESCE(last_published, '')), id);
+    """,
 ]
 SIGNATURES_MIGRATION = 4
 

@@ -28,7 +28,8 @@ from kabar.model import (
 from kabar.search import Filters, entity_keys
 from kabar.store import Store
 
-# `StorySelection.sort` -> ORDER BY; the day first, as `kabar stories` shows it.
+# `StorySelection.sort` -> ORDER BY; the day first, as `kabar stories` shows it. The
+# stories_recent and stories_largest indexes are on these very expressions.
 _STORY_ORDER = {
     "recent": "COALESCE(substr(last_published, 1, 10), '') DESC, n_articles DESC, id DESC",
     "largest": "n_articles DESC, COALESCE(last_published, '') DESC, id DESC",

@@ -119,6 +119,12 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX articles_duplicate_of ON articles(duplicate_of);
     """,
+    # Story listings in their two orders (`_STORY_ORDER` in sql.py, the same expressions),
+    # so a page of stories is an index scan however many stories there are.
+    """
+    CREATE INDEX stories_recent ON stories(COALESCE(substr(last_published, 1, 10), ''), n_articles, id);
+    CREATE INDEX stories_largest ON stories(n_articles, COALESCE(last_published, ''), id);
+    """,
 ]
 # Matches are counted up to this many: counting every hit of a common word costs more
 # than the search itself.

@@ -16,14 +16,11 @@ import random
 import statistics
 import tempfile
 import time
-from pathlib import Path
 
-from kabar import pipeline
 from kabar.ask import ask
 from kabar.features import Embedder
 from kabar.search import Filters, run
-from kabar.store import open_store
-from kabar.synth import write_corpus
+from synthetic_store import synthetic_store
 
 
 def _percentiles(samples: list[float]) -> str:
@@ -39,14 +36,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or str(Path(tmp) / "bench.db")
-        store = open_store(db)
-        if store.count_articles() < args.n:
-            corpus = Path(tmp) / "corpus"
-            write_corpus(corpus, args.n)
-            start = time.perf_counter()
-            pipeline.run([str(corpus)], store, stories=False, embed=False, extract=False)
-            print(f"built {store.count_articles()} articles in {time.perf_counter() - start:.0f} s")
+        store = synthetic_store(args.db, args.n, tmp, stories=False, embed=False, extract=False)
         rng = random.Random(3)
         titles = [a.title for _, a in zip(range(2000), store.iter_articles(), strict=False)]
         queries = []

@@ -18,12 +18,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 
-from kabar import pipeline
 from kabar.model import StorySelection
-from kabar.store import open_store
-from kabar.synth import write_corpus
+from synthetic_store import synthetic_store
 
 
 def _timed(fn: Callable[[], object], repeat: int) -> str:
@@ -41,14 +38,7 @@ def main() -> None:
     parser.add_argument("--db", default=None, help="reuse (or create) the store here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or str(Path(tmp) / "bench.db")
-        store = open_store(db)
-        if store.count_articles() < args.n:
-            corpus = Path(tmp) / "corpus"
-            write_corpus(corpus, args.n)
-            start = time.perf_counter()
-            pipeline.run([str(corpus)], store, embed=False, extract=False)
-            print(f"built {store.count_articles()} articles in {time.perf_counter() - start:.0f} s")
+        store = synthetic_store(args.db, args.n, tmp, embed=False, extract=False)
         page, total = store.list_stories(StorySelection(limit=30))
         print(f"{store.count_articles()} articles, {total} stories")
         lines = [s.storyline for s in random.Random(5).sample(page, min(10, len(page)))]

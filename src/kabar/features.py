@@ -236,10 +236,9 @@ def train_title_centre(root: Path, out: Path = TITLE_CENTRE) -> dict[str, Any]:
     Deterministic; the embedder is the shipped one, so nothing is downloaded."""
     headlines = _reference_headlines(root)
     embedder = Embedder()
-    means = {code: embedder.encode(texts).mean(axis=0) for code, texts in headlines.items()}
-    centre = np.mean(list(means.values()), axis=0).astype(np.float32)
-    every = np.concatenate([embedder.encode(texts) for texts in headlines.values()])
-    spread = float(np.linalg.norm(every - centre, axis=1).mean())
+    vectors = [embedder.encode(texts) for texts in headlines.values()]
+    centre = np.mean([v.mean(axis=0) for v in vectors], axis=0).astype(np.float32)
+    spread = float(np.linalg.norm(np.concatenate(vectors) - centre, axis=1).mean())
     np.savez(out, centre=centre, spread=np.float32(spread))
     title_centre.cache_clear()
     return {

@@ -186,8 +186,8 @@ _DATELINE = re.compile(
 )
 
 
-# A site's own domain in dateline position: "Suara.com - ", "Liputan6.com, Jakarta - " is
-# the place form above.
+# A site's own domain in dateline position, "Suara.com - " (a domain after a place,
+# "JAKARTA, KOMPAS.com - ", is the place form above).
 _DOMAIN_DATELINE = re.compile(r"(?P<domain>[A-Za-z][\w-]*(?:\.[A-Za-z]{2,6})+)\s*[-–—]+\s+(?=\S)")
 
 

@@ -11,8 +11,9 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from conftest import ingest_into
-from kabar.store import Store
+from conftest import DEMO, ingest_into, new_location
+from kabar import pipeline
+from kabar.store import Store, open_store
 from kabar.store.sql import _STORY_ORDER
 from kabar.store.sqlite import SQLiteStore
 from kabar.text import key
@@ -305,3 +306,51 @@ def test_a_record_without_a_headline_is_titled_from_its_lead(store: Store, tmp_p
     assert first.dateline == "SURABAYA" and first.paragraphs[0].startswith("Pemerintah Provinsi")
     assert second.title.endswith(" …") and len(second.title) <= 125
     assert second.title.startswith("Dinas Perhubungan menutup") and second.outlet == "harian.id"
+
+
+def test_story_names_move_into_their_own_column_on_upgrade(tmp_path: Path) -> None:
+    """A store from before migration 12 kept a story's salient names only inside its state;
+    they are read out once into the `salient` column, which is what a run loads."""
+    import json
+    import sqlite3
+
+    from kabar.store.sqlite import MIGRATIONS, SALIENT_MIGRATION
+
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    for script in MIGRATIONS[: SALIENT_MIGRATION - 1]:
+        for statement in script.split(";"):
+            if statement.strip():
+                con.execute(statement)
+    con.execute(f"PRAGMA user_version={SALIENT_MIGRATION - 1}")
+    entities = {f"nama{i}": float(i) for i in range(15)}
+    con.execute(
+        "INSERT INTO stories VALUES ('s1', 'line1', 't', 1, NULL, NULL, '[]', '[]', ?, NULL, 1)",
+        (json.dumps({"entities": entities}),),
+    )
+    con.commit()
+    con.close()
+    store = SQLiteStore(str(path))
+    assert store.story_lines() == [("s1", "line1", [f"nama{i}" for i in range(14, 4, -1)])]
+    store.close()
+
+
+def test_a_new_run_links_storylines_from_the_stored_names(tmp_path: Path, backend: str) -> None:
+    """The carbon-market ratification, ingested in a run of its own months after the
+    signing's, is a story of its own in the signing's storyline: the salient names stored
+    by the first run are what links them."""
+    ratification = [DEMO / "kabartimur" / "dpr-sahkan-ratifikasi-perjanjian-pasar-karbon-asean.txt",
+                    DEMO / "suarapelita" / "perjanjian-karbon-asean-diratifikasi-dpr.txt"]  # fmt: skip
+    location = new_location(backend, tmp_path)
+    store = open_store(location)
+    earlier = [p for p in sorted(DEMO.rglob("*.*")) if p.parent.name != "gold" and p not in ratification]
+    earlier = [p for p in earlier if p.name != "borneo-b.jsonl"]  # it carries a ratification report too
+    pipeline.run([str(p) for p in earlier], store)
+    rows = {sid: (line, names) for sid, line, names in store.story_lines()}
+    assert rows and all(0 < len(names) <= 10 for _, names in rows.values())
+    ingest_into(store, *ratification)
+    by_name = {Path(a.source).name: a for a in store.iter_articles()}
+    signing = store.get_story(by_name["asean-sepakati-pasar-karbon-bersama.html"].story or "")
+    ratified = store.get_story(by_name[ratification[0].name].story or "")
+    assert signing and ratified and signing.id != ratified.id and signing.storyline == ratified.storyline
+    store.close()

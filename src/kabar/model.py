@@ -357,6 +357,9 @@ class StoryWrite:
     state: dict[str, Any]  # the story stage's own state, opaque to the store
     embedding: bytes | None
     last_seq: int
+    # Its most salient names, what storyline linking needs of every story: kept apart from
+    # `state` so a new run reads them without decoding every story's whole state.
+    salient: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

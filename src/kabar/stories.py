@@ -24,8 +24,8 @@ import bisect
 import heapq
 import itertools
 import math
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -56,7 +56,10 @@ MERGE = 0.50  # two stories an article bridges are merged when they are this ali
 DAY_GRACE = 3  # days: follow-ups within this distance are not penalised
 DAY_TAU = 10.0  # days: e-folding distance of the time decay beyond the grace
 LINE_SCORE = 0.22  # storyline link: content score without the time decay
-LINE_ENTITY = 0.35  # ... and this much of the salient names in common
+LINE_ENTITY = 0.35  # ... and this much of the salient names in common,
+LINE_CONTENT = 0.40  # ... or fewer names but an article this alike to the earlier story, days aside
+LINE_READ_BACK = 2  # earlier stories compared by content per link, at most (each may be a store read)
+LINE_STATES_KEPT = 1024  # earlier stories' states kept after being read back
 ACTIVE_DAYS = 30  # stories idle longer than this (in the stream's time) leave the candidate index
 ACTIVE_RECENT = 5000  # undated stories stay candidates for this many assignments
 TOP_TERMS = 300
@@ -71,6 +74,7 @@ TITLE_SAMPLE = 50  # headlines a story keeps to choose its title from
 # The space the stored embedding sums are in: title vectors with the centre taken out
 # (`features.centred`). States without it hold raw sums and are converted on load.
 EMBEDDING_SPACE = "use3-centred-1"
+SALIENT_ENTITIES = 10
 LINE_POSTING_MAX = 100  # per name, the stories most recently named by it that storylines look at
 # A name in more than this share of all articles (and at least LINE_GENERIC_DOCS of them),
 # "Presiden" or "Jakarta", does not define a matter.
@@ -273,6 +277,11 @@ def _gap(span: tuple[int, int], spans: list[tuple[int, int]]) -> int:
     return best
 
 
+def salient_entities(story: StoryState) -> list[str]:
+    """The names that define what a story is about, for linking it into a storyline."""
+    return [e for e, _ in story.entities.most_common(SALIENT_ENTITIES)]
+
+
 def _most_recent(posting: dict[str, None] | None) -> Iterable[str]:
     """The stories of a posting that changed last, at most POSTING_SCAN of them: a word
     every active story uses ("Jakarta") would otherwise cost a pass over all of them."""
@@ -348,6 +357,10 @@ class StoryIndex:
         # candidate indexes before the save is still written.
         self.changed: dict[str, StoryState] = {}
         self.relined: dict[str, str] = {}  # story -> new storyline, to persist
+        # How to read back a story that has left the active set (the store, for StoryStage;
+        # nothing, for `cluster`), and the ones read lately.
+        self.read_state: Callable[[str], StoryState | None] = lambda story_id: None
+        self.read_states: OrderedDict[str, StoryState | None] = OrderedDict()
 
     # --- scoring ---------------------------------------------------------------
 
@@ -409,7 +422,7 @@ class StoryIndex:
             self.embeddings.put(story.id, story.embedding)
         for e in self.line_entities.get(story.id, []):
             self.line_index[e].pop(story.id, None)
-        salient = self._salient_entities(story)
+        salient = salient_entities(story)
         for e in salient:
             self._line_post(e, story.id)
         self.line_entities[story.id] = salient
@@ -428,9 +441,6 @@ class StoryIndex:
                 if not bucket:
                     del index[k]
         self.embeddings.drop(story_id)
-
-    def _salient_entities(self, story: StoryState) -> list[str]:
-        return [e for e, _ in story.entities.most_common(10)]
 
     # --- assignment ------------------------------------------------------------
 
@@ -504,16 +514,39 @@ class StoryIndex:
             for s in self.line_index.get(e, ()):
                 if s != story.id and self.line_of.get(s) != self.line_of.get(story.id):
                     counts[s] += 1
+        read_back = 0
         for other, shared in counts.most_common(5):
             theirs = self.line_entities.get(other, [])
             overlap = shared / max(1, min(len(salient), len(theirs)))
-            if overlap < LINE_ENTITY:
-                continue
-            other_state = self.stories.get(other)
-            if other_state is not None and self.content_score(f, other_state, vecs) < LINE_SCORE:
-                continue
+            if overlap >= LINE_ENTITY:
+                other_state = self.stories.get(other)
+                if other_state is not None and self.content_score(f, other_state, vecs) < LINE_SCORE:
+                    continue
+            else:
+                # Few names in common (the ratification names the parliament, the signing
+                # the ministers who signed), yet the article reads like the earlier story
+                # but for its days. On ECB+ no two stories of different events were this alike.
+                if read_back >= LINE_READ_BACK:
+                    continue
+                read_back += 1
+                other_state = self._state(other)
+                if other_state is None or self.content_score(f, other_state, vecs) < LINE_CONTENT:
+                    continue
             self._join_lines(self.line_of[other], self.line_of[story.id])
             break
+
+    def _state(self, story_id: str) -> StoryState | None:
+        """An active story's state, or an older one's read back from the store (kept for a while)."""
+        if (active := self.stories.get(story_id)) is not None:
+            return active
+        if story_id in self.read_states:
+            self.read_states.move_to_end(story_id)
+            return self.read_states[story_id]
+        state = self.read_state(story_id)
+        self.read_states[story_id] = state
+        if len(self.read_states) > LINE_STATES_KEPT:
+            self.read_states.popitem(last=False)
+        return state
 
     def _join_lines(self, keep: str, drop: str) -> None:
         keep, drop = min(keep, drop), max(keep, drop)  # deterministic: the smaller id names the line
@@ -604,6 +637,12 @@ def state_from_json(story_id: str, storyline: str, data: Mapping[str, Any], embe
     )
 
 
+def state_from_row(row: StoryWrite) -> StoryState:
+    """A story's state from its stored row."""
+    embedding = np.frombuffer(row.embedding, dtype=np.float32).copy() if row.embedding else None
+    return state_from_json(row.id, row.storyline, row.state, embedding)
+
+
 def _centre_sum(raw_sum: Any, n: int) -> Any:
     """A story's sum of raw (uncentred) title vectors, as stores before the centring kept
     it, moved into the centred space: each member's vector becomes (v - centre) / |v - centre|,
@@ -624,6 +663,7 @@ class StoryStage:
     def _load(self) -> StoryIndex:
         store = self.store
         index = StoryIndex(DocFreq(store.counter("n_docs")))
+        index.read_state = self._read_state
         index.seq = store.counter("seq")
         latest = store.latest_published()
         since = None
@@ -631,8 +671,7 @@ class StoryStage:
             since = (date.fromisoformat(latest[:10]) - timedelta(days=ACTIVE_DAYS)).isoformat()
             index.newest_day = date.fromisoformat(latest[:10]).toordinal()
         for row in store.active_stories(since, index.seq - ACTIVE_RECENT):
-            embedding = np.frombuffer(row.embedding, dtype=np.float32).copy() if row.embedding else None
-            st = state_from_json(row.id, row.storyline, row.state, embedding)
+            st = state_from_row(row)
             index.stories[st.id] = st
             index._index(st)
         for sid, line, salient in store.story_lines():
@@ -643,6 +682,10 @@ class StoryStage:
                 for e in salient:
                     index._line_post(e, sid)
         return index
+
+    def _read_state(self, story_id: str) -> StoryState | None:
+        row = self.store.story_state(story_id)
+        return state_from_row(row) if row is not None else None
 
     def process(self, articles: list[Article], feats: list[ArticleFeatures], chunk: ChunkWrite) -> None:
         """Assign `articles` (their `featurize` features in the same order) to stories,
@@ -673,7 +716,7 @@ class StoryStage:
                     last_published=st.last_published, languages=sorted(st.languages),
                     outlets=sorted(st.outlets), state=state_to_json(st),
                     embedding=st.embedding_sum.astype(np.float32).tobytes() if st.embedding_sum is not None else None,
-                    last_seq=st.last_seq,
+                    last_seq=st.last_seq, salient=salient_entities(st),
                 )
             )  # fmt: skip
         chunk.storylines.update({s: line for s, line in index.relined.items() if s not in index.changed})

@@ -85,6 +85,10 @@ class Store(ABC):
     def active_stories(self, since_published: str | None, since_seq: int) -> list[StoryWrite]: ...
 
     @abstractmethod
+    def story_state(self, story_id: str) -> StoryWrite | None:
+        """One story's stored row, active or not (storylines compare with older stories)."""
+
+    @abstractmethod
     def story_lines(self) -> list[tuple[str, str, list[str]]]: ...
 
     @abstractmethod

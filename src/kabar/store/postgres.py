@@ -110,8 +110,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX stories_recent ON stories ((COALESCE(substr(last_published, 1, 10), '')), n_articles, id);
     CREATE INDEX stories_largest ON stories (n_articles, (COALESCE(last_published, '')), id);
     """,
+    # Each story's salient names in a column of their own (SQLStore._fill_salient).
+    """
+    ALTER TABLE stories ADD COLUMN salient TEXT NOT NULL DEFAULT '[]';
+    """,
 ]
 SIGNATURES_MIGRATION = 4
+SALIENT_MIGRATION = 7
 
 _PLACEHOLDER = re.compile(r"\?")
 _TERM = re.compile(r"[^\w]+", re.UNICODE)
@@ -162,6 +167,8 @@ class PostgresStore(SQLStore):
                 self.db.execute(script.encode())
                 if number == SIGNATURES_MIGRATION:
                     self._move_signatures()
+                if number == SALIENT_MIGRATION:
+                    self._fill_salient()
                 self.db.execute("DELETE FROM kabar_schema")
                 self.db.execute("INSERT INTO kabar_schema VALUES (%s)", (number,))
 

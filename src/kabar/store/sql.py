@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from abc import abstractmethod
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -215,14 +215,17 @@ class SQLStore(Store):
                 self._x("DELETE FROM stories WHERE id=?", (m.merged,))
             for st in chunk.stories:
                 self._x(
-                    "INSERT INTO stories VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
+                    "INSERT INTO stories (id, storyline, title, n_articles, first_published, last_published,"
+                    " languages, outlets, state, embedding, last_seq, salient) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+                    " ON CONFLICT (id) DO UPDATE SET"
                     " storyline = excluded.storyline, title = excluded.title, n_articles = excluded.n_articles,"
                     " first_published = excluded.first_published, last_published = excluded.last_published,"
                     " languages = excluded.languages, outlets = excluded.outlets, state = excluded.state,"
-                    " embedding = excluded.embedding, last_seq = excluded.last_seq",
+                    " embedding = excluded.embedding, last_seq = excluded.last_seq, salient = excluded.salient",
                     (st.id, st.storyline, st.title, st.n_articles, st.first_published, st.last_published,
                      json.dumps(st.languages), json.dumps(st.outlets, ensure_ascii=False),
-                     json.dumps(st.state, ensure_ascii=False), st.embedding, st.last_seq),
+                     json.dumps(st.state, ensure_ascii=False), st.embedding, st.last_seq,
+                     json.dumps(st.salient, ensure_ascii=False)),
                 )  # fmt: skip
             self._many(
                 "UPDATE stories SET storyline=? WHERE id=?",
@@ -292,13 +295,28 @@ class SQLStore(Store):
         ).fetchall()
         return [_story_write(r) for r in rows]
 
+    def story_state(self, story_id: str) -> StoryWrite | None:
+        row = self._x(
+            "SELECT id, storyline, title, n_articles, first_published, last_published, languages, outlets,"
+            " state, embedding, last_seq FROM stories WHERE id = ?",
+            (story_id,),
+        ).fetchone()
+        return _story_write(row) if row else None
+
     def story_lines(self) -> list[tuple[str, str, list[str]]]:
         """Every story's (id, storyline, salient entity keys), for linking storylines; oldest first."""
-        out = []
-        for sid, line, state in self._x("SELECT id, storyline, state FROM stories ORDER BY last_seq, id"):
-            entities = json.loads(state).get("entities", {})
-            out.append((sid, line, [e for e, _ in sorted(entities.items(), key=lambda kv: -kv[1])[:10]]))
-        return out
+        rows = self._x("SELECT id, storyline, salient FROM stories ORDER BY last_seq, id")
+        return [(sid, line, json.loads(salient)) for sid, line, salient in rows]
+
+    def _fill_salient(self) -> None:
+        """Schema upgrade: each story's salient names, read once from its state (the ten
+        strongest entities, as the story stage picks them) into their own column."""
+        rows = self._x("SELECT id, state FROM stories").fetchall()
+        self._many(
+            "UPDATE stories SET salient=? WHERE id=?",
+            [(json.dumps([e for e, _ in Counter(json.loads(state).get("entities", {})).most_common(10)],
+                         ensure_ascii=False), sid) for sid, state in rows],
+        )  # fmt: skip
 
     def latest_published(self) -> str | None:
         row = self._x("SELECT max(last_published) FROM stories").fetchone()

@@ -125,6 +125,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX stories_recent ON stories(COALESCE(substr(last_published, 1, 10), ''), n_articles, id);
     CREATE INDEX stories_largest ON stories(n_articles, COALESCE(last_published, ''), id);
     """,
+    # Each story's salient names in a column of their own (SQLStore._fill_salient): a run
+    # read them by decoding every story's whole state, seconds on a large store.
+    """
+    ALTER TABLE stories ADD COLUMN salient TEXT NOT NULL DEFAULT '[]';
+    """,
 ]
 # Matches are counted up to this many: counting every hit of a common word costs more
 # than the search itself.
@@ -132,6 +137,7 @@ COUNT_CAP = 10_000
 # The migration that added the search index; stores older than it are indexed on open.
 SEARCH_MIGRATION = 4
 SIGNATURES_MIGRATION = 8
+SALIENT_MIGRATION = 12
 
 
 PAGE_CACHE_KB = 256 * 1024
@@ -175,6 +181,8 @@ class SQLiteStore(SQLStore):
                         self.db.execute(statement)
                 if number == SIGNATURES_MIGRATION:
                     self._move_signatures()
+                if number == SALIENT_MIGRATION:
+                    self._fill_salient()
                 self.db.execute(f"PRAGMA user_version={number}")
         if version and version < SEARCH_MIGRATION:
             self.reindex_search()

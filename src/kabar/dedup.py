@@ -3,7 +3,8 @@
 Signatures come from rensa (MinHash in Rust). Candidates come from LSH bands over a
 window of recent articles held in memory (`CopyIndex`), so finding the copies of one
 article costs a few dictionary lookups, never a pass over the corpus; the store keeps
-the signatures, from which the window is rebuilt when a new run starts.
+the signatures, from which the window is rebuilt when a new run starts (band keys are
+computed for the whole window at once, `band_keys`, so that costs about a second).
 """
 
 from __future__ import annotations
@@ -47,14 +48,32 @@ def signature(text: str, num_perm: int = NUM_PERM) -> list[int]:
     return list(mh.digest())
 
 
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit constant (the golden ratio's)
+
+
+def band_keys(signatures: np.ndarray, n_bands: int = BANDS, tag: int = 0) -> np.ndarray:
+    """64-bit keys of the bands of many signatures at once: (n, perm) -> (n, n_bands).
+
+    Each key mixes the band's rows, the band's number and `tag` (which keeps article and
+    paragraph bands apart) by multiply-xorshift in wrapping uint64 arithmetic: the same
+    in every process, and vectorised, so a window of 30,000 stored articles is keyed in
+    one pass when a run starts. Keys live in memory only, never in the store."""
+    n, perm = signatures.shape
+    rows = perm // n_bands
+    values = signatures.astype(np.uint64).reshape(n, n_bands, rows)
+    h = np.empty((n, n_bands), dtype=np.uint64)
+    h[:] = np.arange(n_bands, dtype=np.uint64) + np.uint64(tag << 32)
+    for r in range(rows):
+        h ^= values[:, :, r]
+        h *= _MIX
+        h ^= h >> np.uint64(31)
+    return h.view(np.int64)
+
+
 def bands(sig: Sequence[int], n_bands: int = BANDS, tag: int = 0) -> list[int]:
-    """64-bit keys of the signature's bands; `tag` keeps article and paragraph bands apart."""
-    rows = len(sig) // n_bands
-    out = []
-    for b in range(n_bands):
-        h = hash((tag, b, *sig[b * rows : (b + 1) * rows]))  # int tuples hash the same in every process
-        out.append(h)
-    return out
+    """The band keys of one signature (`band_keys`)."""
+    keys: list[int] = band_keys(np.asarray([sig], dtype=np.uint64), n_bands, tag)[0].tolist()
+    return keys
 
 
 def jaccard(a: Sequence[int], b: Sequence[int]) -> float:
@@ -71,12 +90,11 @@ class ParagraphSignature:
 
 
 def paragraph_signatures(paragraphs: Iterable[str]) -> list[ParagraphSignature]:
-    out = []
-    for i, p in enumerate(paragraphs):
-        if len(p.split()) >= PARA_MIN_WORDS:
-            sig = signature(p, PARA_PERM)
-            out.append(ParagraphSignature(i, sig, bands(sig, PARA_BANDS, tag=1)))
-    return out
+    numbered = [(i, signature(p, PARA_PERM)) for i, p in enumerate(paragraphs) if len(p.split()) >= PARA_MIN_WORDS]
+    if not numbered:
+        return []
+    keys = band_keys(np.asarray([sig for _, sig in numbered], dtype=np.uint64), PARA_BANDS, tag=1).tolist()
+    return [ParagraphSignature(i, sig, k) for (i, sig), k in zip(numbered, keys, strict=True)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +156,20 @@ class _Segment:
             refs, np.concatenate([p.paragraph_signatures for p in parts]), pkeys, prows,
         )  # fmt: skip
 
+    @classmethod
+    def of(cls, stored: Sequence[tuple[str, np.ndarray, Sequence[tuple[int, np.ndarray]]]]) -> _Segment:
+        """A segment of stored articles: (id, signature, [(paragraph, signature)]) each."""
+        signatures = np.asarray([sig for _, sig, _ in stored], dtype=np.uint64).reshape(len(stored), NUM_PERM)
+        refs = [(aid, p) for aid, _, paragraphs in stored for p, _ in paragraphs]
+        psigs = np.asarray([ps for _, _, paragraphs in stored for _, ps in paragraphs], dtype=np.uint64)
+        psigs = psigs.reshape(len(refs), PARA_PERM)
+        return cls(
+            [aid for aid, _, _ in stored], signatures,
+            band_keys(signatures).ravel(), np.repeat(np.arange(len(stored)), BANDS),
+            refs, psigs,
+            band_keys(psigs, PARA_BANDS, tag=1).ravel(), np.repeat(np.arange(len(refs)), PARA_BANDS),
+        )  # fmt: skip
+
     @staticmethod
     def find(keys: np.ndarray, rows: np.ndarray, query: np.ndarray) -> dict[int, list[int]]:
         """query key -> the rows that have it."""
@@ -170,15 +202,14 @@ class CopyIndex:
 
     @classmethod
     def load(cls, store: Store, window: int = COPY_WINDOW) -> CopyIndex:
+        """The window of the store's most recent articles, keyed in bulk into segments
+        of SEGMENT articles (oldest first, so the oldest leave first)."""
         index = cls(window)
-        for article_id, sig, paragraphs in store.recent_signatures(window):
-            index.add(
-                article_id, sig, bands(sig),
-                [ParagraphSignature(p, psig, bands(psig, PARA_BANDS, tag=1)) for p, psig in paragraphs],
-            )  # fmt: skip
-            if len(index._open) >= cls.SEGMENT:
-                index.seal()
-        index.seal()
+        stored = store.recent_signatures(window)
+        for start in range(0, len(stored), cls.SEGMENT):
+            part = stored[start : start + cls.SEGMENT]
+            index.segments.append(_Segment.build([_Segment.of(part)]))
+            index._sealed += len(part)
         return index
 
     def __len__(self) -> int:
@@ -233,9 +264,9 @@ class CopyIndex:
             refs: list[tuple[str, int]] = []
             keys, rows, psigs, pkeys, prows = [], [], [], [], []
             for row, aid in enumerate(ids):
-                _, band_keys, paragraphs = self._open[aid]
-                keys.extend(band_keys)
-                rows.extend([row] * len(band_keys))
+                _, article_keys, paragraphs = self._open[aid]
+                keys.extend(article_keys)
+                rows.extend([row] * len(article_keys))
                 for ps in paragraphs:
                     pkeys.extend(ps.bands)
                     prows.extend([len(refs)] * len(ps.bands))

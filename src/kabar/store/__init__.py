@@ -11,6 +11,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 from kabar.model import Article, ChunkWrite, QuarantineEntry, Story, StorySelection, StoryWrite, Syndication
 from kabar.search import Filters
 
@@ -60,9 +62,9 @@ class Store(ABC):
 
     # --- copies ---
     @abstractmethod
-    def recent_signatures(self, limit: int) -> list[tuple[str, list[int], list[tuple[int, list[int]]]]]:
+    def recent_signatures(self, limit: int) -> list[tuple[str, np.ndarray, list[tuple[int, np.ndarray]]]]:
         """The MinHash signatures of the `limit` most recently stored articles, oldest first:
-        (article id, signature, [(paragraph, signature), ...])."""
+        (article id, signature, [(paragraph, signature), ...]), as uint64 arrays."""
 
     @abstractmethod
     def duplicate_info(self, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:

@@ -62,6 +62,11 @@ def _pack_paragraphs(paragraphs: Sequence[tuple[int, Sequence[int]]]) -> bytes:
 def _unpack_paragraphs(blob: bytes | None) -> list[tuple[int, np.ndarray]]:
     # numpy views, not lists: a run's start reads 30,000 articles' worth of these.
     values = np.frombuffer(bytes(blob or b""), dtype=np.uint64)
+    if len(values) >= 2:
+        width = int(values[1]) + 2  # paragraph, length, signature: all of one length, as a rule
+        if len(values) % width == 0 and bool((values[1::width] == width - 2).all()):
+            table = values.reshape(-1, width)
+            return list(zip(table[:, 0].tolist(), table[:, 2:], strict=True))
     out, i = [], 0
     while i < len(values):
         paragraph, n = int(values[i]), int(values[i + 1])

@@ -26,12 +26,18 @@ def story_facts(store: Store, story: Story, articles: list[Article] | None = Non
 
 
 def story_brief(store: Store, story: Story, n_sentences: int = DEFAULT_SENTENCES,
-                articles: list[Article] | None = None) -> Brief:
-    """The story's brief; its timeline covers the whole storyline."""
+                articles: list[Article] | None = None, line_stories: list[Story] | None = None) -> Brief:
+    """The story's brief; its timeline covers the whole storyline (`line_stories`, read
+    from the store when not given)."""
     members = articles if articles is not None else story_articles(store, story)
-    stories, _ = store.list_stories(StorySelection(storyline=story.storyline))
+    stories = line_stories if line_stories is not None else storyline_stories(store, story)
     line = [a for s in stories for a in (members if s.id == story.id else story_articles(store, s))]
     return build_brief(members, n_sentences, {a.id: store.syndication(a.id) for a in members}, storyline=line)
+
+
+def storyline_stories(store: Store, story: Story) -> list[Story]:
+    """Every story of `story`'s storyline, itself included."""
+    return store.list_stories(StorySelection(storyline=story.storyline))[0]
 
 
 def story_record_detailed(detail: dict[str, Any]) -> dict[str, Any]:

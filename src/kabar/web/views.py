@@ -15,7 +15,7 @@ from kabar import pipeline
 from kabar.ask import Answer
 from kabar.ask import ask as ask_question
 from kabar.brief import Brief
-from kabar.export import story_articles, story_brief, story_facts
+from kabar.export import story_articles, story_brief, story_facts, storyline_stories
 from kabar.model import Article, StoryFacts, StorySelection
 from kabar.search import Filters
 from kabar.search import run as run_search
@@ -56,9 +56,9 @@ def story_detail(store: Store, story_id: str, sentences: int) -> dict[str, Any] 
         return None
     articles = story_articles(store, story)
     facts = story_facts(store, story, articles)
-    brief = story_brief(store, story, sentences, articles)
+    line = storyline_stories(store, story)
+    brief = story_brief(store, story, sentences, articles, line)
     syndicated = {a.id: len({s.paragraph for s in store.syndication(a.id)}) for a in articles}
-    line, _ = store.list_stories(StorySelection(storyline=story.storyline))
     return {
         "story": story,
         # The other stories of its storyline, earliest first: the matter before and after.

@@ -200,3 +200,9 @@ def test_stories_of_one_storyline(tmp_path: Path) -> None:
         assert sorted(json.loads(row)["id"] for row in listed) == sorted(members)
     unknown = runner.invoke(app, ["stories", "--db", db, "--storyline", "no-such-line", "--json"])
     assert unknown.exit_code == 0 and unknown.stdout.strip() == ""
+    # `kabar show` names the other stories of the storyline, in its table and its JSON.
+    first, second = sorted(members)
+    shown = json.loads(runner.invoke(app, ["show", first, "--db", db, "--json"]).stdout)
+    assert [s["id"] for s in shown["storyline_stories"]] == [second]
+    table = runner.invoke(app, ["show", second, "--db", db])
+    assert "Same storyline" in table.output and first in table.output

@@ -19,7 +19,7 @@ from kabar import __version__, ingest, pipeline
 from kabar.brief import Brief
 from kabar.evaluate import Attribution
 from kabar.export import export as export_store
-from kabar.export import story_articles, story_brief, story_facts, story_record_detailed
+from kabar.export import story_articles, story_brief, story_facts, story_record_detailed, storyline_stories
 from kabar.model import (
     Article,
     Claim,
@@ -175,10 +175,13 @@ def stories_cmd(
 def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5) -> None:
     articles = story_articles(store, story)
     found = story_facts(store, story, articles)
-    summary = story_brief(store, story, n_sentences, articles)
+    line = storyline_stories(store, story)
+    summary = story_brief(store, story, n_sentences, articles, line)
     shared = {a.id: len({s.paragraph for s in store.syndication(a.id)}) for a in articles}
+    others = sorted((s for s in line if s.id != story.id), key=lambda s: s.first_published or "")
     if as_json:
-        detail = {"story": story, "articles": articles, "syndicated": shared, "facts": found, "brief": summary}
+        detail = {"story": story, "articles": articles, "syndicated": shared, "facts": found, "brief": summary,
+                  "storyline": others}  # fmt: skip
         typer.echo(json.dumps(story_record_detailed(detail), ensure_ascii=False, indent=1))
         return
     console.print(f"[bold]{story.title}[/]", highlight=False)
@@ -193,6 +196,10 @@ def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5)
         table.add_row(a.id[:10], (a.published or "—")[:16], a.outlet or "—", a.language,
                       (a.duplicate_of or "")[:10], str(shared[a.id] or ""), a.title[:60])  # fmt: skip
     console.print(table)
+    if others:
+        console.print("\n[bold]Same storyline[/]")
+        for other in others:
+            console.print(f"  {(other.first_published or '—')[:10]}  {other.id}  {other.title[:70]}", highlight=False)
     _print_brief(summary)
     _print_facts(found)
 

@@ -206,3 +206,15 @@ def test_stories_of_one_storyline(tmp_path: Path) -> None:
     assert [s["id"] for s in shown["storyline_stories"]] == [second]
     table = runner.invoke(app, ["show", second, "--db", db])
     assert "Same storyline" in table.output and first in table.output
+
+
+def test_ingest_into_a_store_another_ingest_holds_exits_2(tmp_path: Path) -> None:
+    from kabar.store import open_store
+
+    db = str(tmp_path / "busy.db")
+    holder = open_store(db)
+    with holder.ingest_lock(0):
+        result = runner.invoke(app, ["ingest", str(SEEDS), "--db", db, "--wait", "0.3"])
+    holder.close()
+    assert result.exit_code == 2 and f"another ingest is writing to {db}" in result.output
+    assert runner.invoke(app, ["ingest", str(SEEDS), "--db", db, "--quiet"]).exit_code == 0

@@ -11,7 +11,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from conftest import DEMO, ingest_into, new_location
+from conftest import DEMO, SEEDS, ingest_into, new_location
 from kabar import pipeline
 from kabar.store import Store, open_store
 from kabar.store.sql import _STORY_ORDER
@@ -356,4 +356,39 @@ def test_a_new_run_links_storylines_from_the_stored_names(tmp_path: Path, backen
     signing = store.get_story(by_name["asean-sepakati-pasar-karbon-bersama.html"].story or "")
     ratified = store.get_story(by_name[ratification[0].name].story or "")
     assert signing and ratified and signing.id != ratified.id and signing.storyline == ratified.storyline
+    store.close()
+
+
+def test_ingest_runs_on_one_store_take_turns(tmp_path: Path, backend: str) -> None:
+    """A run keeps stories and the copy window in memory, so two runs on one store must
+    not interleave: a second run waits for the first (here for one second), and gives up
+    with StoreBusy when the wait is shorter than that."""
+    import threading
+    import time
+
+    from kabar.store import StoreBusy
+
+    location = new_location(backend, tmp_path)
+    seeds = sorted(SEEDS.glob("*.txt"))[:2]
+    store = open_store(location)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        holder = open_store(location)
+        with holder.ingest_lock(0):
+            held.set()
+            release.wait(30)
+        holder.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert held.wait(30)
+    with pytest.raises(StoreBusy, match="another ingest"):
+        pipeline.run([str(p) for p in seeds], store, wait=0.3, stories=False, extract=False)
+    assert store.count_articles() == 0
+    threading.Timer(1.0, release.set).start()
+    start = time.monotonic()
+    report = pipeline.run([str(p) for p in seeds], store, wait=30, stories=False, extract=False)
+    assert time.monotonic() - start >= 0.9 and report.stored == 2
+    thread.join(30)
     store.close()

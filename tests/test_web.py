@@ -155,3 +155,21 @@ def test_a_story_page_links_the_other_stories_of_its_storyline(client: TestClien
     assert listed["total"] == 2
     lone = next(members[0] for members in lines.values() if len(members) == 1)
     assert 'id="storyline"' not in client.get(f"/stories/{lone['id']}").text
+
+
+def test_an_upload_while_another_ingest_holds_the_store_is_refused_with_409(
+    client: TestClient, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kabar.web
+
+    monkeypatch.setattr(kabar.web, "UPLOAD_WAIT_SECONDS", 0.3)
+    record = {"id": "antre-1", "title": "Pasar Murah Digelar di Demak", "language": "id",
+              "text": "Pemerintah kabupaten menggelar pasar murah di alun-alun Demak pada Jumat pagi."}  # fmt: skip
+    headers = {"content-type": "application/x-ndjson", "authorization": "Bearer rahasia-uji"}
+    holder = open_store(db)
+    with holder.ingest_lock(0):
+        busy = client.post("/api/ingest", content=json.dumps(record) + "\n", headers=headers)
+        assert busy.status_code == 409 and "another ingest" in busy.json()["detail"]
+        assert client.get("/api/stories").status_code == 200  # reads go on meanwhile
+    holder.close()
+    assert client.post("/api/ingest", content=json.dumps(record) + "\n", headers=headers).json()["stored"] == 1

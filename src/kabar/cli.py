@@ -58,6 +58,7 @@ def _ingest(
     embed: bool = True,
     workers: int = 1,
     scheduler: str | None = None,
+    wait: float = pipeline.INGEST_WAIT_SECONDS,
 ) -> pipeline.IngestReport:
     files = [f for f in ingest.discover(paths) if isinstance(f, str)]
     progress = Progress(
@@ -80,8 +81,9 @@ def _ingest(
     with progress:
         task = progress.add_task("ingest", total=None)
         return pipeline.run(
-            paths, store, max_bytes=max_bytes, on_item=on_item, embed=embed, workers=workers, scheduler=scheduler
-        )
+            paths, store, max_bytes=max_bytes, on_item=on_item, embed=embed, workers=workers, scheduler=scheduler,
+            wait=wait,
+        )  # fmt: skip
 
 
 @app.command("ingest")
@@ -99,20 +101,25 @@ def ingest_cmd(
     scheduler: Annotated[
         str | None, typer.Option(help="Do that on the Dask cluster at this scheduler address (tcp://host:8786).")
     ] = None,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for another ingest into the same store to finish.")
+    ] = pipeline.INGEST_WAIT_SECONDS,
 ) -> None:
     """Ingest articles: .txt, .html, .jsonl, .warc, and .gz of any of them.
 
     Exit code 0 when everything was stored, 3 when something was quarantined, 2 when the
-    Dask scheduler cannot be reached or has no worker.
+    Dask scheduler cannot be reached or has no worker, or another ingest kept the store
+    busy for longer than --wait.
     """
     from kabar.parallel import PoolError
+    from kabar.store import StoreBusy
 
     if workers < 1:
         raise typer.BadParameter("--workers must be at least 1")
     with _open(db) as store:
         try:
-            report = _ingest(paths, store, quiet, max_bytes, embed, workers, scheduler)
-        except PoolError as exc:
+            report = _ingest(paths, store, quiet, max_bytes, embed, workers, scheduler, wait)
+        except (PoolError, StoreBusy) as exc:
             err.print(f"kabar ingest: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from exc
     if not quiet:

@@ -30,6 +30,7 @@ NEW_ARTICLE_SEQ = 1 << 62
 MIN_BODY_CHARS = 40
 ONE_LINE_ARTICLE_WORDS = 8
 TITLE_FALLBACK_CHARS = 120
+INGEST_WAIT_SECONDS = 600.0  # for another run on the same store to finish
 # A short line seen in this many articles of one site is boilerplate; a long one
 # needs more, because outlets reuse background paragraphs across follow-ups.
 RECUR_SHORT_DOCS = 3
@@ -366,12 +367,15 @@ def run(
     extract: bool = True,
     workers: int = 1,
     scheduler: str | None = None,
+    wait: float = INGEST_WAIT_SECONDS,
 ) -> IngestReport:
     """Ingest everything under `paths` into `store`; with `stories`, also mark copies
     and assign stories (title embeddings unless `embed` is off); with `extract`, find
     entities, quotes, claims and figures. With `workers` > 1 (or a Dask `scheduler`
-    address) the per-article work runs on a Dask cluster; what is stored is the same."""
-    with open_pool(workers, scheduler) as pool:
+    address) the per-article work runs on a Dask cluster; what is stored is the same.
+    Runs on one store take turns: this waits up to `wait` seconds for another to finish
+    (`StoreBusy` after that)."""
+    with store.ingest_lock(wait), open_pool(workers, scheduler) as pool:
         return _Run(store, pool, BuildOptions(extract, stories, embed), on_item).ingest(paths, max_bytes, chunk_size)
 
 

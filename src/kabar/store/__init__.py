@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 import numpy as np
@@ -23,8 +24,19 @@ def line_hash(site: str, line_key: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+class StoreBusy(RuntimeError):
+    """Another ingest is writing to the store, and did not finish within the wait."""
+
+
 class Store(ABC):
     """What the pipeline needs from storage."""
+
+    @abstractmethod
+    def ingest_lock(self, wait: float) -> AbstractContextManager[None]:
+        """Held for a whole ingest run. A run keeps the active stories, the copy window and
+        the line evidence in memory, so two runs on one store at once would overwrite each
+        other's stories: runs take turns, across threads and processes. Waits up to `wait`
+        seconds for the store, then raises StoreBusy."""
 
     @abstractmethod
     def existing_ids(self, ids: Sequence[str]) -> set[str]: ...

@@ -11,6 +11,7 @@ language at once ("pengiriman" and "troops" alike).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -19,6 +20,7 @@ import psycopg
 
 from kabar.model import Article
 from kabar.search import Filters
+from kabar.store import StoreBusy
 from kabar.store.sql import SQLStore
 from kabar.store.sqlite import COUNT_CAP
 
@@ -116,6 +118,7 @@ MIGRATIONS: list[str] = [
     """,
 ]
 SIGNATURES_MIGRATION = 4
+INGEST_LOCK = 4243  # advisory lock key held by an ingest run (4242 is the migrator's)
 SALIENT_MIGRATION = 7
 
 _PLACEHOLDER = re.compile(r"\?")
@@ -145,6 +148,19 @@ class PostgresStore(SQLStore):
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.db.execute(_pg(sql), tuple(params))
+
+    @contextmanager
+    def ingest_lock(self, wait: float) -> Iterator[None]:
+        # A session advisory lock: the server drops it if the connection goes.
+        deadline = time.monotonic() + wait
+        while not (self.db.execute("SELECT pg_try_advisory_lock(%s)", (INGEST_LOCK,)).fetchone() or (False,))[0]:
+            if time.monotonic() >= deadline:
+                raise StoreBusy(f"another ingest is writing to this database (waited {wait:g} s)")
+            time.sleep(0.1)
+        try:
+            yield
+        finally:
+            self.db.execute("SELECT pg_advisory_unlock(%s)", (INGEST_LOCK,))
 
     def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from kabar.model import Article
 from kabar.search import Filters, fts_expression
+from kabar.store import StoreBusy
 from kabar.store.sql import SQLStore
 
 # Each entry moves the schema one version up; never edit a released entry.
@@ -158,6 +161,25 @@ class SQLiteStore(SQLStore):
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.db.execute(sql, params)
+
+    @contextmanager
+    def ingest_lock(self, wait: float) -> Iterator[None]:
+        # An advisory lock on a file beside the database: released by the kernel if the
+        # process dies, so a killed run never leaves the store locked.
+        with open(f"{self.path}.ingest-lock", "a+b") as fh:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise StoreBusy(f"another ingest is writing to {self.path} (waited {wait:g} s)") from None
+                    time.sleep(0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.db.executemany(sql, rows)

@@ -28,16 +28,18 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from kabar.export import story_record_detailed
 from kabar.lang import get
-from kabar.store import Store, open_store
+from kabar.store import Store, StoreBusy, open_store
 from kabar.web import views
 
 HERE = Path(__file__).resolve().parent
 MAX_BODY = 20 * 1024 * 1024  # bytes per request (uploads included)
 MAX_PER_PAGE = 100
+UPLOAD_WAIT_SECONDS = 30.0  # for an ingest already running on the store, before answering 409
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
@@ -266,7 +268,15 @@ def create_app(settings: Settings) -> FastAPI:
                 target = Path(tmp) / f"{secrets.token_hex(8)}-upload.jsonl"
                 target.write_bytes(await request.body())
                 written.append(str(target))
-            with opened() as store:
-                return views.ingest(store, written, tmp)
+
+            def ingest_written() -> dict[str, Any]:
+                with opened() as store:
+                    return views.ingest(store, written, tmp, UPLOAD_WAIT_SECONDS)
+
+            # In a worker thread, so reads go on meanwhile; uploads take turns on the store.
+            try:
+                return await run_in_threadpool(ingest_written)
+            except StoreBusy as exc:
+                raise HTTPException(409, f"{exc}; try again") from exc
 
     return app

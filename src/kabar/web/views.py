@@ -104,8 +104,8 @@ def ask(store: Store, q: str, story: str | None, embedder: Any) -> Answer:
     return ask_question(store, q, Filters(story=story or None), embedder)
 
 
-def ingest(store: Store, paths: list[str], root: str) -> dict[str, Any]:
-    report = pipeline.run(paths, store)
+def ingest(store: Store, paths: list[str], root: str, wait: float) -> dict[str, Any]:
+    report = pipeline.run(paths, store, wait=wait)
     return {
         "seen": report.seen,
         "stored": report.stored,

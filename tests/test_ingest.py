@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -252,21 +253,28 @@ def test_site_lines_recur_across_runs_within_the_window(tmp_path: Path, backend:
         store.close()
 
 
-def test_signatures_move_into_article_rows_on_upgrade(tmp_path: Path) -> None:
-    """A store from before migration 8 keeps its copy signatures: they move from their
-    own tables into the article rows, and the copy window is rebuilt from them."""
-    import sqlite3
-    from array import array
+def _sqlite_at_version(path: Path, version: int) -> sqlite3.Connection:
+    """A SQLite store as kabar left it at schema `version`, open for the test to fill."""
+    from kabar.store.sqlite import MIGRATIONS
 
-    from kabar.store.sqlite import MIGRATIONS, SIGNATURES_MIGRATION
-
-    path = tmp_path / "old.db"
     con = sqlite3.connect(path)
-    for script in MIGRATIONS[: SIGNATURES_MIGRATION - 1]:
+    for script in MIGRATIONS[:version]:
         for statement in script.split(";"):
             if statement.strip():
                 con.execute(statement)
-    con.execute(f"PRAGMA user_version={SIGNATURES_MIGRATION - 1}")
+    con.execute(f"PRAGMA user_version={version}")
+    return con
+
+
+def test_signatures_move_into_article_rows_on_upgrade(tmp_path: Path) -> None:
+    """A store from before migration 8 keeps its copy signatures: they move from their
+    own tables into the article rows, and the copy window is rebuilt from them."""
+    from array import array
+
+    from kabar.store.sqlite import SIGNATURES_MIGRATION
+
+    path = tmp_path / "old.db"
+    con = _sqlite_at_version(path, SIGNATURES_MIGRATION - 1)
     for aid in ("a", "b"):
         con.execute(
             "INSERT INTO articles (id, source, title, language, text, removed, time_mentions, raw_text, ingested_at)"
@@ -315,17 +323,11 @@ def test_story_names_move_into_their_own_column_on_upgrade(tmp_path: Path) -> No
     """A store from before migration 12 kept a story's salient names only inside its state;
     they are read out once into the `salient` column, which is what a run loads."""
     import json
-    import sqlite3
 
-    from kabar.store.sqlite import MIGRATIONS, SALIENT_MIGRATION
+    from kabar.store.sqlite import SALIENT_MIGRATION
 
     path = tmp_path / "old.db"
-    con = sqlite3.connect(path)
-    for script in MIGRATIONS[: SALIENT_MIGRATION - 1]:
-        for statement in script.split(";"):
-            if statement.strip():
-                con.execute(statement)
-    con.execute(f"PRAGMA user_version={SALIENT_MIGRATION - 1}")
+    con = _sqlite_at_version(path, SALIENT_MIGRATION - 1)
     entities = {f"nama{i}": float(i) for i in range(15)}
     con.execute(
         "INSERT INTO stories VALUES ('s1', 'line1', 't', 1, NULL, NULL, '[]', '[]', ?, NULL, 1)",

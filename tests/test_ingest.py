@@ -289,7 +289,7 @@ def test_signatures_move_into_article_rows_on_upgrade(tmp_path: Path) -> None:
     con.close()
     store = SQLiteStore(str(path))
     def as_lists(rows: list) -> list:  # type: ignore[type-arg]
-        return [(aid, sig.tolist(), [(p, ps.tolist()) for p, ps in paragraphs]) for aid, sig, paragraphs in rows]
+        return [(aid, sig.tolist(), list(zip(ps.tolist(), table.tolist(), strict=True))) for aid, sig, ps, table in rows]
 
     assert as_lists(store.recent_signatures(10)) == [("a", [1, 2, 3], [(0, [7, 7]), (1, [9, 8])]), ("b", [4, 5, 6], [])]
     assert as_lists(store.recent_signatures(1)) == [("b", [4, 5, 6], [])]

@@ -354,3 +354,20 @@ def test_story_listings_filter_sort_and_page_in_the_database(store: Store) -> No
     line, n = store.list_stories(StorySelection(storyline=signing.storyline))
     ratified = by_rel["kabartimur/dpr-sahkan-ratifikasi-perjanjian-pasar-karbon-asean.txt"].story
     assert n == len(line) >= 2 and {signing.id, ratified} <= {s.id for s in line}
+
+
+def test_a_wire_copy_ingested_in_a_later_run_points_at_its_original(tmp_path: Path, backend: str) -> None:
+    """The copy window is rebuilt from the stored signatures when a run starts: the
+    republished wire story, ingested alone a run later, is found as a copy of the wire
+    original, and its shared paragraphs are recorded."""
+    copy_file = DEMO / "kabartimur" / "bulog-operasi-pasar-150-ribu-ton-beras.txt"
+    store = open_store(new_location(backend, tmp_path))
+    pipeline.run([str(p) for p in sorted(DEMO.rglob("*.*")) if p.parent.name != "gold" and p != copy_file], store)
+    copies_before = sum(1 for a in store.iter_articles() if a.duplicate_of)
+    pipeline.run([str(copy_file)], store)
+    assert sum(1 for a in store.iter_articles() if a.duplicate_of) == copies_before + 1
+    by_rel = {str(Path(s).relative_to(DEMO)): a for a in store.iter_articles() for s in a.sources}
+    wire, copy = by_rel["feeds/kbn.jsonl#kbn-20241014-0915-beras"], by_rel[str(copy_file.relative_to(DEMO))]
+    assert copy.duplicate_of == wire.id and copy.story == wire.story
+    assert {s.other_article_id for s in store.syndication(copy.id)} >= {wire.id}
+    store.close()

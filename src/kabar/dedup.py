@@ -157,14 +157,14 @@ class _Segment:
         )  # fmt: skip
 
     @classmethod
-    def of(cls, stored: Sequence[tuple[str, np.ndarray, Sequence[tuple[int, np.ndarray]]]]) -> _Segment:
-        """A segment of stored articles: (id, signature, [(paragraph, signature)]) each."""
-        signatures = np.asarray([sig for _, sig, _ in stored], dtype=np.uint64).reshape(len(stored), NUM_PERM)
-        refs = [(aid, p) for aid, _, paragraphs in stored for p, _ in paragraphs]
-        psigs = np.asarray([ps for _, _, paragraphs in stored for _, ps in paragraphs], dtype=np.uint64)
-        psigs = psigs.reshape(len(refs), PARA_PERM)
+    def of(cls, stored: Sequence[tuple[str, np.ndarray, np.ndarray, np.ndarray]]) -> _Segment:
+        """A segment of stored articles: (id, signature, paragraph numbers, their signatures)."""
+        signatures = np.asarray([sig for _, sig, _, _ in stored], dtype=np.uint64).reshape(len(stored), NUM_PERM)
+        refs = [(aid, p) for aid, _, numbers, _ in stored for p in numbers.tolist()]
+        tables = [t.reshape(-1, PARA_PERM) for _, _, _, t in stored]
+        psigs = np.concatenate(tables) if tables else np.zeros((0, PARA_PERM), dtype=np.uint64)
         return cls(
-            [aid for aid, _, _ in stored], signatures,
+            [aid for aid, _, _, _ in stored], signatures,
             band_keys(signatures).ravel(), np.repeat(np.arange(len(stored)), BANDS),
             refs, psigs,
             band_keys(psigs, PARA_BANDS, tag=1).ravel(), np.repeat(np.arange(len(refs)), PARA_BANDS),

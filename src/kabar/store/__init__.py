@@ -74,9 +74,9 @@ class Store(ABC):
 
     # --- copies ---
     @abstractmethod
-    def recent_signatures(self, limit: int) -> list[tuple[str, np.ndarray, list[tuple[int, np.ndarray]]]]:
+    def recent_signatures(self, limit: int) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
         """The MinHash signatures of the `limit` most recently stored articles, oldest first:
-        (article id, signature, [(paragraph, signature), ...]), as uint64 arrays."""
+        (article id, signature, paragraph numbers, their signatures one per row), uint64 arrays."""
 
     @abstractmethod
     def duplicate_info(self, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:

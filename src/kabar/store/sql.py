@@ -59,20 +59,17 @@ def _pack_paragraphs(paragraphs: Sequence[tuple[int, Sequence[int]]]) -> bytes:
     return out.tobytes()
 
 
-def _unpack_paragraphs(blob: bytes | None) -> list[tuple[int, np.ndarray]]:
-    # numpy views, not lists: a run's start reads 30,000 articles' worth of these.
+def _paragraph_table(blob: bytes | None) -> tuple[np.ndarray, np.ndarray]:
+    """A stored article's paragraph signatures as (paragraph numbers, one signature per
+    row), numpy views of the blob: a run's start reads 30,000 articles' worth of these."""
     values = np.frombuffer(bytes(blob or b""), dtype=np.uint64)
-    if len(values) >= 2:
-        width = int(values[1]) + 2  # paragraph, length, signature: all of one length, as a rule
-        if len(values) % width == 0 and bool((values[1::width] == width - 2).all()):
-            table = values.reshape(-1, width)
-            return list(zip(table[:, 0].tolist(), table[:, 2:], strict=True))
-    out, i = [], 0
-    while i < len(values):
-        paragraph, n = int(values[i]), int(values[i + 1])
-        out.append((paragraph, values[i + 2 : i + 2 + n]))
-        i += 2 + n
-    return out
+    if not len(values):
+        return values, values.reshape(0, 0)
+    width = int(values[1]) + 2  # paragraph, length, signature: every signature is one length
+    table = values.reshape(-1, width)
+    if not bool((table[:, 1] == width - 2).all()):
+        raise ValueError("paragraph signatures of different lengths")
+    return table[:, 0], table[:, 2:]
 
 
 def _story_write(row: tuple[Any, ...]) -> StoryWrite:
@@ -259,13 +256,13 @@ class SQLStore(Store):
             out.extend(self._x(sql.format(marks=",".join("?" * len(part))), part).fetchall())
         return out
 
-    def recent_signatures(self, limit: int) -> list[tuple[str, np.ndarray, list[tuple[int, np.ndarray]]]]:
+    def recent_signatures(self, limit: int) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
         rows = self._x(
             "SELECT id, signature, paragraph_signatures FROM articles WHERE signature IS NOT NULL"
             " ORDER BY seq DESC LIMIT ?",
             (limit,),
         ).fetchall()
-        return [(aid, np.frombuffer(bytes(sig), dtype=np.uint64), _unpack_paragraphs(paras))
+        return [(aid, np.frombuffer(bytes(sig), dtype=np.uint64), *_paragraph_table(paras))
                 for aid, sig, paras in reversed(rows)]  # fmt: skip
 
     def _move_signatures(self) -> None:

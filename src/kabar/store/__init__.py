@@ -7,8 +7,9 @@ methods; `open_store` picks the backend from the location.
 from __future__ import annotations
 
 import hashlib
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -26,6 +27,15 @@ def line_hash(site: str, line_key: str) -> int:
 
 class StoreBusy(RuntimeError):
     """Another ingest is writing to the store, and did not finish within the wait."""
+
+
+def acquire_within(try_acquire: Callable[[], bool], wait: float, busy: str) -> None:
+    """Call `try_acquire` until it succeeds; StoreBusy(`busy`) after `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while not try_acquire():
+        if time.monotonic() >= deadline:
+            raise StoreBusy(f"{busy} (waited {wait:g} s)")
+        time.sleep(0.1)
 
 
 class Store(ABC):

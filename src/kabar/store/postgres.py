@@ -11,7 +11,6 @@ language at once ("pengiriman" and "troops" alike).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -20,7 +19,7 @@ import psycopg
 
 from kabar.model import Article
 from kabar.search import Filters
-from kabar.store import StoreBusy
+from kabar.store import acquire_within
 from kabar.store.sql import SQLStore
 from kabar.store.sqlite import COUNT_CAP
 
@@ -152,11 +151,11 @@ class PostgresStore(SQLStore):
     @contextmanager
     def ingest_lock(self, wait: float) -> Iterator[None]:
         # A session advisory lock: the server drops it if the connection goes.
-        deadline = time.monotonic() + wait
-        while not (self.db.execute("SELECT pg_try_advisory_lock(%s)", (INGEST_LOCK,)).fetchone() or (False,))[0]:
-            if time.monotonic() >= deadline:
-                raise StoreBusy(f"another ingest is writing to this database (waited {wait:g} s)")
-            time.sleep(0.1)
+        def try_lock() -> bool:
+            row = self.db.execute("SELECT pg_try_advisory_lock(%s)", (INGEST_LOCK,)).fetchone()
+            return bool(row and row[0])
+
+        acquire_within(try_lock, wait, "another ingest is writing to this database")
         try:
             yield
         finally:

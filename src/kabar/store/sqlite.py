@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from kabar.model import Article
 from kabar.search import Filters, fts_expression
-from kabar.store import StoreBusy
+from kabar.store import acquire_within
 from kabar.store.sql import SQLStore
 
 # Each entry moves the schema one version up; never edit a released entry.
@@ -167,15 +166,15 @@ class SQLiteStore(SQLStore):
         # An advisory lock on a file beside the database: released by the kernel if the
         # process dies, so a killed run never leaves the store locked.
         with open(f"{self.path}.ingest-lock", "a+b") as fh:
-            deadline = time.monotonic() + wait
-            while True:
+
+            def try_lock() -> bool:
                 try:
                     fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
+                    return True
                 except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise StoreBusy(f"another ingest is writing to {self.path} (waited {wait:g} s)") from None
-                    time.sleep(0.1)
+                    return False
+
+            acquire_within(try_lock, wait, f"another ingest is writing to {self.path}")
             try:
                 yield
             finally:

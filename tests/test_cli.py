@@ -218,3 +218,15 @@ def test_ingest_into_a_store_another_ingest_holds_exits_2(tmp_path: Path) -> Non
     holder.close()
     assert result.exit_code == 2 and f"another ingest is writing to {db}" in result.output
     assert runner.invoke(app, ["ingest", str(SEEDS), "--db", db, "--quiet"]).exit_code == 0
+
+
+def test_storylines_lists_matters_of_more_than_one_story(tmp_path: Path, backend: str) -> None:
+    db = new_location(backend, tmp_path)
+    assert runner.invoke(app, ["ingest", str(DEMO), "--db", db, "--quiet"]).exit_code == 0
+    lines = [json.loads(row) for row in runner.invoke(app, ["storylines", "--db", db, "--json"]).stdout.splitlines()]
+    assert len(lines) == 1 and len(lines[0]["stories"]) == 2
+    signing, ratification = lines[0]["stories"]
+    assert "ASEAN" in signing["title"] and signing["first_published"] < ratification["first_published"]
+    assert lines[0]["first_published"] == signing["first_published"]
+    table = runner.invoke(app, ["storylines", "--db", db])
+    assert table.exit_code == 0 and "1 of 1 storylines" in table.output

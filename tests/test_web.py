@@ -153,6 +153,9 @@ def test_a_story_page_links_the_other_stories_of_its_storyline(client: TestClien
     listed = client.get(f"/api/stories?storyline={pair[0]['storyline']}").json()
     assert sorted(s["id"] for s in listed["stories"]) == sorted(str(s["id"]) for s in pair)
     assert listed["total"] == 2
+    listed_lines = client.get("/api/storylines").json()
+    assert listed_lines["total"] == len([m for m in lines.values() if len(m) > 1]) >= 1
+    assert sorted(str(s["id"]) for s in pair) in [sorted(s["id"] for s in x["stories"]) for x in listed_lines["storylines"]]
     lone = next(members[0] for members in lines.values() if len(members) == 1)
     assert 'id="storyline"' not in client.get(f"/stories/{lone['id']}").text
 

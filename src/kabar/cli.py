@@ -179,6 +179,29 @@ def stories_cmd(
     console.print(table)
 
 
+@app.command("storylines")
+def storylines_cmd(
+    db: DbOption = "kabar.db",
+    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines for scripts.")] = False,
+) -> None:
+    """Storylines: matters reported as more than one story over time, the most recently
+    active first, each with its stories in order."""
+    with _open(db) as store:
+        lines, total = store.list_storylines(limit)
+    if as_json:
+        for line in lines:
+            typer.echo(json.dumps(line.to_record(), ensure_ascii=False))
+        return
+    table = Table("storyline", "first", "last", "story", "articles", "title",
+                  title=f"{len(lines)} of {total} storylines with more than one story")  # fmt: skip
+    for line in lines:
+        for i, st in enumerate(line.stories):
+            table.add_row(line.id if i == 0 else "", (st.first_published or "—")[:10],
+                          (st.last_published or "—")[:10], st.id, str(len(st.articles)), st.title[:60])  # fmt: skip
+    console.print(table)
+
+
 def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5) -> None:
     articles = story_articles(store, story)
     found = story_facts(store, story, articles)

@@ -294,6 +294,23 @@ class StoryFacts:
         return asdict(self)
 
 
+@dataclass(slots=True)
+class Storyline:
+    """Stories about one ongoing matter (a treaty signed, then ratified), earliest first."""
+
+    id: str
+    stories: list[Story]
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "stories": [{"id": s.id, "title": s.title, "first_published": s.first_published,
+                         "last_published": s.last_published, "articles": len(s.articles)} for s in self.stories],
+            "first_published": min((s.first_published for s in self.stories if s.first_published), default=None),
+            "last_published": max((s.last_published for s in self.stories if s.last_published), default=None),
+        }  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class StorySelection:
     """Which stories to list, and in what order (`Store.list_stories`)."""

@@ -15,7 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from kabar.model import Article, ChunkWrite, QuarantineEntry, Story, StorySelection, StoryWrite, Syndication
+from kabar.model import (
+    Article,
+    ChunkWrite,
+    QuarantineEntry,
+    Story,
+    Storyline,
+    StorySelection,
+    StoryWrite,
+    Syndication,
+)
 from kabar.search import Filters
 
 
@@ -124,6 +133,11 @@ class Store(ABC):
 
     @abstractmethod
     def stories(self) -> list[Story]: ...
+
+    @abstractmethod
+    def list_storylines(self, limit: int, offset: int = 0) -> tuple[list[Storyline], int]:
+        """Storylines of more than one story, the most recently active first, and how many
+        there are."""
 
     @abstractmethod
     def list_stories(self, selection: StorySelection) -> tuple[list[Story], int]:

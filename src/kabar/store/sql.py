@@ -22,6 +22,7 @@ from kabar.model import (
     QuarantineEntry,
     Removal,
     Story,
+    Storyline,
     StorySelection,
     StoryWrite,
     Syndication,
@@ -373,6 +374,19 @@ class SQLStore(Store):
             [*params, *((selection.limit, selection.offset) if page else ())],
         ).fetchall()
         return [self._story(row) for row in rows], total
+
+    def list_storylines(self, limit: int, offset: int = 0) -> tuple[list[Storyline], int]:
+        grouped = (
+            "SELECT storyline, max(COALESCE(last_published, '')) AS last FROM stories"
+            " GROUP BY storyline HAVING count(*) > 1"
+        )
+        total = int(self._x(f"SELECT count(*) FROM ({grouped}) AS lines").fetchone()[0])
+        rows = self._x(f"{grouped} ORDER BY last DESC, storyline LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+        out = []
+        for line, _ in rows:
+            stories, _ = self.list_stories(StorySelection(storyline=line))
+            out.append(Storyline(line, sorted(stories, key=lambda s: (s.first_published or "", s.id))))
+        return out, total
 
     def _story(self, row: Sequence[Any]) -> Story:
         sid, title, first, last, langs, outlets, line = row

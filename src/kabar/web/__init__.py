@@ -217,6 +217,13 @@ def create_app(settings: Settings) -> FastAPI:
         with opened() as store:
             return views.story_list(store, **query)
 
+    @app.get("/api/storylines", dependencies=[Reader])
+    def api_storylines(
+        page_no: int = Query(1, alias="page", ge=1), per_page: int = Query(20, ge=1, le=MAX_PER_PAGE)
+    ) -> dict[str, Any]:
+        with opened() as store:
+            return views.storyline_list(store, page_no, per_page)
+
     @app.get("/api/stories/{story_id}", dependencies=[Reader])
     def api_story(story_id: str, sentences: int = Query(5, ge=1, le=20)) -> dict[str, Any]:
         with opened() as store:

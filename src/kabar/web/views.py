@@ -50,6 +50,11 @@ def story_list(store: Store, page: int, per_page: int, sort: str, since: str | N
     return {"stories": [s.to_record() for s in stories], **_pages(total, page, per_page)}
 
 
+def storyline_list(store: Store, page: int, per_page: int) -> dict[str, Any]:
+    lines, total = store.list_storylines(per_page, (page - 1) * per_page)
+    return {"storylines": [line.to_record() for line in lines], **_pages(total, page, per_page)}
+
+
 def story_detail(store: Store, story_id: str, sentences: int) -> dict[str, Any] | None:
     story = store.get_story(story_id)
     if story is None:

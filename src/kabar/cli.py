@@ -806,10 +806,10 @@ def eval_brief_cmd(
 
 
 def _strip_dateline(article: Article) -> None:
-    from kabar.meta import find_dateline
+    from kabar.meta import without_dateline
 
-    if article.paragraphs and (dateline := find_dateline(article.paragraphs[0])):
-        article.paragraphs[0] = article.paragraphs[0][len(dateline.prefix) :].lstrip("-–— ")
+    if article.paragraphs:
+        article.paragraphs[0] = without_dateline(article.paragraphs[0])[0]
 
 
 @eval_app.command("ner")

@@ -205,7 +205,7 @@ def centred(vectors: np.ndarray) -> np.ndarray:
 def _reference_headlines(root: Path) -> dict[str, list[str]]:
     """Headlines to centre on: the first line of each PolNeAR training article (English)
     and the lead sentence of each IndoSum article (Indonesian), without its dateline."""
-    from kabar.meta import find_dateline
+    from kabar.meta import without_dateline
     from kabar.text import split_sentences
 
     english = []
@@ -221,10 +221,8 @@ def _reference_headlines(root: Path) -> dict[str, list[str]]:
             paragraphs = json.loads(line)["paragraphs"]
             if not paragraphs:
                 continue
-            lead = paragraphs[0]
-            if dateline := find_dateline(lead):
-                lead = lead[len(dateline.prefix) :]
-            sentences = split_sentences(lead.lstrip("-–— "), lang.abbreviations, lang.non_final_words)
+            lead = without_dateline(paragraphs[0])[0]
+            sentences = split_sentences(lead, lang.abbreviations, lang.non_final_words)
             if sentences:
                 indonesian.append(" ".join(sentences[0].split()[:CENTRE_HEADLINE_WORDS]))
     return {"en": english, "id": indonesian}

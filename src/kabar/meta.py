@@ -226,6 +226,15 @@ def find_dateline(paragraph: str, brand_tokens: frozenset[str] = frozenset()) ->
     return None
 
 
+def without_dateline(paragraph: str, brand_tokens: frozenset[str] = frozenset()) -> tuple[str, Dateline | None]:
+    """The paragraph with its dateline taken off (and a dash left over by tokenised
+    sources, "Jakarta, CNN Indonesia - - "), and the dateline, if it has one."""
+    dateline = find_dateline(paragraph, brand_tokens)
+    if dateline is None:
+        return paragraph, None
+    return paragraph[len(dateline.prefix) :].lstrip("-–— "), dateline
+
+
 def dateline_token(paragraph: str) -> str | None:
     """The word(s) in dateline position, for counting brand datelines across a site."""
     m = _DATELINE.match(paragraph)

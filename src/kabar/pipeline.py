@@ -114,11 +114,11 @@ def build_article(p: Prepared, recurring: set[str], brands: frozenset[str]) -> A
         removed = [r for r in removed if not r.reason.startswith("headline")]
     if sum(len(x) for x in paragraphs) < MIN_BODY_CHARS:
         return QuarantineEntry(raw.source, "no body text after cleaning", f"{len(paragraphs)} paragraphs left")
-    dateline = meta.find_dateline(paragraphs[0], brands) if paragraphs else None
+    dateline = None
+    if paragraphs:
+        paragraphs[0], dateline = meta.without_dateline(paragraphs[0], brands)
     if dateline:
         removed.append(Removal(dateline.prefix.strip(), "dateline (kept as metadata)", -1))
-        # "Jakarta, CNN Indonesia - - ": a doubled dash left by tokenised sources
-        paragraphs[0] = paragraphs[0][len(dateline.prefix) :].lstrip("-–— ")
     if not title:
         title = lead_title(paragraphs[0], lang)
     published = (

@@ -716,7 +716,7 @@ class StoryStage:
                     last_published=st.last_published, languages=sorted(st.languages),
                     outlets=sorted(st.outlets), state=state_to_json(st),
                     embedding=st.embedding_sum.astype(np.float32).tobytes() if st.embedding_sum is not None else None,
-                    last_seq=st.last_seq, salient=salient_entities(st),
+                    last_seq=st.last_seq, salient=index.line_entities.get(st.id, []),
                 )
             )  # fmt: skip
         chunk.storylines.update({s: line for s, line in index.relined.items() if s not in index.changed})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import math
+import random
 import shutil
 from pathlib import Path
 
@@ -140,6 +142,26 @@ def test_a_clear_best_story_is_joined_a_little_below_the_threshold() -> None:
     assert not stories.joins([below, below / 2], join)  # between two stories: starts its own
     assert not stories.joins([join - stories.CLEAR_MARGIN - 0.01], join)
     assert not stories.joins([], join)
+
+
+def test_time_decay_uses_the_closest_pair_of_day_ranges() -> None:
+    def gap(a: tuple[int, int], b: tuple[int, int]) -> int:  # by definition, pair by pair
+        return max(0, a[0] - b[1], b[0] - a[1])
+
+    def decay(days: int) -> float:
+        return 1.0 if days <= stories.DAY_GRACE else math.exp(-(days - stories.DAY_GRACE) / stories.DAY_TAU)
+
+    rng = random.Random(7)
+    for _ in range(300):
+        a = sorted({(s, s + rng.choice([0, 0, 2, 30])) for s in (rng.randrange(400) for _ in range(rng.randint(1, 3)))})
+        b = sorted({(s, s + rng.choice([0, 0, 5, 60])) for s in (rng.randrange(400) for _ in range(rng.randint(1, 8)))})
+        expected = decay(min(gap(x, y) for x in a for y in b))
+        assert stories.day_decay(a, b) == pytest.approx(expected)
+        story = stories.StoryState(id="s", storyline="s", days=b)
+        assert stories.day_decay(a, b, story.reach()) == pytest.approx(expected)
+    assert stories.day_decay([], [(1, 1)]) == stories.day_decay([(1, 1)], []) == 1.0  # undated: no decay
+    # A long range that started early still counts as close ("since March" against a June day).
+    assert stories.day_decay([(200, 200)], [(100, 199), (150, 150)]) == 1.0
 
 
 def test_repeated_titles_are_embedded_once() -> None:

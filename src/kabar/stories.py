@@ -123,12 +123,19 @@ class StoryState:
     title_terms: dict[str, list[str]] = field(default_factory=dict)
     _units: tuple[dict[str, float], dict[str, float]] | None = None
     _embedding: Any = None  # the unit centroid embedding, cached like `_units`
+    _reach: list[int] | None = None  # running maximum of the ends of `days`, cached like `_units`
 
     def units(self) -> tuple[dict[str, float], dict[str, float]]:
         """The term and entity centroids as unit vectors (cached until the story changes)."""
         if self._units is None:
             self._units = (_unit(self.terms), _unit(self.entities))
         return self._units
+
+    def reach(self) -> list[int]:
+        """For each of the (start-sorted) `days`, the latest end among it and those before it."""
+        if self._reach is None:
+            self._reach = list(itertools.accumulate((end for _, end in self.days), max))
+        return self._reach
 
     @property
     def embedding(self) -> Any:
@@ -152,7 +159,7 @@ class StoryState:
         self.entities.update(ent)
         if len(self.entities) > TOP_ENTITIES * 2:
             self.entities = Counter(dict(self.entities.most_common(TOP_ENTITIES)))
-        self._units = self._embedding = None
+        self._units = self._embedding = self._reach = None
         self.days = sorted(set(self.days) | set(f.days))[-MAX_SPANS:]
         if f.embedding is not None:
             self.embedding_sum = f.embedding.copy() if self.embedding_sum is None else self.embedding_sum + f.embedding
@@ -183,7 +190,7 @@ class StoryState:
             )
             self.n_embedded += other.n_embedded
         self.last_seq = max(self.last_seq, other.last_seq)
-        self._units = self._embedding = None
+        self._units = self._embedding = self._reach = None
         self._trim_titles()
 
     def _ranked_titles(self) -> list[str]:
@@ -232,7 +239,9 @@ def _unit(vec: Mapping[str, float]) -> dict[str, float]:
 def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
+    # Most compared pairs share few keys: intersecting the key sets (in C) first beats
+    # a lookup per key of the smaller vector.
+    return sum([a[t] * b[t] for t in a.keys() & b.keys()])
 
 
 def join_threshold(n_terms: int) -> float:
@@ -254,26 +263,28 @@ def joins(scores: Sequence[float], threshold: float) -> bool:
     return scores[0] >= threshold or len(scores) < 2 or scores[0] >= CLEAR_RATIO * scores[1]
 
 
-def day_decay(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> float:
+def day_decay(a: list[tuple[int, int]], b: list[tuple[int, int]], b_reach: list[int] | None = None) -> float:
     """1 when the two are about the same days (or either is undated), less the further apart.
 
     Both are lists of day ranges; the distance is that of the closest pair of ranges.
+    `b_reach` is `b`'s running maximum of ends (`StoryState.reach`), when the caller keeps it.
     """
     if not a or not b:
         return 1.0
-    best = min(_gap(span, b) for span in a)
+    reach = b_reach if b_reach is not None else list(itertools.accumulate((end for _, end in b), max))
+    best = min(_gap(span, b, reach) for span in a)
     return 1.0 if best <= DAY_GRACE else math.exp(-(best - DAY_GRACE) / DAY_TAU)
 
 
-def _gap(span: tuple[int, int], spans: list[tuple[int, int]]) -> int:
-    """Days between `span` and the nearest of the sorted `spans` (0 if they overlap)."""
+def _gap(span: tuple[int, int], spans: list[tuple[int, int]], reach: list[int]) -> int:
+    """Days between `span` and the nearest of the sorted `spans` (0 if they overlap);
+    `reach[i]` is the latest end among spans[: i + 1]."""
     start, end = span
     i = bisect.bisect_right(spans, (end, 1 << 30))  # spans starting after `end` are at i and beyond
     best = spans[i][0] - end if i < len(spans) else 1 << 30
     # Of the spans starting at or before `end`, the one reaching furthest decides.
-    reach = max((e for _, e in spans[:i]), default=None)
-    if reach is not None:
-        best = min(best, max(0, start - reach))
+    if i:
+        best = min(best, max(0, start - reach[i - 1]))
     return best
 
 
@@ -288,6 +299,17 @@ def _most_recent(posting: dict[str, None] | None) -> Iterable[str]:
     if not posting:
         return ()
     return itertools.islice(reversed(posting), POSTING_SCAN) if len(posting) > POSTING_SCAN else posting
+
+
+def _strongest(hits: dict[str, float], k: int) -> list[str]:
+    """The k keys of the highest weight, the smallest key first among equal weights.
+
+    An article can hit hundreds of stories; the k-th weight is found by `heapq.nlargest`
+    with a C-level key, and only the keys at or above it are sorted."""
+    if len(hits) <= k:
+        return sorted(hits, key=lambda s: (-hits[s], s))
+    floor = hits[heapq.nlargest(k, hits, key=hits.__getitem__)[-1]]
+    return sorted((s for s, w in hits.items() if w >= floor), key=lambda s: (-hits[s], s))[:k]
 
 
 class _EmbeddingTable:
@@ -370,7 +392,7 @@ class StoryIndex:
         return _tfidf(f.terms, self.df), {k[2:]: v for k, v in _tfidf(ents, self.df).items()}
 
     def score(self, f: ArticleFeatures, story: StoryState, vecs: tuple[dict[str, float], dict[str, float]]) -> float:
-        return self.content_score(f, story, vecs) * day_decay(f.days, story.days)
+        return self.content_score(f, story, vecs) * day_decay(f.days, story.days, story.reach())
 
     def content_score(
         self, f: ArticleFeatures, story: StoryState, vecs: tuple[dict[str, float], dict[str, float]]
@@ -403,7 +425,7 @@ class StoryIndex:
         for e, weight in ent_vec.items():
             for s in _most_recent(self.entity_index.get(e)):
                 hits[s] += weight
-        found = [s for _, s in heapq.nsmallest(MAX_CANDIDATES, ((-w, s) for s, w in hits.items()))]
+        found = _strongest(hits, MAX_CANDIDATES)
         if f.embedding is not None:
             found.extend(s for s in self.embeddings.nearest(f.embedding, EMBED_CANDIDATES) if s not in hits)
         return found
@@ -482,7 +504,7 @@ class StoryIndex:
     def _alike(self, a: StoryState, b: StoryState) -> bool:
         (la, ea), (lb, eb) = a.units(), b.units()
         content = (W_LEX * _cosine(la, lb) + W_ENT * _cosine(ea, eb)) / (W_LEX + W_ENT)
-        return content * day_decay(a.days, b.days) >= MERGE
+        return content * day_decay(a.days, b.days, b.reach()) >= MERGE
 
     def _merge(self, merged: str, into: str, article_id: str) -> StoryMerge:
         target, gone = self.stories[into], self.stories.pop(merged)

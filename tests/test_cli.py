@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import socket
 import subprocess
@@ -80,6 +81,38 @@ def test_eval_clean_scores_the_demo_gold() -> None:
     result = runner.invoke(app, ["eval", "clean", str(DEMO), "--gold", str(DEMO / "gold" / "gold.json"), "--json"])
     scores = json.loads(result.stdout)["scores"]
     assert scores["clean"] == 1.0 and scores["meta"] >= 0.97
+
+
+def test_eval_stories_lists_the_stories_split_and_merged(tmp_path: Path) -> None:
+    # The demo gold, doctored: the two Garut and Poso earthquakes marked as one story (kabar
+    # keeps them apart, so gold "gempa" is split) and the rice story cut in two (kabar
+    # keeps it whole, so one story merges two gold ones).
+    rows = list(csv.DictReader((DEMO / "gold" / "labels.csv").open(encoding="utf-8")))
+    rice = [r for r in rows if r["story"] == "beras-bulog"]
+    for r in rows:
+        if r["story"] in ("gempa-garut", "gempa-poso"):
+            r["story"] = "gempa"
+    for r in rice[:2]:
+        r["story"] = "beras-bulog-2"
+    labels = tmp_path / "labels.csv"
+    with labels.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, ["file", "story"])
+        writer.writeheader()
+        writer.writerows(rows)
+    kept = tmp_path / "eval.db"
+    args = ["eval", "stories", str(DEMO), "--gold", str(labels), "--errors", "5", "--keep", str(kept)]
+    report = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert [e["gold"] for e in report["split"]] == ["gempa"]
+    assert report["split"][0]["pairs_lost"] == 4 * 5  # nine reports, in two stories of four and five
+    assert [sorted(e["gold"]) for e in report["merged"]] == [["beras-bulog", "beras-bulog-2"]]
+    assert report["merged"][0]["pairs_wrong"] == 2 * 3
+    # The kept store holds the stories the report names, for `kabar show`.
+    shown = runner.invoke(app, ["show", report["merged"][0]["predicted"], "--db", str(kept), "--json"])
+    assert len(json.loads(shown.stdout)["articles"]) == 5
+    again = runner.invoke(app, [*args[:-2], "--keep", str(kept)])
+    assert again.exit_code == 1 and "already exists" in " ".join(again.output.split())
+    table = runner.invoke(app, args[:-2]).output
+    assert "gold gempa split in 2" in table and "joins 2 gold stories" in table
 
 
 def test_stories_commands_and_export(tmp_path: Path, backend: str) -> None:

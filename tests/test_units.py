@@ -122,3 +122,20 @@ def test_bcubed_on_hand_made_clusterings() -> None:
     report = cluster_report({"a": "x", "b": "x", "c": "x", "d": "y"}, gold)
     assert report["gold_split_share"] == 0.5 and report["gold_merged_share"] == 1.0
     assert report["predicted_stories"] == 2 and report["ari"] < 1.0
+
+
+def test_cluster_errors_name_what_was_split_and_merged_worst_first() -> None:
+    from kabar.evaluate import cluster_errors
+
+    gold = {"a": "1", "b": "1", "c": "1", "d": "2", "e": "2", "f": "3", "g": "3"}
+    assert cluster_errors(gold, gold) == {"split": [], "merged": []}
+    # Gold 1 split 2 + 1 (2 pairs apart); gold 2 split 1 + 1 (1 pair); "x" joins gold 2 and 3.
+    predicted = {"a": "p", "b": "p", "c": "q", "d": "q", "e": "x", "f": "x", "g": "x"}
+    found = cluster_errors(predicted, gold)
+    assert [(e["gold"], e["pairs_lost"]) for e in found["split"]] == [("1", 2), ("2", 1)]
+    assert found["split"][0]["pieces"] == [{"predicted": "p", "items": ["a", "b"]}, {"predicted": "q", "items": ["c"]}]
+    # "x" holds e (gold 2) with f, g (gold 3): 2 pairs wrong; "q" holds c (1) with d (2): 1.
+    assert [(e["predicted"], e["pairs_wrong"]) for e in found["merged"]] == [("x", 2), ("q", 1)]
+    assert found["merged"][0]["gold"] == {"3": ["f", "g"], "2": ["e"]}
+    # Items missing from either side are not counted.
+    assert cluster_errors({"a": "p"}, gold) == {"split": [], "merged": []}

@@ -559,31 +559,66 @@ def eval_stories_cmd(
     gold: Annotated[str, typer.Option(help="CSV with columns file,story (file relative to FOLDER).")],
     column: Annotated[str, typer.Option(help="The CSV column holding the gold story.")] = "story",
     embed: Annotated[bool, typer.Option(help="Use title embeddings.")] = True,
+    errors: Annotated[int, typer.Option(help="List the N gold stories split most and the N stories merging most.")] = 0,
+    keep: Annotated[str | None, typer.Option(help="Keep the evaluation store at this new path (`kabar show`).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Ingest FOLDER into a temporary store and score its stories against GOLD:
-    B-cubed precision/recall/F1, ARI, story counts, and gold stories split or merged."""
+    B-cubed precision/recall/F1, ARI, story counts, and gold stories split or merged;
+    with --errors, which ones."""
     import csv
 
-    from kabar.evaluate import cluster_report
+    from kabar.evaluate import cluster_errors, cluster_report
 
     root = Path(folder)
+    if keep and Path(keep).exists():
+        err.print(f"{keep}: already exists; --keep wants a new path, so no earlier store is mixed in")
+        raise typer.Exit(1)
     with open(gold, encoding="utf-8") as fh:
         wanted = {str(root / r["file"]): r[column] for r in csv.DictReader(fh)}
-    with tempfile.TemporaryDirectory() as tmp, _open(str(Path(tmp) / "eval.db")) as store:
+    titles: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as tmp, _open(keep or str(Path(tmp) / "eval.db")) as store:
         pipeline.run([folder], store, embed=embed)
         predicted = {}
         for article in store.iter_articles():
             for source in article.sources:
                 predicted[source] = store.resolve_story(article.story or "")
-    report = cluster_report(predicted, wanted)
+                titles[source] = article.title
+    report: dict[str, Any] = dict(cluster_report(predicted, wanted))
+    found = cluster_errors(predicted, wanted)
+    if errors:
+        report["split"], report["merged"] = found["split"][:errors], found["merged"][:errors]
     if as_json:
-        typer.echo(json.dumps(report, indent=1))
+        typer.echo(json.dumps(report, indent=1, ensure_ascii=False))
         return
     table = Table("measure", "value")
     for name, value in report.items():
-        table.add_row(name, f"{value:.4f}" if isinstance(value, float) else str(value))
+        if not isinstance(value, list):
+            table.add_row(name, f"{value:.4f}" if isinstance(value, float) else str(value))
     console.print(table)
+    if errors:
+        _print_cluster_errors(found, errors, titles, root)
+
+
+def _print_cluster_errors(found: dict[str, list[dict[str, Any]]], n: int, titles: dict[str, str], root: Path) -> None:
+    def item(source: str) -> str:
+        rel = source[len(str(root)) + 1 :] if source.startswith(f"{root}/") else source
+        return f"{rel}  {titles.get(source, '')[:80]}"
+
+    for e in found["split"][:n]:
+        head = f"[bold]gold {e['gold']}[/] split in {len(e['pieces'])} ({e['pairs_lost']} pairs apart)"
+        console.print(head, highlight=False)
+        for piece in e["pieces"]:
+            console.print(f"  story {piece['predicted']}", highlight=False)
+            for source in piece["items"]:
+                console.print(f"    {item(source)}", highlight=False)
+    for e in found["merged"][:n]:
+        head = f"[bold]story {e['predicted']}[/] joins {len(e['gold'])} gold stories ({e['pairs_wrong']} pairs wrong)"
+        console.print(head, highlight=False)
+        for g, sources in e["gold"].items():
+            console.print(f"  gold {g}", highlight=False)
+            for source in sources:
+                console.print(f"    {item(source)}", highlight=False)
 
 
 @eval_app.command("clean")

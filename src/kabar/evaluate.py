@@ -213,6 +213,40 @@ def cluster_report(predicted: dict[str, str], gold: dict[str, str]) -> dict[str,
     }
 
 
+def cluster_errors(predicted: dict[str, str], gold: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """Where a clustering goes wrong, worst first: each gold story split over several
+    predicted ones (`pieces`: its items grouped by predicted story, the largest first), and
+    each predicted story that joins several gold ones (its items grouped by gold story).
+
+    Worst means the most item pairs separated (split) or wrongly put together (merged),
+    the pairs B-cubed recall and precision lose."""
+    from collections import defaultdict
+
+    def pairs(groups: list[list[str]]) -> int:
+        total = sum(len(g) for g in groups)
+        return (total * total - sum(len(g) * len(g) for g in groups)) // 2
+
+    by_gold: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    by_pred: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for i in sorted(i for i in gold if i in predicted):
+        by_gold[gold[i]][predicted[i]].append(i)
+        by_pred[predicted[i]][gold[i]].append(i)
+    split = []
+    for g, parts in by_gold.items():
+        if len(parts) > 1:
+            ordered = sorted(parts.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            pieces = [{"predicted": p, "items": items} for p, items in ordered]
+            split.append({"gold": g, "pairs_lost": pairs([items for _, items in ordered]), "pieces": pieces})
+    merged = []
+    for p, parts in by_pred.items():
+        if len(parts) > 1:
+            groups = dict(sorted(parts.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+            merged.append({"predicted": p, "pairs_wrong": pairs(list(groups.values())), "gold": groups})
+    split.sort(key=lambda e: (-e["pairs_lost"], e["gold"]))
+    merged.sort(key=lambda e: (-e["pairs_wrong"], e["predicted"]))
+    return {"split": split, "merged": merged}
+
+
 # --- Quotes -----------------------------------------------------------------------------
 
 _SPAN_EDGE = " \t\n\"'“”‘’„«».,;:!?-–—"

@@ -70,3 +70,16 @@ def test_relative_dates_resolved_against_publication(seeds: dict[str, Article]) 
     assert mentions["pekan lalu"].date == "2024-11-04"
     # Undated articles get no resolved dates at all: nothing is invented.
     assert seeds["003_8d649cbd5c711901"].time_mentions == []
+
+
+def test_an_undated_article_keeps_the_full_dates_it_names() -> None:
+    from kabar import lang, meta
+
+    text = ("Rapat paripurna DPR pada Selasa (19/11/2024) mengesahkan perjanjian yang diteken "
+            "pada 12 Juni 2024. Pemerintah berharap aturan turunannya terbit bulan depan, "
+            "kata menteri pada hari Senin (18/11).")  # fmt: skip
+    undated = meta.resolve_time_mentions(text, None, lang.get("id"))
+    # Full dates need no anchor; "Senin", "(18/11)" and "bulan depan" do, so they are left.
+    assert [(m.text, m.date) for m in undated] == [("(19/11/2024)", "2024-11-19"), ("12 Juni 2024", "2024-06-12")]
+    dated = {m.text: m.date for m in meta.resolve_time_mentions(text, "2024-11-20", lang.get("id"))}
+    assert dated["(19/11/2024)"] == "2024-11-19" and dated["(18/11)"] == "2024-11-18"

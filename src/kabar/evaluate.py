@@ -231,20 +231,20 @@ def cluster_errors(predicted: dict[str, str], gold: dict[str, str]) -> dict[str,
     for i in sorted(i for i in gold if i in predicted):
         by_gold[gold[i]][predicted[i]].append(i)
         by_pred[predicted[i]][gold[i]].append(i)
-    split = []
+    split: list[tuple[int, str, dict[str, Any]]] = []
     for g, parts in by_gold.items():
         if len(parts) > 1:
             ordered = sorted(parts.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            lost = pairs([items for _, items in ordered])
             pieces = [{"predicted": p, "items": items} for p, items in ordered]
-            split.append({"gold": g, "pairs_lost": pairs([items for _, items in ordered]), "pieces": pieces})
-    merged = []
+            split.append((-lost, g, {"gold": g, "pairs_lost": lost, "pieces": pieces}))
+    merged: list[tuple[int, str, dict[str, Any]]] = []
     for p, parts in by_pred.items():
         if len(parts) > 1:
             groups = dict(sorted(parts.items(), key=lambda kv: (-len(kv[1]), kv[0])))
-            merged.append({"predicted": p, "pairs_wrong": pairs(list(groups.values())), "gold": groups})
-    split.sort(key=lambda e: (-e["pairs_lost"], e["gold"]))
-    merged.sort(key=lambda e: (-e["pairs_wrong"], e["predicted"]))
-    return {"split": split, "merged": merged}
+            wrong = pairs(list(groups.values()))
+            merged.append((-wrong, p, {"predicted": p, "pairs_wrong": wrong, "gold": groups}))
+    return {"split": [e for *_, e in sorted(split)], "merged": [e for *_, e in sorted(merged)]}
 
 
 # --- Quotes -----------------------------------------------------------------------------

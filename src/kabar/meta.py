@@ -336,6 +336,7 @@ def _time_patterns(lang: LanguageData) -> _TimePatterns:
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _DAY_MONTH = re.compile(r"\((\d{1,2})/(\d{1,2})\)")
+_DAY_MONTH_YEAR = re.compile(r"\((\d{1,2})/(\d{1,2})/((?:19|20)\d{2})\)")  # "Selasa (19/11/2024)"
 
 
 def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) -> list[TimeMention]:
@@ -343,15 +344,17 @@ def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) 
 
     "pada hari Senin" in an article of Tuesday 12 Nov 2024 is Monday 11 Nov 2024;
     "bulan Juni" is June of that year (or the year before, if June is still ahead);
-    "pekan lalu" is the week before; "(12/11)" is 12 November.
+    "pekan lalu" is the week before; "(12/11)" is 12 November, "(12/11/2024)" too.
+
+    Without a publication date, only full dates ("19/11/2024", "19 November 2024") are
+    read: they need no anchor, and they still place an undated article in time.
     """
-    if not published:
-        return []
-    try:
-        anchor = date.fromisoformat(published[:10])
-    except ValueError:
-        return []
-    patterns = _time_patterns(lang)
+    anchor: date | None = None
+    if published:
+        try:
+            anchor = date.fromisoformat(published[:10])
+        except ValueError:
+            anchor = None
     found: list[TimeMention] = []
     spans = _Spans()
 
@@ -374,6 +377,15 @@ def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) 
             if m and m.end() == year_match.end() and (parsed := _from_match(m)):
                 add(m, parsed.value.date())
                 break
+    for m in _DAY_MONTH_YEAR.finditer(text):  # day first, as "(12/11)" below
+        try:
+            add(m, date(int(m.group(3)), int(m.group(2)), int(m.group(1))))
+        except ValueError:
+            continue
+    if anchor is None:
+        found.sort(key=lambda t: t.start)
+        return found
+    patterns = _time_patterns(lang)
     for m in _DAY_MONTH.finditer(text):
         day, month = int(m.group(1)), int(m.group(2))
         year = anchor.year if month <= anchor.month else anchor.year - 1

@@ -58,7 +58,8 @@ class Removal:
 
 @dataclass(frozen=True, slots=True)
 class TimeMention:
-    """A date expression in the text, resolved against the publication date."""
+    """A date expression in the text: a full date as written, a relative one ("Senin",
+    "bulan Juni") resolved against the publication date."""
 
     text: str
     start: int  # character offsets into the clean text

@@ -62,6 +62,7 @@ LINE_READ_BACK = 2  # earlier stories compared by content per link, at most (eac
 LINE_STATES_KEPT = 1024  # earlier stories' states kept after being read back
 ACTIVE_DAYS = 30  # stories idle longer than this (in the stream's time) leave the candidate index
 ACTIVE_RECENT = 5000  # undated stories stay candidates for this many assignments
+EXPIRE_EVERY = 256  # assignments between sweeps of idle stories out of the candidate index
 TOP_TERMS = 300
 INDEX_TERMS = 25  # terms of a story that go into the candidate index
 QUERY_TERMS = 12
@@ -469,8 +470,10 @@ class StoryIndex:
     def assign(self, f: ArticleFeatures, article: Any) -> Assignment:
         """Put one article (features `f`, record `article`) into its story."""
         self.seq += 1
-        if f.days:
-            self.newest_day = max(self.newest_day, max(end for _, end in f.days))
+        # The stream's clock is its newest publication day: a date an article names ("the
+        # election on 14 February") is not the stream's time.
+        if published := getattr(article, "published", None):
+            self.newest_day = max(self.newest_day, date.fromisoformat(published[:10]).toordinal())
         vecs = self.vectors(f)
         scored = sorted(
             ((self.score(f, self.stories[s], vecs), s) for s in self.candidates(f, *vecs)),
@@ -559,8 +562,8 @@ class StoryIndex:
 
     def _state(self, story_id: str) -> StoryState | None:
         """An active story's state, or an older one's read back from the store (kept for a while)."""
-        if (active := self.stories.get(story_id)) is not None:
-            return active
+        if (active := self.stories.get(story_id) or self.changed.get(story_id)) is not None:
+            return active  # `changed`: swept out of memory, but not yet saved
         if story_id in self.read_states:
             self.read_states.move_to_end(story_id)
             return self.read_states[story_id]
@@ -580,7 +583,7 @@ class StoryIndex:
                 self.stories[s].storyline = keep
 
     def _expire(self) -> None:
-        if self.seq % 256:
+        if self.seq % EXPIRE_EVERY:
             return
         for sid, st in list(self.stories.items()):
             idle_days = self.newest_day - max(end for _, end in st.days) if st.days else None

@@ -173,6 +173,31 @@ def test_a_date_an_article_names_does_not_move_the_streams_clock(monkeypatch: py
     assert index.assign(feats[2], a[2]).story == first
 
 
+def test_an_undated_report_gets_a_small_discount_against_a_dated_story() -> None:
+    from kabar.model import Article
+
+    def article(i: int, published: str | None) -> Article:
+        return Article(id=f"{i:x}" * 16, source=f"a{i}.txt", url=None, outlet=f"o{i}", title="Banjir di Lebak",
+                       published=published, language="id", dateline=None,
+                       paragraphs=["Banjir bandang menerjang Desa Sukamaju di Kabupaten Lebak setelah hujan deras."])  # fmt: skip
+
+    dated, undated, later = article(1, "2024-05-02T10:00:00+07:00"), article(2, None), article(3, None)
+    feats = featurize([dated, undated, later], None)
+    df = stories.DocFreq()
+    for f in feats:
+        df.add([*f.terms, *(f"e:{e}" for e in f.entities)])
+    index = stories.StoryIndex(df)
+    story = index.stories[index.assign(feats[0], dated).story]
+    vecs = index.vectors(feats[1])
+    content = index.content_score(feats[1], story, vecs)
+    assert content > 0.5
+    assert index.score(feats[1], story, vecs) == pytest.approx(stories.ONE_SIDE_DATED * content)
+    # Both undated: nothing to discount.
+    alone = stories.StoryState(id="u", storyline="u")
+    alone.add(feats[2], later, 1, *index.vectors(feats[2]))
+    assert index.score(feats[1], alone, vecs) == pytest.approx(index.content_score(feats[1], alone, vecs))
+
+
 def test_short_items_need_a_higher_score_to_join() -> None:
     # A title and a lead (about 30 stems) against a full article (200 stems).
     short, middle, full = (stories.join_threshold(n) for n in (30, 80, 200))

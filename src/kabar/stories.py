@@ -55,6 +55,11 @@ SHORT_TERMS_HIGH = 150
 MERGE = 0.50  # two stories an article bridges are merged when they are this alike
 DAY_GRACE = 3  # days: follow-ups within this distance are not penalised
 DAY_TAU = 10.0  # days: e-folding distance of the time decay beyond the grace
+# When only one side has days, the decay cannot be checked; rather than count that as "the
+# same days" (1.0), the score takes a small discount, so an undated report needs a little
+# more in common to join a dated story. When neither side has days (NeuS), every pair is
+# alike in this and nothing changes. ECB+ B3 F1 0.844 -> 0.856 (flat from 0.88 to 0.92).
+ONE_SIDE_DATED = 0.9
 LINE_SCORE = 0.22  # storyline link: content score without the time decay
 LINE_ENTITY = 0.35  # ... and this much of the salient names in common,
 LINE_CONTENT = 0.40  # ... or fewer names but an article this alike to the earlier story, days aside
@@ -393,7 +398,10 @@ class StoryIndex:
         return _tfidf(f.terms, self.df), {k[2:]: v for k, v in _tfidf(ents, self.df).items()}
 
     def score(self, f: ArticleFeatures, story: StoryState, vecs: tuple[dict[str, float], dict[str, float]]) -> float:
-        return self.content_score(f, story, vecs) * day_decay(f.days, story.days, story.reach())
+        decay = day_decay(f.days, story.days, story.reach())
+        if bool(f.days) != bool(story.days):
+            decay *= ONE_SIDE_DATED
+        return self.content_score(f, story, vecs) * decay
 
     def content_score(
         self, f: ArticleFeatures, story: StoryState, vecs: tuple[dict[str, float], dict[str, float]]

@@ -65,8 +65,8 @@ LINE_ENTITY = 0.35  # ... and this much of the salient names in common,
 LINE_CONTENT = 0.40  # ... or fewer names but an article this alike to the earlier story, days aside
 LINE_READ_BACK = 2  # earlier stories compared by content per link, at most (each may be a store read)
 LINE_STATES_KEPT = 1024  # earlier stories' states kept after being read back
-ACTIVE_DAYS = 30  # stories idle longer than this (in the stream's time) leave the candidate index
-ACTIVE_RECENT = 5000  # undated stories stay candidates for this many assignments
+ACTIVE_DAYS = 30  # stories idle longer than this (in the stream's time) ...
+ACTIVE_RECENT = 5000  # ... and for more assignments than this leave the candidate index
 EXPIRE_EVERY = 256  # assignments between sweeps of idle stories out of the candidate index
 TOP_TERMS = 300
 INDEX_TERMS = 25  # terms of a story that go into the candidate index
@@ -594,10 +594,11 @@ class StoryIndex:
         if self.seq % EXPIRE_EVERY:
             return
         for sid, st in list(self.stories.items()):
+            # Quiet in the stream's days *and* in its recent assignments, as `StoryStage._load`
+            # reads them back: an archive ingested out of date order (one outlet's folder,
+            # then the next) keeps a story while its other outlets' reports are still coming.
             idle_days = self.newest_day - max(end for _, end in st.days) if st.days else None
-            idle = (idle_days is not None and idle_days > ACTIVE_DAYS) or (
-                idle_days is None and self.seq - st.last_seq > ACTIVE_RECENT
-            )
+            idle = self.seq - st.last_seq > ACTIVE_RECENT and (idle_days is None or idle_days > ACTIVE_DAYS)
             if idle:
                 self._unindex(sid)
                 del self.stories[sid]

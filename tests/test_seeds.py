@@ -72,6 +72,22 @@ def test_relative_dates_resolved_against_publication(seeds: dict[str, Article]) 
     assert seeds["003_8d649cbd5c711901"].time_mentions == []
 
 
+def test_a_weekday_checks_a_day_and_month_in_brackets() -> None:
+    from kabar import lang, meta
+
+    def read(text: str, published: str) -> list[tuple[str, str]]:
+        return [(m.text, m.date) for m in meta.resolve_time_mentions(text, published, lang.get("id"))]
+
+    # Saturday 6 January 2018, written month first: not 1 June 2017, half a year back.
+    assert ("(1/6)", "2018-01-06") in read("kata Argo di Jakarta, Sabtu (1/6).", "2018-01-07T10:00:00+07:00")
+    assert ("(6/1)", "2018-01-06") in read("kata Argo di Jakarta, Sabtu (6/1).", "2018-01-07T10:00:00+07:00")
+    # Thursday 1 June 2017 is what it says, day first.
+    assert ("(1/6)", "2017-06-01") in read("pada Kamis (1/6) lalu", "2017-06-03T10:00:00+07:00")
+    # Without a weekday, day first as always; an impossible date is left out.
+    assert read("(12/11) kemarin", "2024-11-13")[0] == ("(12/11)", "2024-11-12")
+    assert read("sejak (31/2)", "2024-11-13") == []
+
+
 def test_an_undated_article_keeps_the_full_dates_it_names() -> None:
     from kabar import lang, meta
 

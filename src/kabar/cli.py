@@ -6,6 +6,7 @@ import json
 import sys
 import tempfile
 from collections import Counter
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -150,6 +151,11 @@ def articles_cmd(
     console.print(table)
 
 
+class StorySort(StrEnum):
+    recent = "recent"
+    largest = "largest"
+
+
 @app.command("stories")
 def stories_cmd(
     db: DbOption = "kabar.db",
@@ -159,14 +165,18 @@ def stories_cmd(
     storyline: Annotated[
         str | None, typer.Option(help="Only the stories of this storyline (its id, or any of its stories' ids).")
     ] = None,
+    sort: Annotated[
+        StorySort, typer.Option(help="recent: the latest day first, then the largest; largest: most articles first.")
+    ] = StorySort.recent,
     limit: Annotated[int, typer.Option(help="Show at most this many.")] = 30,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines for scripts.")] = False,
 ) -> None:
-    """Stories, most recent and largest first; with --storyline, one matter's stories."""
+    """Stories, most recent and largest first (or largest first, with --sort largest);
+    with --storyline, one matter's stories."""
     with _open(db) as store:
         if storyline and (member := store.get_story(storyline)) is not None:
             storyline = member.storyline
-        rows, _ = store.list_stories(StorySelection(since, outlet, lang, storyline, limit=limit))
+        rows, _ = store.list_stories(StorySelection(since, outlet, lang, storyline, sort.value, limit=limit))
     if as_json:
         for story in rows:
             typer.echo(json.dumps(story.to_record(), ensure_ascii=False))

@@ -313,6 +313,7 @@ class _TimePatterns:
     # regex engine is slow with many case-insensitive scans.
     relative: re.Pattern[str]
     day_prefix: re.Pattern[str]  # "pada hari" before a weekday belongs to the mention
+    weekday_before: re.Pattern[str]  # a weekday right before "(6/1)", which checks it
 
 
 @lru_cache(maxsize=8)
@@ -331,7 +332,16 @@ def _time_patterns(lang: LanguageData) -> _TimePatterns:
     return _TimePatterns(
         relative=re.compile(relative),
         day_prefix=re.compile(rf"\b(?:{alternation(lang.day_prefixes)})\s+$"),
+        weekday_before=re.compile(rf"\b({alternation(lang.weekdays)}),?\s*$", re.IGNORECASE),
     )
+
+
+def _before(anchor: date, day: int, month: int) -> date | None:
+    """Day and month without a year: the latest such date on or before `anchor`'s month."""
+    try:
+        return date(anchor.year if month <= anchor.month else anchor.year - 1, month, day)
+    except ValueError:
+        return None
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -388,11 +398,19 @@ def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) 
     patterns = _time_patterns(lang)
     for m in _DAY_MONTH.finditer(text):
         day, month = int(m.group(1)), int(m.group(2))
-        year = anchor.year if month <= anchor.month else anchor.year - 1
-        try:
-            add(m, date(year, month, day))
-        except ValueError:
+        named = patterns.weekday_before.search(text, max(0, m.start() - 16), m.start())
+        if named is None:
+            if (reading := _before(anchor, day, month)) is not None:
+                add(m, reading)
             continue
+        # "Sabtu (6/1)": the weekday checks the reading. Writers now and then put the month
+        # first ("Sabtu (1/6)" for Saturday 6 January), and a June date in a January
+        # article would tie it to June's stories. Neither reading on that weekday: the
+        # weekday itself, the last one on or before the publication day, is the date.
+        weekday = lang.weekdays[named.group(1).lower()]
+        readings = [_before(anchor, d, mo) for d, mo in ((day, month), (month, day))]
+        matching = [r for r in readings if r is not None and r.weekday() == weekday]
+        add(m, matching[0] if matching else anchor - timedelta(days=(anchor.weekday() - weekday) % 7))
     lowered = text.lower()
     if len(lowered) != len(text):  # a rare character changed length; offsets must hold
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)

@@ -121,6 +121,9 @@ def test_stories_commands_and_export(tmp_path: Path, backend: str) -> None:
     listed = [json.loads(line) for line in runner.invoke(app, ["stories", "--db", db, "--json"]).stdout.splitlines()]
     assert len(listed) == 10
     assert listed[0]["last_published"] >= listed[-1]["last_published"]  # most recent first
+    largest = runner.invoke(app, ["stories", "--db", db, "--sort", "largest", "--json"]).stdout.splitlines()
+    sizes = [len(json.loads(line)["articles"]) for line in largest]
+    assert sizes == sorted(sizes, reverse=True) and sizes != [len(s["articles"]) for s in listed]
     english = runner.invoke(app, ["stories", "--db", db, "--lang", "en", "--json"]).stdout.splitlines()
     assert 0 < len(english) < 10
     since = runner.invoke(app, ["stories", "--db", db, "--since", "2024-11-01", "--json"]).stdout.splitlines()

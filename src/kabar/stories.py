@@ -246,8 +246,10 @@ def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
     # Most compared pairs share few keys: intersecting the key sets (in C) first beats
-    # a lookup per key of the smaller vector.
-    return sum([a[t] * b[t] for t in a.keys() & b.keys()])
+    # a lookup per key of the smaller vector. A set's order follows the process's string
+    # hashes, so the sum is fsum's, which does not depend on the order: reprocessing in
+    # another process must give the same scores to the last bit.
+    return math.fsum([a[t] * b[t] for t in a.keys() & b.keys()])
 
 
 def join_threshold(n_terms: int) -> float:

@@ -482,7 +482,7 @@ class StoryIndex:
         self.seq += 1
         # The stream's clock is its newest publication day: a date an article names ("the
         # election on 14 February") is not the stream's time.
-        if published := getattr(article, "published", None):
+        if published := article.published:
             self.newest_day = max(self.newest_day, date.fromisoformat(published[:10]).toordinal())
         vecs = self.vectors(f)
         scored = sorted(

@@ -336,10 +336,15 @@ def _time_patterns(lang: LanguageData) -> _TimePatterns:
     )
 
 
+def _year_of(anchor: date, month: int) -> int:
+    """The year of a month named without one: `anchor`'s, or the year before if the month is still ahead."""
+    return anchor.year if month <= anchor.month else anchor.year - 1
+
+
 def _before(anchor: date, day: int, month: int) -> date | None:
-    """Day and month without a year: the latest such date on or before `anchor`'s month."""
+    """Day and month without a year, in `_year_of`'s year (None: no such day)."""
     try:
-        return date(anchor.year if month <= anchor.month else anchor.year - 1, month, day)
+        return date(_year_of(anchor, month), month, day)
     except ValueError:
         return None
 
@@ -423,7 +428,7 @@ def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) 
             add(m, anchor - timedelta(days=back), start=prefix.start() if prefix else None)
         elif kind == "month":
             month = lang.months[m.group("month")]
-            year = anchor.year if month <= anchor.month else anchor.year - 1
+            year = _year_of(anchor, month)
             last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
             add(m, date(year, month, 1), last)
         elif kind == "day":

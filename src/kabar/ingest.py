@@ -3,20 +3,35 @@
 Formats: `.txt`, `.html`/`.htm`, `.jsonl`, `.warc`/`.warc.gz`, and gzip of any
 of them. Bad input never stops a batch: it becomes a `QuarantineEntry` naming
 the file (and line or record) and the reason.
+
+JSONL and WARC are archives: they are streamed record by record from the file (memory
+stays flat whatever their size), and the size limit applies to each record. A plain
+text or HTML file is one document, and the limit applies to the whole file (after
+decompression, so a gzip bomb stops at the limit).
+
+JSONL fields: `text` or `html` (the first that is a non-blank string) is the body; `id`
+(a string or an integer) keys the record, else its line number does; `url`, `title`,
+`published`, `outlet`, `language` are hints, kept only when they are strings. A hint of
+another type (`"url": ["x"]`, `"published": 5`) is dropped and the record goes through;
+a line that is not a JSON object, or has no body, is quarantined naming the line.
+Every string read from a record has lone surrogates replaced by U+FFFD and NUL removed
+(neither can be encoded or stored).
 """
 
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import os
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from pathlib import Path
+from typing import IO, Any
 
+from kabar.guard import one_line
 from kabar.model import DocFormat, QuarantineEntry, RawDocument
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -24,26 +39,60 @@ TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html"}
 SUPPORTED = (".txt", ".text", ".html", ".htm", ".jsonl", ".warc")
 # Share of control characters above which a file is binary, not text.
 MAX_CONTROL_SHARE = 0.01
+# Decompressed bytes per compressed byte beyond which a gzip stream is a bomb. Of the 487
+# real pages in ../shared/data/html-eval-dev the most compressible expands 27 times (the
+# median 4.6); deflate's ceiling is about 1,032 (a stream of one repeated byte). Judged
+# only once a stream has given more than the size limit, so small files are never refused.
+MAX_EXPANSION = 200
+# Bytes read at a time when skipping the rest of an over-long JSONL line or WARC record.
+SKIP_PIECE = 1 << 20
 
 Item = RawDocument | QuarantineEntry
+OnBytes = Callable[[int], None]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_UTF8_BOM = b"\xef\xbb\xbf"
+_JSON_FIELDS = ("url", "title", "published", "outlet", "language")
 
 
 def discover(paths: Iterable[str]) -> Iterator[str | QuarantineEntry]:
-    """Input files under `paths`, recursively, in a stable order."""
+    """Input files under `paths`, recursively, in a stable order. A folder that cannot
+    be listed is a quarantine entry, not a silent gap."""
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
+            unreadable: list[OSError] = []
+            for root, dirs, files in os.walk(path, onerror=unreadable.append):
+                yield from _folder_errors(unreadable)
                 dirs.sort()
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
                 for name in sorted(files):
                     if not name.startswith(".") and _inner_suffix(name) in SUPPORTED:
                         yield str(Path(root) / name)
+            yield from _folder_errors(unreadable)
         elif path.is_file():
             yield given
         else:
             yield QuarantineEntry(given, "no such file or folder")
+
+
+def _folder_errors(errors: list[OSError]) -> Iterator[QuarantineEntry]:
+    for exc in errors:
+        yield QuarantineEntry(str(exc.filename), "cannot read folder", exc.strerror or str(exc))
+    errors.clear()
+
+
+def input_bytes(paths: Iterable[str]) -> int:
+    """Total on-disk size of the files `discover` finds: the total of a progress bar
+    driven by `read`'s `on_bytes`."""
+    total = 0
+    for found in discover(paths):
+        if isinstance(found, str):
+            try:
+                total += os.path.getsize(found)
+            except OSError:
+                continue
+    return total
 
 
 def _inner_suffix(name: str) -> str:
@@ -53,153 +102,391 @@ def _inner_suffix(name: str) -> str:
     return os.path.splitext(lower)[1]
 
 
-def read(source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Item]:
-    """Raw documents (or quarantine entries) from one input file."""
+class _Progress:
+    """Reports the on-disk bytes consumed from one file since the last report."""
+
+    def __init__(self, on_bytes: OnBytes | None) -> None:
+        self.on_bytes = on_bytes
+        self.reported = 0
+
+    def to(self, position: int) -> None:
+        if self.on_bytes is not None and position > self.reported:
+            self.on_bytes(position - self.reported)
+            self.reported = position
+
+
+def read(source: str, max_bytes: int = DEFAULT_MAX_BYTES, on_bytes: OnBytes | None = None) -> Iterator[Item]:
+    """Raw documents (or quarantine entries) from one input file.
+
+    `on_bytes`, when given, is called with the number of on-disk bytes consumed since its
+    last call; over the whole file the calls add up to the file's size.
+    """
+    progress = _Progress(on_bytes)
     try:
-        size = os.path.getsize(source)
-        if size == 0:
-            yield QuarantineEntry(source, "empty file")
-            return
-        if size > max_bytes:
-            yield QuarantineEntry(source, "file too large", f"{size} bytes > limit {max_bytes}")
-            return
-        with open(source, "rb") as fh:
-            data = fh.read()
+        fh = open(source, "rb")  # noqa: SIM115 - closed below, after the generator is done
+        size = os.fstat(fh.fileno()).st_size
     except OSError as exc:
         yield QuarantineEntry(source, "cannot read file", exc.strerror or str(exc))
         return
-    suffix = _inner_suffix(source)
-    if source.lower().endswith(".gz") and suffix != ".warc":
+    try:
+        if size == 0:
+            yield QuarantineEntry(source, "empty file")
+            return
+        suffix = _inner_suffix(source)
+        gz = source.lower().endswith(".gz")
+        site_key = str(Path(source).parent)
+        items: Iterator[Item]
+        if suffix == ".jsonl":
+            items = _read_jsonl(source, fh, gz, max_bytes, site_key)
+        elif suffix == ".warc":
+            items = _read_warc(source, fh, max_bytes, site_key)
+        else:
+            items = _read_text(source, fh, gz, size, max_bytes, site_key)
         try:
-            data = _gunzip(data, max_bytes)
-        except (OSError, EOFError, zlib.error, ValueError) as exc:
+            for item in items:
+                progress.to(fh.tell())
+                yield item
+        except OSError as exc:  # the disk failed under us (a gzip's own errors are caught inside)
+            yield QuarantineEntry(source, "cannot read file", exc.strerror or one_line(exc))
+    finally:
+        fh.close()
+        progress.to(size)
+
+
+def _read_text(source: str, fh: IO[bytes], gz: bool, size: int, max_bytes: int, site_key: str) -> Iterator[Item]:
+    if size > max_bytes:
+        yield QuarantineEntry(source, "file too large", f"{size} bytes > limit {max_bytes}")
+        return
+    if gz:
+        try:
+            with gzip.GzipFile(fileobj=fh) as inner:
+                data = inner.read(max_bytes + 1)  # a gzip bomb stops here
+        except EOFError as exc:
+            yield QuarantineEntry(source, "broken gzip", f"truncated: {exc}")
+            return
+        except (OSError, zlib.error) as exc:
             yield QuarantineEntry(source, "broken gzip", str(exc))
+            return
+        if len(data) > max_bytes:
+            yield QuarantineEntry(source, "file too large", f"decompressed size over limit {max_bytes}")
             return
         if not data:
             yield QuarantineEntry(source, "empty file", "nothing inside the gzip")
             return
-    site_key = str(Path(source).parent)
-    if suffix == ".warc":
-        yield from _read_warc(source, data, site_key)
-    elif suffix == ".jsonl":
-        yield from _read_jsonl(source, data, site_key)
     else:
-        fmt: DocFormat = "html" if TEXT_SUFFIXES.get(suffix) == "html" else "txt"
-        text = decode(data)
-        if isinstance(text, str):
-            if not text.strip():
-                yield QuarantineEntry(source, "empty file", "only whitespace")
-            else:
-                yield RawDocument(source=source, body=text, format=fmt, site_key=site_key)
+        data = fh.read(max_bytes + 1)
+    suffix = _inner_suffix(source)
+    fmt: DocFormat = "html" if TEXT_SUFFIXES.get(suffix) == "html" else "txt"
+    text = decode(data)
+    if isinstance(text, str):
+        if not text.strip():
+            yield QuarantineEntry(source, "empty file", "only whitespace")
         else:
-            yield QuarantineEntry(source, text[0], text[1])
-
-
-def _gunzip(data: bytes, max_bytes: int) -> bytes:
-    # Read in pieces so a gzip bomb stops at the size limit.
-    out = io.BytesIO()
-    with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-        while chunk := gz.read(1 << 20):
-            out.write(chunk)
-            if out.tell() > max_bytes:
-                raise ValueError(f"decompressed size over limit {max_bytes}")
-    return out.getvalue()
+            yield RawDocument(source=source, body=text, format=fmt, site_key=site_key)
+    else:
+        yield QuarantineEntry(source, text[0], text[1])
 
 
 def decode(data: bytes) -> str | tuple[str, str]:
     """Text from bytes, or (reason, detail) when the bytes are not text.
 
-    UTF-8 is tried first because nearly everything is UTF-8 and charset
-    detection is slow; charset-normalizer decides for the rest.
+    UTF-8 is tried first because nearly everything is UTF-8 and charset detection is
+    slow. Bytes with NULs go to charset-normalizer, which recognises UTF-16 and UTF-32
+    without a byte order mark; binary data fails its detection or the control-character
+    check. A file whose lines are partly UTF-8 and partly a legacy encoding (cp1252 pasted
+    into a UTF-8 page) is decoded line by line; anything else not UTF-8 is left to
+    charset-normalizer.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data.startswith(_UTF8_BOM):
         data = data[3:]
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return ("binary file", "contains NUL bytes")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        if best is None:
+    text: str | None = None
+    if b"\x00" not in data:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            mixed = _mixed_lines(data)
+            if isinstance(mixed, tuple):
+                return mixed
+            text = mixed
+    if text is None:
+        text = _detect(data)
+        if text is None:
+            if b"\x00" in data:
+                return ("binary file", "contains NUL bytes")
             return ("undecodable text", "no character encoding fits these bytes")
-        text = str(best)
     controls = len(_CONTROL.findall(text, 0, 20000))
     if controls > MAX_CONTROL_SHARE * min(len(text), 20000):
         return ("binary file", f"{controls} control characters")
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _read_jsonl(source: str, data: bytes, site_key: str) -> Iterator[Item]:
-    text = decode(data)
-    if not isinstance(text, str):
-        yield QuarantineEntry(source, text[0], text[1])
-        return
-    for number, line in enumerate(text.split("\n"), start=1):
+def _detect(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    return None if best is None else str(best)
+
+
+def _mixed_lines(data: bytes) -> str | tuple[str, str] | None:
+    """Text of bytes mixing UTF-8 lines with lines in one legacy encoding, decoded line by
+    line; None when no line needs UTF-8 (the whole is then one legacy encoding)."""
+    lines = data.split(b"\n")
+    utf8_lines = 0
+    legacy: list[int] = []
+    for number, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_lines += 1
+        except UnicodeDecodeError:
+            legacy.append(number)
+    if not utf8_lines:
+        return None
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(b"\n".join(lines[n] for n in legacy)).best()
+    if best is None or best.encoding.replace("-", "_") == "utf_8":
+        return ("mixed encodings", f"{utf8_lines} lines are UTF-8, {len(legacy)} are in no encoding that fits")
+    bad = set(legacy)
+    return "\n".join(
+        line.decode(best.encoding, errors="replace") if n in bad else line.decode("utf-8")
+        for n, line in enumerate(lines)
+    )
+
+
+def clean_string(text: str) -> str:
+    """A string read from a record, made safe to encode and store: lone surrogates become
+    U+FFFD, NUL goes (PostgreSQL text cannot hold it), line ends are `\\n`, NFC."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", text))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\x00", "")
+
+
+# ---- JSON Lines
+
+
+def _read_jsonl(source: str, fh: IO[bytes], gz: bool, max_bytes: int, site_key: str) -> Iterator[Item]:
+    stream: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=fh) if gz else fh
+    number = 0  # lines read whole
+    inflated = 0  # bytes the gzip has given
+    while True:
+        try:
+            line = stream.readline(max_bytes + 1)
+            if len(line) > max_bytes and not line.endswith(b"\n"):
+                number += 1
+                detail = f"line {number}: over {max_bytes} bytes"
+                yield QuarantineEntry(f"{source}#{number}", "record too large", detail)
+                while True:  # skip the rest of the line without holding it
+                    piece = stream.readline(SKIP_PIECE)
+                    inflated += len(piece)
+                    if gz and _bomb(inflated, fh.tell(), max_bytes):
+                        yield _bomb_entry(source, number, "line")
+                        return
+                    if not piece or piece.endswith(b"\n"):
+                        break
+                continue
+        except EOFError as exc:
+            yield QuarantineEntry(source, f"truncated after line {number}", f"gzip stream ended early: {exc}")
+            return
+        except (OSError, zlib.error) as exc:
+            if not gz:
+                raise
+            yield QuarantineEntry(source, f"broken gzip after line {number}", one_line(exc))
+            return
+        if not line:
+            return
+        number += 1
+        inflated += len(line)
+        if gz and _bomb(inflated, fh.tell(), max_bytes):
+            yield _bomb_entry(source, number - 1, "line")
+            return
+        if number == 1 and line.startswith(_UTF8_BOM):
+            line = line[3:]
         if not line.strip():
             continue
-        where = f"{source}#{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield QuarantineEntry(where, "broken JSON line", f"line {number}: {exc.msg} at column {exc.colno}")
-            continue
-        if not isinstance(record, dict):
-            yield QuarantineEntry(where, "JSON line is not an object", f"line {number}")
-            continue
-        body = record.get("text") or record.get("html")
-        if not isinstance(body, str) or not body.strip():
-            yield QuarantineEntry(where, "record has no text or html", f"line {number}")
-            continue
-        rid = record.get("id")
-        keyed = f"{source}#{rid}" if rid not in (None, "") else where
-        yield RawDocument(
-            source=keyed,
-            body=body,
-            format="txt" if record.get("text") else "html",
-            url=_str(record.get("url")),
-            title=_str(record.get("title")),
-            published=_str(record.get("published")),
-            outlet=_str(record.get("outlet")),
-            language=_str(record.get("language")),
-            site_key=_str(record.get("outlet")) or site_key,
-        )
+        item = _jsonl_record(source, number, line, site_key)
+        if isinstance(item, QuarantineEntry) and item.reason == "broken JSON line" and not line.endswith(b"\n"):
+            # The last line, cut short: the file was truncated (a missing final newline
+            # alone is not truncation, the line would parse).
+            yield QuarantineEntry(source, f"truncated after line {number - 1}", item.detail)
+            return
+        yield item
 
 
-def _str(value: object) -> str | None:
-    return str(value) if value not in (None, "") else None
+def _bomb(inflated: int, compressed: int, max_bytes: int) -> bool:
+    return inflated > max_bytes and inflated > MAX_EXPANSION * max(compressed, 1)
 
 
-def _read_warc(source: str, data: bytes, site_key: str) -> Iterator[Item]:
+def _bomb_entry(source: str, number: int, unit: str) -> QuarantineEntry:
+    return QuarantineEntry(
+        source, "gzip bomb", f"stopped after {unit} {number}: expands more than {MAX_EXPANSION} times"
+    )
+
+
+def _jsonl_record(source: str, number: int, line: bytes, site_key: str) -> Item:
+    where = f"{source}#{number}"
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        detected = _detect(line)
+        if detected is None:
+            return QuarantineEntry(where, "undecodable text", f"line {number}: no character encoding fits")
+        text = detected
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return QuarantineEntry(where, "broken JSON line", f"line {number}: {exc.msg} at column {exc.colno}")
+    except RecursionError:
+        return QuarantineEntry(where, "broken JSON line", f"line {number}: nested too deeply")
+    except ValueError as exc:  # e.g. an integer over the interpreter's digit limit
+        return QuarantineEntry(where, "broken JSON line", f"line {number}: {one_line(exc)}")
+    if not isinstance(record, dict):
+        return QuarantineEntry(where, "JSON line is not an object", f"line {number}")
+    fmt: DocFormat = "txt"
+    body = _field(record, "text")
+    if body is None:
+        fmt, body = "html", _field(record, "html")
+    if body is None or not body.strip():
+        return QuarantineEntry(where, "record has no text or html", f"line {number}")
+    rid = record.get("id")
+    if isinstance(rid, int) and not isinstance(rid, bool):
+        rid = str(rid)
+    keyed = f"{source}#{clean_string(rid)}" if isinstance(rid, str) and rid else where
+    hints = {name: _field(record, name) for name in _JSON_FIELDS}
+    return RawDocument(source=keyed, body=body, format=fmt, site_key=hints["outlet"] or site_key, **hints)
+
+
+def _field(record: dict[str, Any], name: str) -> str | None:
+    value = record.get(name)
+    if not isinstance(value, str):
+        return None
+    value = clean_string(value)
+    return value if value.strip() else None
+
+
+# ---- WARC
+
+
+def _read_warc(source: str, fh: IO[bytes], max_bytes: int, site_key: str) -> Iterator[Item]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    number = 0
+    reader = _WarcReader(source, max_bytes, site_key)
     try:
-        for record in ArchiveIterator(io.BytesIO(data)):
-            number += 1
-            if record.rec_type != "response":
-                continue
-            rid = record.rec_headers.get_header("WARC-Record-ID") or str(number)
-            where = f"{source}#{rid}"
-            url = record.rec_headers.get_header("WARC-Target-URI")
-            ctype = (record.http_headers.get_header("Content-Type") or "") if record.http_headers else ""
-            if "html" not in ctype.lower():
-                continue
+        yield from reader.records(_archive(fh), fh)
+    except ArchiveLoadFailed as exc:
+        if reader.number == 0:
+            yield QuarantineEntry(source, "not a WARC archive", one_line(exc))
+        elif ArchiveIterator.GZIP_ERR_MSG.strip()[:40] in str(exc):
+            # One gzip stream around the whole archive (`gzip crawl.warc`), not one per
+            # record: read it again through a plain gzip reader, past the records done.
+            fh.seek(0)
+            again = _WarcReader(source, max_bytes, site_key, skip=reader.number)
             try:
-                payload = record.content_stream().read()
-            except (OSError, zlib.error, ValueError) as exc:
-                yield QuarantineEntry(where, "broken WARC record", f"record {number}: {exc}")
-                continue
-            text = decode(payload)
-            if not isinstance(text, str):
-                yield QuarantineEntry(where, text[0], f"record {number}: {text[1]}")
-            elif not text.strip():
-                yield QuarantineEntry(where, "empty WARC record", f"record {number}")
-            else:
-                host = url.split("/")[2] if url and "//" in url else site_key
-                yield RawDocument(source=where, body=text, format="html", url=url, site_key=host)
-    except (ArchiveLoadFailed, OSError, zlib.error, ValueError, EOFError, AttributeError, TypeError) as exc:
+                yield from again.records(_archive(gzip.GzipFile(fileobj=fh)), fh)
+            except (ArchiveLoadFailed, *_WARC_ERRORS) as err:
+                yield again.broken(err)
+        else:
+            yield reader.broken(exc)
+    except _WARC_ERRORS as exc:
         # warcio raises whatever its parser trips on when a record is malformed.
-        yield QuarantineEntry(f"{source}#{number + 1}", "broken WARC record", f"record {number + 1}: {exc}")
+        yield reader.broken(exc)
+
+
+_WARC_ERRORS = (OSError, EOFError, zlib.error, ValueError, AttributeError, TypeError, KeyError, IndexError)
+
+
+@cache
+def _archive_class() -> type:
+    """warcio's iterator, noting whether its last gzip member ended properly (a truncated
+    `.warc.gz` otherwise just ends early). Built on first use: warcio takes 0.6 s to import."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    class Archive(ArchiveIterator):  # type: ignore[misc]
+        cut_short = False
+
+        def close(self) -> None:
+            decompressor = self.reader.decompressor if self.reader is not None else None
+            if decompressor is not None and not getattr(decompressor, "eof", True):
+                self.cut_short = True
+            super().close()
+
+    return Archive
+
+
+def _archive(stream: IO[bytes] | gzip.GzipFile) -> Any:
+    return _archive_class()(stream)
+
+
+class _WarcReader:
+    def __init__(self, source: str, max_bytes: int, site_key: str, skip: int = 0) -> None:
+        self.source = source
+        self.max_bytes = max_bytes
+        self.site_key = site_key
+        self.skip = skip
+        self.number = 0  # records read whole
+        self.inflated = 0
+
+    def broken(self, exc: BaseException) -> QuarantineEntry:
+        n = self.number + 1
+        return QuarantineEntry(f"{self.source}#{n}", "broken WARC record", f"record {n}: {one_line(exc)}")
+
+    def records(self, archive: Any, fh: IO[bytes]) -> Iterator[Item]:
+        for record in archive:
+            if record.rec_type is None or record.rec_headers is None:
+                if self.number == 0:
+                    yield QuarantineEntry(self.source, "not a WARC archive", "no WARC header at the start")
+                else:
+                    yield self.broken(ValueError("no WARC header"))
+                return
+            n = self.number + 1
+            rid = record.rec_headers.get_header("WARC-Record-ID") or str(n)
+            where = f"{self.source}#{rid}"
+            item: Item | None = None
+            if n > self.skip and record.rec_type == "response":
+                item = self._response(record, where, n)
+            if not self._drain(record, fh):
+                yield _bomb_entry(self.source, self.number, "record")
+                return
+            stream = record.raw_stream
+            if isinstance(getattr(stream, "limit", None), int) and stream.limit > 0:
+                yield QuarantineEntry(
+                    self.source, f"truncated after record {self.number}", f"record {n} ends {stream.limit} bytes short"
+                )
+                return
+            self.number = n
+            if item is not None:
+                yield item
+        if archive.cut_short:
+            yield QuarantineEntry(self.source, f"truncated after record {self.number}", "gzip member ended early")
+
+    def _response(self, record: Any, where: str, n: int) -> Item | None:
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        ctype = (record.http_headers.get_header("Content-Type") or "") if record.http_headers else ""
+        if "html" not in ctype.lower():
+            return None
+        try:
+            payload = record.content_stream().read(self.max_bytes + 1)
+        except (OSError, zlib.error, ValueError, EOFError) as exc:
+            return QuarantineEntry(where, "broken WARC record", f"record {n}: {one_line(exc)}")
+        self.inflated += len(payload)
+        if len(payload) > self.max_bytes:
+            return QuarantineEntry(where, "record too large", f"record {n}: over {self.max_bytes} bytes")
+        text = decode(payload)
+        if not isinstance(text, str):
+            return QuarantineEntry(where, text[0], f"record {n}: {text[1]}")
+        if not text.strip():
+            return QuarantineEntry(where, "empty WARC record", f"record {n}")
+        host = url.split("/")[2] if isinstance(url, str) and url.count("/") >= 2 else self.site_key
+        return RawDocument(source=where, body=text, format="html", url=url, site_key=host or self.site_key)
+
+    def _drain(self, record: Any, fh: IO[bytes]) -> bool:
+        """Read the rest of the record in bounded pieces; False when it is a gzip bomb."""
+        while piece := record.raw_stream.read(SKIP_PIECE):
+            self.inflated += len(piece)
+            if _bomb(self.inflated, fh.tell(), self.max_bytes):
+                return False
+        return True

@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import errno
+import inspect
 import json
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
 
-from kabar import __version__, ingest, pipeline
+from kabar import __version__, guard, ingest, pipeline
 from kabar.brief import Brief
 from kabar.evaluate import Attribution
 from kabar.export import export as export_store
@@ -32,23 +47,126 @@ from kabar.model import (
     StoryQuote,
     StorySelection,
 )
+from kabar.safe import displayable
 from kabar.store import Store, open_store
+
+# Emoji codes off: ":flag_id:" in an article is text, not a picture.
+console = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
+EXIT_QUARANTINED = 3
+EXIT_USAGE = 2
+
+
+class _Guarded(TyperGroup):
+    """Runs a command so that an unexpected failure is one line on stderr and exit 1; its
+    traceback only with `kabar --debug` (or KABAR_DEBUG=1)."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own click Context
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException, EOFError):
+            raise  # an exit code, a usage error or ^D: typer reports them itself
+        except Exception as exc:
+            if guard.debug_enabled() or (isinstance(exc, OSError) and exc.errno == errno.EPIPE):
+                raise  # click quiets a closed pipe (`kabar articles | head`)
+            err.print(
+                f"kabar: error: {displayable(guard.one_line(exc))} (run with --debug for the traceback)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
+
 
 app = typer.Typer(
     name="kabar",
     help="Turn piles of news articles from many outlets into clean, dated, attributed stories.",
     no_args_is_help=True,
     add_completion=False,
+    cls=_Guarded,
+    pretty_exceptions_show_locals=False,  # locals hold article text
 )
-console = Console()
-err = Console(stderr=True)
 
-DbOption = Annotated[str, typer.Option("--db", envvar="KABAR_DB", help="SQLite file (created if missing).")]
-EXIT_QUARANTINED = 3
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an unexpected error or a quarantined failure.")
+    ] = False,
+) -> None:
+    if debug:
+        guard.set_debug(True)
+
+
+DbOption = Annotated[
+    str,
+    typer.Option("--db", envvar="KABAR_DB", help="SQLite file or postgresql:// URL (ingest creates a new file)."),
+]
+# No progress bar below this many input bytes: the demo's 42 articles (106 KB) take 1.6 s
+# once the models are loaded, so a smaller input is done before a bar says anything.
+PROGRESS_MIN_BYTES = 250_000
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """One line on stderr, and exit `code`."""
+    err.print(f"kabar: {displayable(message)}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _is_url(db: str) -> bool:
+    return db.startswith(("postgresql://", "postgres://"))
+
+
+def _existing(db: str) -> None:
+    """Exit 2 unless `db` is a PostgreSQL URL or a SQLite file that is there: a read on a
+    mistyped path must not create an empty store and answer "0 articles"."""
+    if not _is_url(db):
+        path = Path(db)
+        if path.is_dir():
+            _fail(f"{db} is a folder, not a store")
+        if not path.exists():
+            _fail(f"no store at {db}; run `kabar ingest` first")
 
 
 def _open(db: str) -> Store:
+    """An existing store (see `_existing`)."""
+    _existing(db)
     return open_store(db)
+
+
+def _open_new(db: str) -> Store:
+    """A store to write into, created if it is not there (its folder must be)."""
+    if not _is_url(db):
+        path = Path(db)
+        if path.is_dir():
+            _fail(f"{db} is a folder, not a store")
+        if not path.parent.is_dir():
+            _fail(f"no folder {path.parent} for the store {db}")
+    return open_store(db)
+
+
+def _say(text: str | None, limit: int | None = None, empty: str = "—") -> str:
+    """Stored text inside a Rich markup string: controls and bidi marks out, brackets escaped."""
+    return escape(displayable(text or empty)[:limit])
+
+
+def _cell(text: str | None, limit: int | None = None, empty: str = "—") -> Text:
+    """Stored text as a table cell, never read as markup."""
+    return Text(displayable(text or empty)[:limit])
+
+
+def _plain(text: str) -> None:
+    """A line of stored text, printed as it is (no markup) once made displayable."""
+    console.print(displayable(text), markup=False, highlight=False)
+
+
+def _json(value: Any, indent: int | None = None) -> str:
+    """JSON whose strings keep their data, with C1 controls and bidi marks written as \\u
+    escapes (json.dumps escapes C0 itself), so none reaches a terminal raw."""
+    out = json.dumps(value, ensure_ascii=False, indent=indent)
+    if displayable(out) == out:
+        return out
+    return "".join(ch if displayable(ch) else f"\\u{ord(ch):04x}" for ch in out)
 
 
 def _ingest(
@@ -61,30 +179,52 @@ def _ingest(
     scheduler: str | None = None,
     wait: float = pipeline.INGEST_WAIT_SECONDS,
 ) -> pipeline.IngestReport:
-    files = [f for f in ingest.discover(paths) if isinstance(f, str)]
-    progress = Progress(
-        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, disable=quiet or len(files) < 50, transient=True,
-    )  # fmt: skip
+    # A bar by bytes once the runner reports the bytes it reads.
+    by_bytes = "on_bytes" in inspect.signature(pipeline.run).parameters
+    total: int | None
+    columns: list[ProgressColumn | str] = [TextColumn("[bold]ingest"), BarColumn()]
+    if by_bytes:
+        total = ingest.input_bytes(paths)
+        columns += [DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn()]
+        small = total < PROGRESS_MIN_BYTES
+    else:
+        total = None
+        columns += [MofNCompleteColumn(), TimeElapsedColumn()]
+        small = sum(1 for f in ingest.discover(paths) if isinstance(f, str)) < 50
+    progress = Progress(*columns, console=err, disable=quiet or small, transient=True)
 
     def on_item(source: str, problem: QuarantineEntry | None) -> None:
         if problem is not None:
             # One unwrapped line per problem, so scripts can grep it.
             err.print(
-                f"quarantined: {problem.message()}",
+                f"quarantined: {displayable(problem.message())}",
                 style="yellow",
                 markup=False,
                 highlight=False,
                 soft_wrap=True,
             )
-        progress.advance(task)
+        if not by_bytes:
+            progress.advance(task)
 
+    def on_bytes(n: int) -> None:
+        progress.advance(task, n)
+
+    extra: dict[str, Any] = {"on_bytes": on_bytes} if by_bytes else {}
     with progress:
-        task = progress.add_task("ingest", total=None)
+        task = progress.add_task("ingest", total=total)
         return pipeline.run(
             paths, store, max_bytes=max_bytes, on_item=on_item, embed=embed, workers=workers, scheduler=scheduler,
-            wait=wait,
+            wait=wait, **extra,
         )  # fmt: skip
+
+
+def _quarantine_summary(entries: Sequence[QuarantineEntry]) -> str:
+    """The summary's quarantine part: how many, and how many for each reason, most first
+    ("12 quarantined: 7 no body text after cleaning, 3 failed in extract, 2 broken JSON line")."""
+    if not entries:
+        return "0 quarantined"
+    reasons = Counter(e.reason for e in entries).most_common()
+    return f"{len(entries)} quarantined: " + ", ".join(f"{n} {displayable(reason)}" for reason, n in reasons)
 
 
 @app.command("ingest")
@@ -108,7 +248,8 @@ def ingest_cmd(
 ) -> None:
     """Ingest articles: .txt, .html, .jsonl, .warc, and .gz of any of them.
 
-    Exit code 0 when everything was stored, 3 when something was quarantined, 2 when the
+    Exit code 0 when everything was stored, 3 when something was quarantined, 2 when a
+    path does not exist (nothing is stored then), the store's folder is missing, the
     Dask scheduler cannot be reached or has no worker, or another ingest kept the store
     busy for longer than --wait.
     """
@@ -117,16 +258,21 @@ def ingest_cmd(
 
     if workers < 1:
         raise typer.BadParameter("--workers must be at least 1")
-    with _open(db) as store:
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        _fail(f"ingest: no such file or folder: {', '.join(missing)}")
+    with _open_new(db) as store:
         try:
             report = _ingest(paths, store, quiet, max_bytes, embed, workers, scheduler, wait)
         except (PoolError, StoreBusy) as exc:
-            err.print(f"kabar ingest: {exc}", markup=False, highlight=False, soft_wrap=True)
+            err.print(f"kabar ingest: {displayable(str(exc))}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from exc
     if not quiet:
         console.print(
             f"{report.seen} documents: {report.stored} stored, {report.already} already in the store, "
-            f"{len(report.quarantined)} quarantined"
+            f"{_quarantine_summary(report.quarantined)}",
+            markup=False,
+            highlight=False,
         )
     if report.quarantined:
         raise typer.Exit(EXIT_QUARANTINED)
@@ -143,11 +289,11 @@ def articles_cmd(
         rows = [a for _, a in zip(range(limit), store.iter_articles(), strict=False)]
     if as_json:
         for a in rows:
-            typer.echo(json.dumps(a.to_record(), ensure_ascii=False))
+            typer.echo(_json(a.to_record()))
         return
     table = Table("id", "outlet", "published", "lang", "title")
     for a in rows:
-        table.add_row(a.id[:10], a.outlet or "—", a.published or "—", a.language, a.title[:70])
+        table.add_row(_cell(a.id, 10), _cell(a.outlet), _cell(a.published), _cell(a.language), _cell(a.title, 70))
     console.print(table)
 
 
@@ -179,13 +325,13 @@ def stories_cmd(
         rows, _ = store.list_stories(StorySelection(since, outlet, lang, storyline, sort.value, limit=limit))
     if as_json:
         for story in rows:
-            typer.echo(json.dumps(story.to_record(), ensure_ascii=False))
+            typer.echo(_json(story.to_record()))
         return
     table = Table("story", "articles", "outlets", "lang", "first", "last", "storyline", "title")
     for st in rows:
-        table.add_row(st.id, str(len(st.articles)), str(len(st.outlets)), ",".join(st.languages),
-                      (st.first_published or "—")[:10], (st.last_published or "—")[:10], st.storyline,
-                      st.title[:60])  # fmt: skip
+        table.add_row(_cell(st.id), str(len(st.articles)), str(len(st.outlets)), _cell(",".join(st.languages)),
+                      _cell(st.first_published, 10), _cell(st.last_published, 10), _cell(st.storyline),
+                      _cell(st.title, 60))  # fmt: skip
     console.print(table)
 
 
@@ -201,14 +347,15 @@ def storylines_cmd(
         lines, total = store.list_storylines(limit)
     if as_json:
         for line in lines:
-            typer.echo(json.dumps(line.to_record(), ensure_ascii=False))
+            typer.echo(_json(line.to_record()))
         return
     table = Table("storyline", "first", "last", "story", "articles", "title",
                   title=f"{len(lines)} of {total} storylines with more than one story")  # fmt: skip
     for line in lines:
         for i, st in enumerate(line.stories):
-            table.add_row(line.id if i == 0 else "", (st.first_published or "—")[:10],
-                          (st.last_published or "—")[:10], st.id, str(len(st.articles)), st.title[:60])  # fmt: skip
+            table.add_row(_cell(line.id) if i == 0 else "", _cell(st.first_published, 10),
+                          _cell(st.last_published, 10), _cell(st.id), str(len(st.articles)),
+                          _cell(st.title, 60))  # fmt: skip
     console.print(table)
 
 
@@ -222,44 +369,43 @@ def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5)
     if as_json:
         detail = {"story": story, "articles": articles, "syndicated": shared, "facts": found, "brief": summary,
                   "storyline": others}  # fmt: skip
-        typer.echo(json.dumps(story_record_detailed(detail), ensure_ascii=False, indent=1))
+        typer.echo(_json(story_record_detailed(detail), indent=1))
         return
-    console.print(f"[bold]{story.title}[/]", highlight=False)
-    console.print(
+    console.print(f"[bold]{_say(story.title)}[/]", highlight=False)
+    _plain(
         f"  story {story.id} · storyline {story.storyline} · {len(articles)} articles · "
         f"{len(story.outlets)} outlets · {', '.join(story.languages)} · "
-        f"{(story.first_published or '—')[:16]} → {(story.last_published or '—')[:16]}",
-        highlight=False,
+        f"{(story.first_published or '—')[:16]} → {(story.last_published or '—')[:16]}"
     )
     table = Table("article", "published", "outlet", "lang", "copy of", "shared ¶", "title")
     for a in sorted(articles, key=lambda a: a.published or "9999"):
-        table.add_row(a.id[:10], (a.published or "—")[:16], a.outlet or "—", a.language,
-                      (a.duplicate_of or "")[:10], str(shared[a.id] or ""), a.title[:60])  # fmt: skip
+        table.add_row(_cell(a.id, 10), _cell(a.published, 16), _cell(a.outlet), _cell(a.language),
+                      _cell(a.duplicate_of, 10, empty=""), str(shared[a.id] or ""), _cell(a.title, 60))  # fmt: skip
     console.print(table)
     if others:
         console.print("\n[bold]Same storyline[/]")
         for other in others:
-            console.print(f"  {(other.first_published or '—')[:10]}  {other.id}  {other.title[:70]}", highlight=False)
+            _plain(f"  {(other.first_published or '—')[:10]}  {other.id}  {displayable(other.title)[:70]}")
     _print_brief(summary)
     _print_facts(found)
 
 
 def _print_brief(summary: Brief) -> None:
-    console.print(f"\n[bold]Brief[/] ({summary.language})")
+    console.print(f"\n[bold]Brief[/] ({_say(summary.language)})")
     for c in summary.sentences:
         sources = f" · {c.sources} sources" if c.sources > 1 else ""
-        console.print(f"  {escape(c.text)} [dim]{escape(c.citation())}{sources}[/]", highlight=False)
+        console.print(f"  {_say(c.text)} [dim]{_say(c.citation())}{sources}[/]", highlight=False)
     if summary.timeline:
         console.print("\n[bold]Timeline[/]")
         for e in summary.timeline:
-            cites = escape(" ".join(c.citation() for c in e.evidence[:4]))
-            console.print(f"  {e.date}  {escape(e.text[:150])} [dim]{cites}[/]", highlight=False)
+            cites = _say(" ".join(c.citation() for c in e.evidence[:4]))
+            console.print(f"  {_say(e.date)}  {_say(e.text, 150)} [dim]{cites}[/]", highlight=False)
     if summary.outlet_adds:
         console.print("\n[bold]What each outlet adds[/]")
         for outlet, cited in list(summary.outlet_adds.items())[:8]:
             for c in cited[:1]:
-                console.print(f"  [cyan]{escape(outlet)}[/]: {escape(c.text[:150])} [dim]{escape(c.citation())}[/]",
-                              highlight=False)
+                line = f"  [cyan]{_say(outlet)}[/]: {_say(c.text, 150)} [dim]{_say(c.citation())}[/]"
+                console.print(line, highlight=False)
 
 
 def _cite(e: Evidence) -> str:
@@ -270,34 +416,33 @@ def _print_facts(found: StoryFacts) -> None:
     people = [e for e in found.entities if e["label"] == "PERSON"]
     others = [e for e in found.entities if e["label"] != "PERSON"]
     if people:
-        console.print("\n[bold]People[/]  " + ", ".join(e["name"] for e in people[:12]), highlight=False)
+        console.print("\n[bold]People[/]  " + _say(", ".join(e["name"] for e in people[:12])), highlight=False)
     if others:
-        console.print("[bold]Organisations and places[/]  " + ", ".join(f"{e['name']} ({e['label']})"
-                                                                   for e in others[:12]), highlight=False)
+        named = ", ".join(f"{e['name']} ({e['label']})" for e in others[:12])
+        console.print("[bold]Organisations and places[/]  " + _say(named), highlight=False)
     if found.quotes:
         console.print("\n[bold]Quotes by speaker[/]")
         by_speaker: dict[str, list[StoryQuote]] = {}
         for q in found.quotes:
             by_speaker.setdefault(q.speaker or "(unattributed)", []).append(q)
         for speaker, quotes in sorted(by_speaker.items(), key=lambda kv: -max(q.independent_sources for q in kv[1])):
-            console.print(f"  [cyan]{speaker}[/]", highlight=False)
+            console.print(f"  [cyan]{_say(speaker)}[/]", highlight=False)
             for q in quotes[:6]:
                 mark = "“”" if q.kind == "direct" else "~"
-                console.print(f"    {mark} {q.content[:160]}  ({q.independent_sources} independent source"
-                              f"{'s' if q.independent_sources != 1 else ''}: "
-                              f"{' '.join(_cite(e) for e in q.sources)})", highlight=False, markup=False)
+                n = q.independent_sources
+                cites = " ".join(_cite(e) for e in q.sources)
+                many = "s" if n != 1 else ""
+                _plain(f"    {mark} {displayable(q.content)[:160]}  ({n} independent source{many}: {cites})")
     if found.claims:
         console.print("\n[bold]Claims, accusations and denials[/]")
         for c in found.claims:
-            console.print(f"  {c.kind:10} {c.holder or '(no holder)'}: {c.content[:140]} {_cite(c.evidence)}",
-                          highlight=False, markup=False)
+            _plain(f"  {c.kind:10} {c.holder or '(no holder)'}: {displayable(c.content)[:140]} {_cite(c.evidence)}")
             for d in c.denied_by:
-                console.print(f"    denied: {d.text[:140]} {_cite(d)}", highlight=False, markup=False)
+                _plain(f"    denied: {displayable(d.text)[:140]} {_cite(d)}")
     if found.conflicts:
         console.print("\n[bold]Conflicting figures[/]")
         for k in found.conflicts:
-            console.print(f"  {k.unit}: “{k.first_figure}” {_cite(k.first)} vs “{k.second_figure}” "
-                          f"{_cite(k.second)}", highlight=False, markup=False)
+            _plain(f"  {k.unit}: “{k.first_figure}” {_cite(k.first)} vs “{k.second_figure}” {_cite(k.second)}")
 
 
 @app.command("show")
@@ -317,42 +462,42 @@ def show_cmd(
             return
         article = store.get_article(ref)
     if article is None:
-        err.print(f"no article matches {ref!r}")
-        raise typer.Exit(1)
+        _fail(f"no article matches {ref!r}", 1)
     if as_json:
-        typer.echo(json.dumps(article.to_record(), ensure_ascii=False, indent=1))
+        typer.echo(_json(article.to_record(), indent=1))
         return
-    console.print(f"[bold]{article.title}[/]", highlight=False)
+    console.print(f"[bold]{_say(article.title)}[/]", highlight=False)
     for label, value in [
         ("id", article.id), ("source", ", ".join(article.sources)), ("url", article.url),
         ("outlet", article.outlet), ("published", article.published), ("language", article.language),
         ("dateline", article.dateline),
     ]:  # fmt: skip
-        console.print(f"  [dim]{label:10}[/] {value or '—'}", highlight=False)
+        console.print(f"  [dim]{label:10}[/] {_say(value)}", highlight=False)
     console.print()
     for paragraph in article.paragraphs:
-        console.print(paragraph, highlight=False, markup=False)
+        _plain(paragraph)
         console.print()
     if article.quotes:
         table = Table("kind", "speaker", "cue", "content", title="Quotes")
         for q in article.quotes:
-            table.add_row(q.kind + (" (in clause)" if q.nested else ""), q.speaker or "—", q.cue, q.content[:100])
+            table.add_row(_cell(q.kind + (" (in clause)" if q.nested else "")), _cell(q.speaker), _cell(q.cue),
+                          _cell(q.content, 100))  # fmt: skip
         console.print(table)
     if article.claims:
         table = Table("kind", "holder", "cue", "content", title="Claims")
         for c in article.claims:
             denies = f" → denies #{c.denies + 1}" if c.denies is not None else ""
-            table.add_row(c.kind + denies, c.holder or "—", c.cue, c.content[:100])
+            table.add_row(_cell(c.kind + denies), _cell(c.holder), _cell(c.cue), _cell(c.content, 100))
         console.print(table)
     if article.numbers:
         table = Table("figure", "low", "high", "counts", title="Figures")
         for n in article.numbers:
-            table.add_row(n.text, f"{n.low:,.6g}", "—" if n.high is None else f"{n.high:,.6g}", n.unit or "—")
+            table.add_row(_cell(n.text), f"{n.low:,.6g}", "—" if n.high is None else f"{n.high:,.6g}", _cell(n.unit))
         console.print(table)
     if removed:
         table = Table("line", "reason", "removed text", title="Removed")
         for r in article.removed:
-            table.add_row(str(r.line + 1) if r.line >= 0 else "—", r.reason, r.text[:90])
+            table.add_row(str(r.line + 1) if r.line >= 0 else "—", _cell(r.reason), _cell(r.text, 90))
         console.print(table)
 
 
@@ -378,17 +523,15 @@ def search_cmd(
         try:
             hits, total = search.run(store, query, filters, limit, offset)
         except ValueError as exc:
-            err.print(str(exc))
-            raise typer.Exit(2) from exc
+            _fail(str(exc))
     if as_json:
-        typer.echo(json.dumps({"total": total, "offset": offset, "hits": [h.to_record() for h in hits]},
-                              ensure_ascii=False))  # fmt: skip
+        typer.echo(_json({"total": total, "offset": offset, "hits": [h.to_record() for h in hits]}))
         return
-    console.print(f"{total} articles match {query!r}", highlight=False)
+    _plain(f"{total} articles match {query!r}")
     for h in hits:
-        console.print(f"\n[bold]{h.title}[/]  [dim]{h.outlet or '?'} · {(h.published or '—')[:10]} · {h.article[:10]}"
-                      f" · story {(h.story or '—')[:10]}[/]", highlight=False)
-        text = "".join(f"[reverse]{escape(t)}[/]" if m else escape(t) for t, m in h.snippet)
+        console.print(f"\n[bold]{_say(h.title)}[/]  [dim]{_say(h.outlet, empty='?')} · {_say(h.published, 10)} · "
+                      f"{_say(h.article, 10)} · story {_say(h.story, 10)}[/]", highlight=False)  # fmt: skip
+        text = "".join(f"[reverse]{_say(t, empty='')}[/]" if m else _say(t, empty="") for t, m in h.snippet)
         console.print(f"  {text}", highlight=False)
 
 
@@ -409,18 +552,18 @@ def ask_cmd(
     with _open(db) as store:
         answer = ask(store, question, Filters(since=since, story=story), None if no_embed else Embedder())
     if as_json:
-        typer.echo(json.dumps(answer.to_record(), ensure_ascii=False, indent=1))
+        typer.echo(_json(answer.to_record(), indent=1))
         return
-    console.print(f"[bold]{escape(answer.answer)}[/]", highlight=False)
+    console.print(f"[bold]{_say(answer.answer)}[/]", highlight=False)
     if answer.stance:
-        console.print(f"  stance {answer.stance} · strength {answer.strength:.2f}", highlight=False)
+        _plain(f"  stance {answer.stance} · strength {answer.strength:.2f}")
     for label, items in group_evidence(answer.evidence).items():
-        console.print(f"\n[bold]{label}[/]")
+        console.print(f"\n[bold]{_say(label)}[/]")
         for e in items:
-            cite = escape(f"[{e.outlet or '?'}, {e.article[:10]}, ¶{e.paragraph + 1}]")
-            console.print(f"  {escape(e.text)} [dim]{cite}[/]", highlight=False)
+            cite = f"[{e.outlet or '?'}, {e.article[:10]}, ¶{e.paragraph + 1}]"
+            console.print(f"  {_say(e.text)} [dim]{_say(cite)}[/]", highlight=False)
     if answer.dates:
-        console.print("\n[bold]dates[/] " + ", ".join(answer.dates), highlight=False)
+        console.print("\n[bold]dates[/] " + _say(", ".join(answer.dates)), highlight=False)
 
 
 @app.command("extract")
@@ -456,10 +599,11 @@ def serve_cmd(
 
     from kabar.web import create_app, load_settings
 
+    _existing(db)
     settings = load_settings(db, config, closed_reads or None)
     if not settings.token:
-        err.print("no KABAR_TOKEN (or `token` in the config): POST /api/ingest is disabled")
-    console.print(f"kabar on http://{host}:{port}/  (store {db})", highlight=False)
+        err.print("no KABAR_TOKEN (or `token` in the config): POST /api/ingest is disabled", markup=False)
+    _plain(f"kabar on http://{host}:{port}/  (store {db})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
@@ -469,11 +613,11 @@ def quarantine_cmd(db: DbOption = "kabar.db", as_json: Annotated[bool, typer.Opt
     with _open(db) as store:
         rows = store.quarantine()
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        typer.echo(_json(rows, indent=1))
         return
     table = Table("source", "reason", "detail")
     for r in rows:
-        table.add_row(r["source"], r["reason"], r["detail"])
+        table.add_row(_cell(r["source"]), _cell(r["reason"]), _cell(r["detail"], empty=""))
     console.print(table)
 
 
@@ -485,7 +629,7 @@ def export_cmd(
     """Export the store as JSON Lines (format: docs/export-format.md)."""
     with _open(db) as store:
         counts = export_store(store, out)
-    console.print(f"wrote {counts['articles']} articles and {counts['stories']} stories to {out}")
+    _plain(f"wrote {counts['articles']} articles and {counts['stories']} stories to {out}")
 
 
 def demo_corpus() -> Path:
@@ -503,55 +647,54 @@ def demo_cmd(
 ) -> None:
     """Ingest the bundled demo corpus into a temporary store and show what kabar found."""
     folder = Path(corpus) if corpus else demo_corpus()
+    if not folder.exists():
+        _fail(f"demo: no such file or folder: {folder}")
     with tempfile.TemporaryDirectory() as tmp:
         db = keep or str(Path(tmp) / "demo.db")
-        with _open(db) as store:
+        with _open_new(db) as store:
             report = _ingest([str(folder)], store, quiet=True, max_bytes=ingest.DEFAULT_MAX_BYTES)
             articles = list(store.iter_articles())
-        console.rule(f"kabar demo: {folder}")
-        console.print(
-            f"{report.seen} documents, {report.stored} articles stored, {len(report.quarantined)} quarantined"
-        )
+        console.rule(_say(f"kabar demo: {folder}"))
+        _plain(f"{report.seen} documents, {report.stored} articles stored, {len(report.quarantined)} quarantined")
         table = Table("outlet", "articles", "languages", "dated", title="Outlets")
         by_outlet: dict[str, list[str]] = {}
         for a in articles:
             by_outlet.setdefault(a.outlet or "(unknown)", []).append(a.id)
         for outlet, ids in sorted(by_outlet.items(), key=lambda kv: -len(kv[1])):
             own = [a for a in articles if a.id in set(ids)]
-            table.add_row(outlet, str(len(ids)), ",".join(sorted({a.language for a in own})),
+            table.add_row(_cell(outlet), str(len(ids)), _cell(",".join(sorted({a.language for a in own}))),
                           str(sum(1 for a in own if a.published)))  # fmt: skip
         console.print(table)
         reasons = Counter(r.reason for a in articles for r in a.removed)
         table = Table("reason", "lines removed", title="What the cleaner removed")
         for reason, n in reasons.most_common():
-            table.add_row(reason, str(n))
+            table.add_row(_cell(reason), str(n))
         console.print(table)
         with _open(db) as store:
             stories, _ = store.list_stories(StorySelection())
         by_id = {a.id: a for a in articles}
         table = Table("story", "articles", "outlets", "lang", "dates", "storyline", "title", title="Stories")
         for st in stories:
-            table.add_row(st.id[:9], str(len(st.articles)), str(len(st.outlets)), ",".join(st.languages),
-                          f"{(st.first_published or '—')[:10]} → {(st.last_published or '—')[:10]}",
-                          st.storyline[:9], st.title[:55])  # fmt: skip
+            table.add_row(_cell(st.id, 9), str(len(st.articles)), str(len(st.outlets)), _cell(",".join(st.languages)),
+                          _cell(f"{(st.first_published or '—')[:10]} → {(st.last_published or '—')[:10]}"),
+                          _cell(st.storyline, 9), _cell(st.title, 55))  # fmt: skip
         console.print(table)
         copies = [a for a in articles if a.duplicate_of]
         for a in copies:
             original = by_id.get(a.duplicate_of or "")
-            console.print(
-                f"copy: {a.outlet or a.source} «{a.title[:50]}» = {original.outlet if original else a.duplicate_of}"
-                f" (similarity {a.duplicate_similarity})",
-                highlight=False,
+            _plain(
+                f"copy: {a.outlet or a.source} «{displayable(a.title)[:50]}» = "
+                f"{original.outlet if original else a.duplicate_of} (similarity {a.duplicate_similarity})"
             )
         with _open(db) as store:
             top, _ = store.list_stories(StorySelection(sort="largest", limit=3))
             for st in top:
-                console.rule(f"{st.title[:70]}")
+                console.rule(_say(st.title, 70))
                 summary = story_brief(store, st, 4)
                 _print_brief(summary)
         if keep:
-            console.print(f"\nstore kept at {keep}: try `kabar show --db {keep} <id> --removed`", highlight=False)
-            console.print(f"open the UI: `kabar serve --db {keep}`, then http://127.0.0.1:8000/", highlight=False)
+            _plain(f"\nstore kept at {keep}: try `kabar show --db {keep} <id> --removed`")
+            _plain(f"open the UI: `kabar serve --db {keep}`, then http://127.0.0.1:8000/")
         else:
             console.print("\nopen the UI: `kabar demo --keep demo.db`, then `kabar serve --db demo.db` and "
                           "http://127.0.0.1:8000/", highlight=False)
@@ -582,12 +725,11 @@ def eval_stories_cmd(
 
     root = Path(folder)
     if keep and Path(keep).exists():
-        err.print(f"{keep}: already exists; --keep wants a new path, so no earlier store is mixed in")
-        raise typer.Exit(1)
+        _fail(f"{keep}: already exists; --keep wants a new path, so no earlier store is mixed in", 1)
     with open(gold, encoding="utf-8") as fh:
         wanted = {str(root / r["file"]): r[column] for r in csv.DictReader(fh)}
     titles: dict[str, str] = {}
-    with tempfile.TemporaryDirectory() as tmp, _open(keep or str(Path(tmp) / "eval.db")) as store:
+    with tempfile.TemporaryDirectory() as tmp, _open_new(keep or str(Path(tmp) / "eval.db")) as store:
         pipeline.run([folder], store, embed=embed)
         predicted = {}
         for article in store.iter_articles():
@@ -599,7 +741,7 @@ def eval_stories_cmd(
     if errors:
         report["split"], report["merged"] = found["split"][:errors], found["merged"][:errors]
     if as_json:
-        typer.echo(json.dumps(report, indent=1, ensure_ascii=False))
+        typer.echo(_json(report, indent=1))
         return
     table = Table("measure", "value")
     for name, value in report.items():
@@ -613,22 +755,23 @@ def eval_stories_cmd(
 def _print_cluster_errors(found: dict[str, list[dict[str, Any]]], n: int, titles: dict[str, str], root: Path) -> None:
     def item(source: str) -> str:
         rel = source[len(str(root)) + 1 :] if source.startswith(f"{root}/") else source
-        return f"{rel}  {titles.get(source, '')[:80]}"
+        return displayable(f"{rel}  {titles.get(source, '')[:80]}")
 
     for e in found["split"][:n]:
-        head = f"[bold]gold {e['gold']}[/] split in {len(e['pieces'])} ({e['pairs_lost']} pairs apart)"
+        head = f"[bold]gold {_say(e['gold'])}[/] split in {len(e['pieces'])} ({e['pairs_lost']} pairs apart)"
         console.print(head, highlight=False)
         for piece in e["pieces"]:
-            console.print(f"  story {piece['predicted']}", highlight=False)
+            _plain(f"  story {piece['predicted']}")
             for source in piece["items"]:
-                console.print(f"    {item(source)}", highlight=False)
+                _plain(f"    {item(source)}")
     for e in found["merged"][:n]:
-        head = f"[bold]story {e['predicted']}[/] joins {len(e['gold'])} gold stories ({e['pairs_wrong']} pairs wrong)"
+        head = (f"[bold]story {_say(e['predicted'])}[/] joins {len(e['gold'])} gold stories "
+                f"({e['pairs_wrong']} pairs wrong)")  # fmt: skip
         console.print(head, highlight=False)
         for g, sources in e["gold"].items():
-            console.print(f"  gold {g}", highlight=False)
+            _plain(f"  gold {g}")
             for source in sources:
-                console.print(f"    {item(source)}", highlight=False)
+                _plain(f"    {item(source)}")
 
 
 @eval_app.command("clean")
@@ -645,7 +788,7 @@ def eval_clean_cmd(
 
     root = Path(folder)
     wanted = json.loads(Path(gold).read_text(encoding="utf-8"))
-    with tempfile.TemporaryDirectory() as tmp, _open(str(Path(tmp) / "eval.db")) as store:
+    with tempfile.TemporaryDirectory() as tmp, _open_new(str(Path(tmp) / "eval.db")) as store:
         _ingest([folder], store, quiet=True, max_bytes=ingest.DEFAULT_MAX_BYTES)
         articles = {}
         for article in store.iter_articles():
@@ -657,15 +800,15 @@ def eval_clean_cmd(
     score = score_clean(articles, wanted)
     if as_json:
         failures = [vars(f) for f in score.failures]
-        typer.echo(json.dumps({"scores": score.summary(), "failures": failures}, ensure_ascii=False, indent=1))
+        typer.echo(_json({"scores": score.summary(), "failures": failures}, indent=1))
         return
-    console.print(f"cleaning and metadata against {gold}", highlight=False)
+    _plain(f"cleaning and metadata against {gold}")
     table = Table("check", "pass rate")
     for name, rate in score.summary().items():
         table.add_row(name, f"{rate:.3f}")
     console.print(table)
     for f in score.failures:
-        console.print(f"[red]✗[/] {f.article} {f.check}: {f.detail}", highlight=False)
+        console.print(f"[red]✗[/] {_say(f'{f.article} {f.check}: {f.detail}')}", highlight=False)
 
 
 @eval_app.command("quotes")
@@ -749,7 +892,7 @@ def _jsonl_quotes(path: str, root: str, limit: int) -> tuple[dict[str, str], lis
     articles: dict[str, Article] = {}
     files = [r["file"] for r in records if "file" in r]
     if files:
-        with tempfile.TemporaryDirectory() as tmp, _open(str(Path(tmp) / "eval.db")) as store:
+        with tempfile.TemporaryDirectory() as tmp, _open_new(str(Path(tmp) / "eval.db")) as store:
             pipeline.run([str(Path(root) / f) for f in files], store, embed=False)
             for article in store.iter_articles():
                 for source in article.sources:
@@ -762,7 +905,8 @@ def _jsonl_quotes(path: str, root: str, limit: int) -> tuple[dict[str, str], lis
         if "file" in record:
             found = articles.get(str((Path(root) / record["file"]).resolve()))
             if found is None:
-                err.print(f"{doc}: not ingested (see kabar quarantine); its quotes count as missed")
+                err.print(displayable(f"{doc}: not ingested (see kabar quarantine); its quotes count as missed"),
+                          markup=False, highlight=False)  # fmt: skip
                 texts[doc] = ""
                 gold += [Attribution(doc, 0, 0, q.get("speaker")) for q in record.get("quotes", [])]
                 continue
@@ -776,7 +920,8 @@ def _jsonl_quotes(path: str, root: str, limit: int) -> tuple[dict[str, str], lis
         for q in record.get("quotes", []):
             start = text.find(q["content"])
             if start == -1:
-                err.print(f"{doc}: gold quote not in the clean text: {q['content'][:60]!r}")
+                err.print(displayable(f"{doc}: gold quote not in the clean text: {q['content'][:60]!r}"),
+                          markup=False, highlight=False)  # fmt: skip
                 gold.append(Attribution(doc, 0, 0, q.get("speaker")))
                 continue
             gold.append(Attribution(doc, start, start + len(q["content"]), q.get("speaker")))

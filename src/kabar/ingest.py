@@ -449,7 +449,9 @@ class _WarcReader:
             if n > self.skip and record.rec_type == "response":
                 item = self._response(record, where, n)
             if not self._drain(record, fh):
-                yield _bomb_entry(self.source, self.number, "record")
+                if item is not None:
+                    yield item
+                yield _bomb_entry(self.source, n, "record")
                 return
             stream = record.raw_stream
             if isinstance(getattr(stream, "limit", None), int) and stream.limit > 0:

@@ -6,40 +6,60 @@ CDN. The API lives under /api/ with its OpenAPI document at /openapi.json.
 
 Writes (POST /api/ingest) need the token from KABAR_TOKEN or the config file, sent as
 `Authorization: Bearer ...`. Reads are open unless `closed_reads` is set, in which case
-they need the same token. Every list is paginated; request bodies are size-limited;
-no URL parameter ever names a file.
+they need the same token. Every list is paginated; request bodies are size-limited
+(while they stream, so a chunked body is capped too); no URL parameter ever names a file.
+Uploads are spooled and ingested in turn by a worker (`uploads.py`), so an upload never
+waits for another ingest to release the store.
+
+Every response carries the security headers, errors included; an unhandled exception is
+a generic 500 (an HTML page, or JSON under /api/) that names no file and shows no
+traceback. Pages show article text without control or bidi characters (`safe.displayable`
+on everything a template prints).
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import os
-import secrets
-import tempfile
+import shutil
 import tomllib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+import anyio
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import MutableHeaders, UploadFile
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kabar import guard
 from kabar.export import story_record_detailed
 from kabar.lang import get
-from kabar.store import Store, StoreBusy, open_store
+from kabar.safe import displayable
+from kabar.store import Store, open_store
 from kabar.web import views
+from kabar.web.uploads import QueueFull, Uploads, shown_source
 
 HERE = Path(__file__).resolve().parent
 MAX_BODY = 20 * 1024 * 1024  # bytes per request (uploads included)
 MAX_PER_PAGE = 100
-UPLOAD_WAIT_SECONDS = 30.0  # for an ingest already running on the store, before answering 409
+# A page past the last is an empty page; the bound keeps the row offset, (page - 1) x
+# per_page, inside SQL's 64-bit integers (page 9223372036854775807 overflowed: a 500).
+# 10^7 pages of 100 is 10^9 rows, a thousand times the million-article stream.
+MAX_PAGE = 10_000_000
+MAX_TEXT = 500  # characters of a search, a question or a filter value
+MAX_UPLOAD_FILES = 1000  # files in one multipart upload (Starlette's own default)
+JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
@@ -72,15 +92,58 @@ def load_settings(db: str, config: str | None = None, closed_reads: bool | None 
     return Settings(db=db, token=str(token) if token else None, closed_reads=closed)
 
 
-class _LimitBody(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return JSONResponse({"detail": f"request body over {MAX_BODY} bytes"}, status_code=413)
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+class _SecurityHeaders:
+    """Adds the security headers to every response that passes through the app's layers
+    (errors from routing, validation and the body cap included). The generic 500 is made
+    outside them (Starlette's ServerErrorMiddleware), so it sets them itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
+
+
+log = logging.getLogger("kabar.web")
+# Protocol text, not language data: the page says no more than the status line does.
+ERROR_PAGE = (
+    '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>500 · kabar</title>'
+    '<link rel="stylesheet" href="/static/kabar.css"></head>\n<body><main><h1>500</h1>'
+    '<p>Internal Server Error</p><p><a href="/">kabar</a></p></main></body></html>\n'
+)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """What an unhandled exception answers: nothing of the exception reaches the client.
+    The exception goes on to the server, which logs it."""
+    log.error("%s %s: %s", request.method, request.url.path, guard.one_line(exc))
+    if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+        return JSONResponse({"detail": "internal server error"}, status_code=500, headers=SECURITY_HEADERS)
+    return HTMLResponse(ERROR_PAGE, status_code=500, headers=SECURITY_HEADERS)
+
+
+def _shown(value: Any) -> Any:
+    """Jinja's `finalize`: every value a template prints loses control and bidi characters
+    (then autoescaping does its part), so no template can forget to clean article text."""
+    if isinstance(value, Markup):
+        return Markup(displayable(str(value)))
+    return displayable(value) if isinstance(value, str) else value
+
+
+def _link(url: str | None) -> str | None:
+    """An href for an article's URL: only http(s), and nothing that can turn it around."""
+    return views.safe_url(displayable(url)) if url else None
 
 
 def _bearer(request: Request) -> str | None:
@@ -100,14 +163,23 @@ def _embedder() -> Any:
     return Embedder()
 
 
+# A NUL cannot go into a PostgreSQL text value, and no stored name holds one or any
+# other control character but tab and newline.
+_NO_CONTROLS = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
+PageNo = Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)]
+PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
+Filter = Annotated[str | None, Query(max_length=MAX_TEXT, pattern=_NO_CONTROLS)]
+Text = Annotated[str, Query(max_length=MAX_TEXT, pattern=_NO_CONTROLS)]
+
+
 def _story_query(
-    page_no: int = Query(1, alias="page", ge=1),
-    per_page: int = Query(20, ge=1, le=MAX_PER_PAGE),
+    page_no: PageNo = 1,
+    per_page: PerPage = 20,
     sort: str = Query("recent", pattern="^(recent|largest)$"),
-    since: str | None = None,
-    outlet: str | None = None,
-    language: str | None = None,
-    storyline: str | None = None,
+    since: Filter = None,
+    outlet: Filter = None,
+    language: Filter = None,
+    storyline: Filter = None,
 ) -> dict[str, Any]:
     """The stories list's query parameters (page and API alike)."""
     return {"page": page_no, "per_page": per_page, "sort": sort, "since": since, "outlet": outlet,
@@ -115,14 +187,14 @@ def _story_query(
 
 
 def _search_query(
-    page_no: int = Query(1, alias="page", ge=1),
-    per_page: int = Query(20, ge=1, le=MAX_PER_PAGE),
-    since: str | None = None,
-    until: str | None = None,
-    outlet: str | None = None,
-    language: str | None = None,
-    entity: str | None = None,
-    story: str | None = None,
+    page_no: PageNo = 1,
+    per_page: PerPage = 20,
+    since: Filter = None,
+    until: Filter = None,
+    outlet: Filter = None,
+    language: Filter = None,
+    entity: Filter = None,
+    story: Filter = None,
 ) -> dict[str, Any]:
     """Search's paging and filter parameters (page and API alike)."""
     return {"page": page_no, "per_page": per_page, "since": since, "until": until, "outlet": outlet,
@@ -134,14 +206,31 @@ SearchQuery = Annotated[dict[str, Any], Depends(_search_query)]
 
 
 def create_app(settings: Settings) -> FastAPI:
+    uploads = Uploads(settings.db)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(uploads.close)
+
+    # No /docs or /redoc: both load their scripts from a CDN, which the CSP (rightly)
+    # blocks, and no locked package ships the assets; /openapi.json describes the API.
     app = FastAPI(title="kabar", version="0.1.0", description="Multi-source news story engine: stories, briefs, "
-                  "quotes, claims, search and questions answered from the evidence.")  # fmt: skip
-    app.add_middleware(_LimitBody)
+                  "quotes, claims, search and questions answered from the evidence.",
+                  docs_url=None, redoc_url=None, lifespan=lifespan)  # fmt: skip
+    # Added innermost first: the cap counts body bytes as they arrive (a chunked body has
+    # no Content-Length to check), and its 413 passes out through the security headers.
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY)
+    app.add_middleware(_SecurityHeaders)
+    app.add_exception_handler(Exception, _server_error)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Environment(
-        loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True, default_for_string=True)
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        finalize=_shown,
     )
-    templates.filters["safe_url"] = views.safe_url
+    templates.filters["safe_url"] = _link
+    templates.filters["shown"] = _shown
 
     @contextmanager
     def opened() -> Iterator[Store]:
@@ -170,6 +259,7 @@ def create_app(settings: Settings) -> FastAPI:
         return HTMLResponse(html)
 
     Reader = Depends(read_access)
+    Writer = Depends(write_access)
 
     # --- pages ---------------------------------------------------------------------------
 
@@ -197,15 +287,13 @@ def create_app(settings: Settings) -> FastAPI:
         return page("article.html", request, d=detail)
 
     @app.get("/search", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
-    def search_page(
-        request: Request, query: SearchQuery, q: str = Query("", max_length=500)
-    ) -> HTMLResponse:
+    def search_page(request: Request, query: SearchQuery, q: Text = "") -> HTMLResponse:
         with opened() as store:
             result = views.search(store, q, **query) if q else None
         return page("search.html", request, q=q, result=result)
 
     @app.get("/ask", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
-    def ask_page(request: Request, q: str = Query("", max_length=500), story: str | None = None) -> HTMLResponse:
+    def ask_page(request: Request, q: Text = "", story: Filter = None) -> HTMLResponse:
         with opened() as store:
             answer = views.ask(store, q, story, _embedder()) if q else None
         return page("ask.html", request, q=q, answer=answer)
@@ -218,9 +306,7 @@ def create_app(settings: Settings) -> FastAPI:
             return views.story_list(store, **query)
 
     @app.get("/api/storylines", dependencies=[Reader])
-    def api_storylines(
-        page_no: int = Query(1, alias="page", ge=1), per_page: int = Query(20, ge=1, le=MAX_PER_PAGE)
-    ) -> dict[str, Any]:
+    def api_storylines(page_no: PageNo = 1, per_page: PerPage = 20) -> dict[str, Any]:
         with opened() as store:
             return views.storyline_list(store, page_no, per_page)
 
@@ -238,52 +324,85 @@ def create_app(settings: Settings) -> FastAPI:
             detail = views.article_detail(store, article_id)
         if detail is None:
             raise HTTPException(404, "no such article")
-        return dict(detail["article"].to_record())
+        record = dict(detail["article"].to_record())
+        # An uploaded file is named by its label, never by where the server spooled it.
+        record["source"] = shown_source(record["source"])
+        record["sources"] = [shown_source(s) for s in record["sources"]]
+        return record
 
     @app.get("/api/search", dependencies=[Reader])
-    def api_search(
-        query: SearchQuery, q: str = Query(..., min_length=1, max_length=500)
-    ) -> dict[str, Any]:
+    def api_search(query: SearchQuery, q: Annotated[Text, Query(min_length=1)]) -> dict[str, Any]:
         with opened() as store:
             result = views.search(store, q, **query)
         result["hits"] = [h.to_record() for h in result["hits"]]
         return result
 
     @app.get("/api/ask", dependencies=[Reader])
-    def api_ask(q: str = Query(..., min_length=1, max_length=500), story: str | None = None) -> dict[str, Any]:
+    def api_ask(q: Annotated[Text, Query(min_length=1)], story: Filter = None) -> dict[str, Any]:
         with opened() as store:
             answer = views.ask(store, q, story, _embedder())
         return answer.to_record()
 
-    @app.post("/api/ingest", dependencies=[Depends(write_access)])
-    async def api_ingest(request: Request, files: list[UploadFile] | None = None) -> dict[str, Any]:
-        """Ingest uploaded files (multipart `files`) or a JSONL body (Content-Type
-        application/x-ndjson or application/jsonl). Uploaded names are labels only: files
-        are written under generated names in a private temporary folder."""
-        with tempfile.TemporaryDirectory(prefix="kabar-upload-") as tmp:
-            written: list[str] = []
-            if files:
-                for upload in files:
-                    name = views.upload_name(upload.filename or "upload.txt")
-                    target = Path(tmp) / f"{secrets.token_hex(8)}-{name}"
-                    target.write_bytes(await upload.read())
-                    written.append(str(target))
+    @app.post("/api/ingest", status_code=202, dependencies=[Writer], openapi_extra=_INGEST_BODY)
+    async def api_ingest(request: Request, response: Response) -> dict[str, Any]:
+        """Accept files to ingest (multipart `files`) or a JSONL body (Content-Type
+        application/x-ndjson or application/jsonl) and answer at once, 202 with the job:
+        the upload is ingested in turn, after any ingest that holds the store; follow it
+        at GET /api/ingest/{job}. Uploaded names are labels only."""
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "multipart/form-data" and kind not in JSONL_TYPES:
+            raise HTTPException(415, "send multipart `files` or a JSONL body")
+        try:
+            job = uploads.open_job()
+        except QueueFull as exc:
+            raise HTTPException(503, f"{exc}; try again later", headers={"Retry-After": "60"}) from exc
+        try:
+            if kind == "multipart/form-data":
+                async with request.form(max_files=MAX_UPLOAD_FILES) as form:
+                    files = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
+                    if not files:
+                        raise HTTPException(422, "no `files` in the form")
+                    for upload in files:
+                        await run_in_threadpool(_copy, upload, job.spool(upload.filename or "upload.txt"))
             else:
-                kind = request.headers.get("content-type", "").split(";")[0].strip()
-                if kind not in ("application/x-ndjson", "application/jsonl", "application/json-lines"):
-                    raise HTTPException(415, "send multipart `files` or a JSONL body")
-                target = Path(tmp) / f"{secrets.token_hex(8)}-upload.jsonl"
-                target.write_bytes(await request.body())
-                written.append(str(target))
+                async with await anyio.open_file(job.spool("upload.jsonl"), "wb") as out:
+                    async for chunk in request.stream():
+                        await out.write(chunk)
+        except BaseException:
+            uploads.discard(job)
+            raise
+        response.headers["Location"] = f"/api/ingest/{job.id}"
+        return uploads.submit(job)
 
-            def ingest_written() -> dict[str, Any]:
-                with opened() as store:
-                    return views.ingest(store, written, tmp, UPLOAD_WAIT_SECONDS)
-
-            # In a worker thread, so reads go on meanwhile; uploads take turns on the store.
-            try:
-                return await run_in_threadpool(ingest_written)
-            except StoreBusy as exc:
-                raise HTTPException(409, f"{exc}; try again") from exc
+    @app.get("/api/ingest/{job_id}", dependencies=[Writer])
+    def api_ingest_job(job_id: str) -> dict[str, Any]:
+        """An upload's status (queued, running, done, failed) and, once done, its report:
+        documents seen, stored, already stored, and the quarantined ones with reasons."""
+        status = uploads.status(job_id)
+        if status is None:
+            raise HTTPException(404, "no such upload job (finished jobs are forgotten after a while)")
+        return status
 
     return app
+
+
+def _copy(upload: UploadFile, target: Path) -> None:
+    with target.open("wb") as out:
+        shutil.copyfileobj(upload.file, out)
+
+
+_INGEST_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                    "required": ["files"],
+                }
+            },
+            "application/x-ndjson": {"schema": {"type": "string", "description": "one JSON article per line"}},
+        },
+    }
+}

@@ -444,8 +444,10 @@ def test_read_never_raises_on_arbitrary_bytes(tmp_path: Path, data: bytes, suffi
     _timed(path)
 
 
+# The last two go past the int digit limit and the nesting limit.
 _JSON_BITS = st.sampled_from([b"{", b"}", b"[", b"]", b'"', b"\\", b"\\u", b"d800", b":", b",", b"\n", b"\x00",
-                              b'"text"', b'"url"', b'"id"', b"9" * 50, b"1e999", b"null", b"\xff", b"\xe9"])  # fmt: skip
+                              b'"text"', b'"url"', b'"id"', b"9" * 50, b"1e999", b"null", b"\xff", b"\xe9",
+                              b"9" * 4400, b"[" * 2000])  # fmt: skip
 
 
 @settings(

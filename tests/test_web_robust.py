@@ -101,6 +101,14 @@ def test_paging_parameters_are_refused_not_crashed(client: TestClient, url: str,
     _assert_secured(response)
 
 
+@pytest.mark.parametrize("path", ["/stories/", "/articles/", "/api/stories/", "/api/articles/"])
+@pytest.mark.parametrize("ident", ["%00", "a%0Ab", "x" * 5000, "%E2%80%AEabc", "..%2F..%2Fetc%2Fpasswd", "%FF%FE"])
+def test_odd_ids_are_not_found_or_refused(client: TestClient, path: str, ident: str) -> None:
+    response = client.get(path + ident)
+    assert response.status_code in (404, 422), (path, ident, response.status_code)
+    _assert_secured(response)
+
+
 PARAMETERS = [
     "page",
     "per_page",

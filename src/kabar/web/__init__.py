@@ -28,11 +28,11 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 import anyio
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -50,7 +50,7 @@ from kabar.store import Store, open_store
 from kabar.web import views
 from kabar.web.uploads import QueueFull, Uploads, shown_source
 
-HERE = Path(__file__).resolve().parent
+HERE = FilePath(__file__).resolve().parent
 MAX_BODY = 20 * 1024 * 1024  # bytes per request (uploads included)
 MAX_PER_PAGE = 100
 # A page past the last is an empty page; the bound keeps the row offset, (page - 1) x
@@ -79,7 +79,7 @@ class Settings:
 def load_settings(db: str, config: str | None = None, closed_reads: bool | None = None) -> Settings:
     """Settings from the environment (KABAR_TOKEN, KABAR_CLOSED_READS) and a TOML config file
     (`token = "..."`, `closed_reads = true`): `config`, else KABAR_CONFIG, else ./kabar.toml."""
-    path = Path(config or os.environ.get("KABAR_CONFIG", "kabar.toml"))
+    path = FilePath(config or os.environ.get("KABAR_CONFIG", "kabar.toml"))
     values: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     token = os.environ.get("KABAR_TOKEN") or values.get("token")
     closed = (
@@ -170,6 +170,8 @@ PageNo = Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)]
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
 Filter = Annotated[str | None, Query(max_length=MAX_TEXT, pattern=_NO_CONTROLS)]
 Text = Annotated[str, Query(max_length=MAX_TEXT, pattern=_NO_CONTROLS)]
+# Article ids are 16 hex digits, story ids 17 characters, job ids 16; 64 leaves room.
+Id = Annotated[str, Path(max_length=64, pattern=_NO_CONTROLS)]
 
 
 def _story_query(
@@ -271,7 +273,7 @@ def create_app(settings: Settings) -> FastAPI:
         return page("stories.html", request, listing=listing, **form)
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
-    def story_page(request: Request, story_id: str, sentences: int = Query(5, ge=1, le=20)) -> HTMLResponse:
+    def story_page(request: Request, story_id: Id, sentences: int = Query(5, ge=1, le=20)) -> HTMLResponse:
         with opened() as store:
             detail = views.story_detail(store, story_id, sentences)
         if detail is None:
@@ -279,7 +281,7 @@ def create_app(settings: Settings) -> FastAPI:
         return page("story.html", request, d=detail)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
-    def article_page(request: Request, article_id: str) -> HTMLResponse:
+    def article_page(request: Request, article_id: Id) -> HTMLResponse:
         with opened() as store:
             detail = views.article_detail(store, article_id)
         if detail is None:
@@ -311,7 +313,7 @@ def create_app(settings: Settings) -> FastAPI:
             return views.storyline_list(store, page_no, per_page)
 
     @app.get("/api/stories/{story_id}", dependencies=[Reader])
-    def api_story(story_id: str, sentences: int = Query(5, ge=1, le=20)) -> dict[str, Any]:
+    def api_story(story_id: Id, sentences: int = Query(5, ge=1, le=20)) -> dict[str, Any]:
         with opened() as store:
             detail = views.story_detail(store, story_id, sentences)
         if detail is None:
@@ -319,7 +321,7 @@ def create_app(settings: Settings) -> FastAPI:
         return story_record_detailed(detail)
 
     @app.get("/api/articles/{article_id}", dependencies=[Reader])
-    def api_article(article_id: str) -> dict[str, Any]:
+    def api_article(article_id: Id) -> dict[str, Any]:
         with opened() as store:
             detail = views.article_detail(store, article_id)
         if detail is None:
@@ -371,11 +373,15 @@ def create_app(settings: Settings) -> FastAPI:
         except BaseException:
             uploads.discard(job)
             raise
+        try:
+            record = uploads.submit(job)
+        except QueueFull as exc:
+            raise HTTPException(503, f"{exc}; try again later", headers={"Retry-After": "60"}) from exc
         response.headers["Location"] = f"/api/ingest/{job.id}"
-        return uploads.submit(job)
+        return record
 
     @app.get("/api/ingest/{job_id}", dependencies=[Writer])
-    def api_ingest_job(job_id: str) -> dict[str, Any]:
+    def api_ingest_job(job_id: Id) -> dict[str, Any]:
         """An upload's status (queued, running, done, failed) and, once done, its report:
         documents seen, stored, already stored, and the quarantined ones with reasons."""
         status = uploads.status(job_id)
@@ -386,7 +392,7 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def _copy(upload: UploadFile, target: Path) -> None:
+def _copy(upload: UploadFile, target: FilePath) -> None:
     with target.open("wb") as out:
         shutil.copyfileobj(upload.file, out)
 

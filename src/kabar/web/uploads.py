@@ -157,6 +157,9 @@ class Uploads:
         """Queue a spooled job; the worker starts if it is not running."""
         with self._lock:
             self._spooling.discard(job.id)
+            if self._closed.is_set():
+                shutil.rmtree(job.folder, ignore_errors=True)
+                raise QueueFull("the server is shutting down")
             self._jobs[job.id] = job
             self._waiting.append(job)
             self._forget_old()
@@ -178,13 +181,16 @@ class Uploads:
             return job.record() if job else None
 
     def close(self, wait: float = 10.0) -> None:
-        """Stop taking jobs; let the running one finish (up to `wait` seconds)."""
+        """Stop taking jobs; let the running one finish (up to `wait` seconds), then remove
+        the spool. Jobs still queued are dropped: they do not outlive the process."""
         self._closed.set()
         worker = self._worker
         if worker is not None:
             worker.join(wait)
         with self._lock:
-            self._tidy()
+            if self._worker is None and self._root is not None:  # nothing reads the spool now
+                shutil.rmtree(self._root, ignore_errors=True)
+                self._root = None
 
     # --- the worker ---------------------------------------------------------------------
 

@@ -273,6 +273,7 @@ def ingest_cmd(
             f"{_quarantine_summary(report.quarantined)}",
             markup=False,
             highlight=False,
+            soft_wrap=True,  # one line, for scripts
         )
     if report.quarantined:
         raise typer.Exit(EXIT_QUARANTINED)

@@ -113,7 +113,7 @@ def test_stored_text_is_never_markup_and_never_drives_the_terminal(tmp_path: Pat
 
 
 def test_json_escapes_c1_controls_and_bidi_marks_but_keeps_the_data() -> None:
-    value = {"t": "a\x9b31mb\u202ec\x1bd\x7fe", "n": ["\u2066x\u2069"]}
+    value = {"t": "a\x9b31mb\u202ec\x1bd\x7fe", "n": ["\u2066x\u2069", "\\\u202e\\"]}
     for indent in (None, 1):
         text = cli._json(value, indent)
         _clean(text)

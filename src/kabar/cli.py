@@ -164,9 +164,8 @@ def _json(value: Any, indent: int | None = None) -> str:
     """JSON whose strings keep their data, with C1 controls and bidi marks written as \\u
     escapes (json.dumps escapes C0 itself), so none reaches a terminal raw."""
     out = json.dumps(value, ensure_ascii=False, indent=indent)
-    if displayable(out) == out:
-        return out
-    return "".join(ch if displayable(ch) else f"\\u{ord(ch):04x}" for ch in out)
+    hidden = {ord(ch): f"\\u{ord(ch):04x}" for ch in set(out) if not displayable(ch)}
+    return out.translate(hidden) if hidden else out
 
 
 def _ingest(

@@ -163,15 +163,15 @@ def _embedder() -> Any:
     return Embedder()
 
 
-# A NUL cannot go into a PostgreSQL text value, and no stored name holds one or any
-# other control character but tab and newline.
-_NO_CONTROLS = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
+# A NUL cannot go into a PostgreSQL text value (psycopg raises: a 500), and no stored
+# text holds one.
+_NO_NUL = r"^[^\x00]*$"
 PageNo = Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)]
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
-Filter = Annotated[str | None, Query(max_length=MAX_TEXT, pattern=_NO_CONTROLS)]
-Text = Annotated[str, Query(max_length=MAX_TEXT, pattern=_NO_CONTROLS)]
+Filter = Annotated[str | None, Query(max_length=MAX_TEXT, pattern=_NO_NUL)]
+Text = Annotated[str, Query(max_length=MAX_TEXT, pattern=_NO_NUL)]
 # Article ids are 16 hex digits, story ids 17 characters, job ids 16; 64 leaves room.
-Id = Annotated[str, Path(max_length=64, pattern=_NO_CONTROLS)]
+Id = Annotated[str, Path(max_length=64, pattern=_NO_NUL)]
 
 
 def _story_query(

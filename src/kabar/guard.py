@@ -77,8 +77,37 @@ def guarded(source: str, stage: str, step: Callable[[], T]) -> T | QuarantineEnt
         return step()
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as exc:  # noqa: BLE001 - whatever a document trips, the batch goes on
+    except Exception as exc:  # whatever a document trips, the batch goes on
         return failure(source, stage, exc)
+
+
+class Steps:
+    """The stage a document is in, so that a failure names it: `steps("meta", f, x)`
+    records the stage, then calls `f(x)`."""
+
+    __slots__ = ("stage",)
+
+    def __init__(self, first: str) -> None:
+        self.stage = first
+
+    def __call__(self, stage: str, fn: Callable[..., T], *args: object) -> T:
+        self.stage = stage
+        return fn(*args)
+
+
+def run_steps(
+    source: str, first: str, body: Callable[[Steps], T], seconds: float = DOCUMENT_BUDGET_SECONDS
+) -> T | QuarantineEntry:
+    """Run one document's steps within the time budget; whichever step fails or runs over
+    becomes the document's quarantine entry, never the batch's."""
+    steps = Steps(first)
+    try:
+        with budget(seconds):
+            return body(steps)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # whatever a document trips, the batch goes on
+        return failure(source, steps.stage, exc)
 
 
 def _can_interrupt() -> bool:

@@ -210,7 +210,9 @@ def normalize_for_hash(text: str) -> str:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(normalize_for_hash(text).encode("utf-8")).hexdigest()[:16]
+    # surrogatepass: a lone surrogate (from a hostile JSON "\\ud800") hashes instead of
+    # raising; valid text gives the same bytes, so stored ids do not change.
+    return hashlib.sha256(normalize_for_hash(text).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 @dataclass(slots=True)
@@ -290,6 +292,13 @@ class StoryFacts:
     quotes: list[StoryQuote]
     claims: list[StoryClaim]
     conflicts: list[Conflict]
+    # A large story's facts come from a representative sample of its articles
+    # (kabar.export.story_articles); "from 300 of 100,000 articles" is said, not hidden.
+    articles_read: int = 0  # the articles these facts were gathered from
+    articles_total: int = 0  # the story's articles in all
+    quotes_left_out: int = 0  # quotes of the articles read beyond kabar.extract.story.MAX_QUOTES
+    claims_left_out: int = 0  # claims and denials beyond MAX_CLAIMS
+    figures_capped: int = 0  # figures a bucket or pair cap kept from some comparison
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)

@@ -30,7 +30,7 @@ class Pending(Protocol[T]):
     def result(self) -> list[T]: ...
 
 
-class _Done(Generic[T]):
+class Done(Generic[T]):
     def __init__(self, value: list[T]) -> None:
         self.value = value
 
@@ -51,7 +51,7 @@ class LocalPool:
     workers = 1
 
     def submit(self, fn: Callable[..., list[T]], items: list[Any], *args: Any) -> Pending[T]:
-        return _Done(fn(items, *args))
+        return Done(fn(items, *args))
 
 
 class _Futures(Generic[T]):

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from kabar import clean as clean_stage
-from kabar import dedup, ingest, meta
+from kabar import dedup, guard, ingest, meta
 from kabar.extract import extract_article
 from kabar.features import Embedder, featurize
 from kabar.lang import LanguageData, get
 from kabar.model import Article, ArticleFeatures, ChunkWrite, QuarantineEntry, RawDocument, Removal
-from kabar.parallel import Pending, Pool, open_pool
+from kabar.parallel import Done, Pending, Pool, open_pool
 from kabar.search import index_terms
 from kabar.store import Store, line_hash
 from kabar.stories import StoryStage
@@ -30,6 +31,10 @@ NEW_ARTICLE_SEQ = 1 << 62
 MIN_BODY_CHARS = 40
 ONE_LINE_ARTICLE_WORDS = 8
 TITLE_FALLBACK_CHARS = 120
+# The longest headline among the seeds, the demo, IndoSum dev and html-eval-dev is well
+# under 300 characters; a longer "title" is a scraper's mistake (a whole paragraph, a
+# blob) and would be embedded and indexed whole.
+TITLE_MAX_CHARS = 400
 INGEST_WAIT_SECONDS = 600.0  # for another run on the same store to finish
 # A short line seen in this many articles of one site is boilerplate; a long one
 # needs more, because outlets reuse background paragraphs across follow-ups.
@@ -63,13 +68,14 @@ class IngestReport:
     quarantined: list[QuarantineEntry] = field(default_factory=list)
 
 
-def prepare(raw: RawDocument) -> Prepared | QuarantineEntry:
+def prepare(raw: RawDocument, steps: guard.Steps | None = None) -> Prepared | QuarantineEntry:
     """Turn a raw document into numbered text lines plus what its header says."""
+    step = steps or guard.Steps("html")
     url = raw.url
     html_published = html_site = None
     title_hint = raw.title
     if raw.format == "html":
-        extracted = clean_stage.extract_html(raw.body, url)
+        extracted = step("html", clean_stage.extract_html, raw.body, url)
         if extracted is None:
             return QuarantineEntry(raw.source, "no article text found in HTML")
         text, html_title, html_published, html_site, html_url = extracted
@@ -78,7 +84,7 @@ def prepare(raw: RawDocument) -> Prepared | QuarantineEntry:
     else:
         text = raw.body
     lines = list(enumerate(text.split("\n")))
-    header = meta.read_header(lines, title_hint)
+    header = step("header", meta.read_header, lines, title_hint)
     url = url or header.url
     body_lines = [(n, t) for n, t in lines if n not in header.consumed]
     line_keys = {key(t) for _, t in body_lines if t.strip()}
@@ -97,7 +103,11 @@ def lead_title(lead: str, lang: LanguageData) -> str:
     return first[: TITLE_FALLBACK_CHARS + 1].rsplit(" ", 1)[0].rstrip(",;:–—- ") + " …"
 
 
-def build_article(p: Prepared, recurring: set[str], brands: frozenset[str]) -> Article | QuarantineEntry:
+def build_article(
+    p: Prepared, recurring: set[str], brands: frozenset[str], steps: guard.Steps | None = None
+) -> Article | QuarantineEntry:
+    step = steps or guard.Steps("clean")
+    step.stage = "clean"
     raw, header = p.raw, p.header
     removed = [Removal(collapse(t), why, n) for n, t in p.lines if (why := header.consumed.get(n))]
     body_lines = [(n, t) for n, t in p.lines if n not in header.consumed]
@@ -121,6 +131,11 @@ def build_article(p: Prepared, recurring: set[str], brands: frozenset[str]) -> A
         removed.append(Removal(dateline.prefix.strip(), "dateline (kept as metadata)", -1))
     if not title:
         title = lead_title(paragraphs[0], lang)
+    step.stage = "meta"
+    if len(title) > TITLE_MAX_CHARS:
+        cut = title[TITLE_MAX_CHARS:]
+        removed.append(Removal(cut[:200], f"title over {TITLE_MAX_CHARS} characters: {len(cut)} cut", -1))
+        title = title[:TITLE_MAX_CHARS].rsplit(" ", 1)[0] + " …"
     published = (
         meta.normalize_published(raw.published)
         or (header.published.iso() if header.published else None)
@@ -314,7 +329,48 @@ def _embedder() -> Embedder:
 
 
 def prepare_all(raws: list[RawDocument]) -> list[Prepared | QuarantineEntry]:
-    return [prepare(raw) for raw in raws]
+    return [guard.run_steps(raw.source, "html", partial(prepare, raw)) for raw in raws]
+
+
+def _build_one(
+    p: Prepared, recurring: set[str], brands: frozenset[str], options: BuildOptions, steps: guard.Steps
+) -> Built | QuarantineEntry:
+    """Everything computed from one article alone, but its story features (a batch)."""
+    article = build_article(p, recurring, brands, steps)
+    if isinstance(article, QuarantineEntry):
+        return article
+    if options.extract:
+        steps("extract", extract_article, article)
+    terms = steps("search index", index_terms, article)
+    signature = steps("copies", dedup.article_signature, article) if options.stories else None
+    return Built(article, terms, signature)
+
+
+def _featurize(built: list[Built], options: BuildOptions) -> list[Built | QuarantineEntry]:
+    """Story features for the chunk's articles, the title embeddings in one batch. If the
+    batch fails, each article is featurised alone and only the failing ones are quarantined."""
+    if not options.stories or not built:
+        return list(built)
+    embedder = _embedder() if options.embed else None
+    try:
+        for b, f in zip(built, featurize([b.article for b in built], embedder), strict=True):
+            b.features = f
+        return list(built)
+    except Exception as exc:  # fall back to one article at a time
+        guard.report_traceback(exc)
+    out: list[Built | QuarantineEntry] = []
+    for b in built:
+        feats = guard.run_steps(b.article.source, "features", partial(_featurize_alone, b.article, embedder))
+        if isinstance(feats, QuarantineEntry):
+            out.append(feats)
+        else:
+            b.features = feats[0]
+            out.append(b)
+    return out
+
+
+def _featurize_alone(article: Article, embedder: Embedder | None, steps: guard.Steps) -> list[ArticleFeatures]:
+    return featurize([article], embedder)
 
 
 def build_all(
@@ -324,25 +380,17 @@ def build_all(
     options: BuildOptions,
 ) -> list[Built | QuarantineEntry]:
     """Clean and read each prepared document, with its site's recurring lines and
-    dateline brands, and compute what the later stages need from the article alone."""
-    results: list[Article | QuarantineEntry] = []
-    for p in prepared:
-        site = p.raw.site_key
-        built = build_article(p, recurring.get(site, set()), brands.get(site, frozenset()))
-        if options.extract and isinstance(built, Article):
-            extract_article(built)
-        results.append(built)
-    articles = [a for a in results if isinstance(a, Article)]
-    feats = iter(featurize(articles, _embedder() if options.embed else None) if options.stories else [])
-    return [
-        Built(
-            r, index_terms(r),
-            dedup.article_signature(r) if options.stories else None,
-            next(feats) if options.stories else None,
-        )
-        if isinstance(r, Article) else r
-        for r in results
+    dateline brands, and compute what the later stages need from the article alone.
+    Each document's steps run under the runner's guard (`guard.run_steps`): a step that
+    fails or runs over the time budget quarantines that document only."""
+    results = [
+        guard.run_steps(p.raw.source, "clean", partial(
+            _build_one, p, recurring.get(p.raw.site_key, set()), brands.get(p.raw.site_key, frozenset()), options
+        ))
+        for p in prepared
     ]  # fmt: skip
+    featured = iter(_featurize([r for r in results if isinstance(r, Built)], options))
+    return [next(featured) if isinstance(r, Built) else r for r in results]
 
 
 @dataclass
@@ -406,21 +454,108 @@ class _Run:
                 self._settle(pending)
             started = self._start(raws, pending)
             if pending is not None:
-                _commit_chunk(self.store, pending, self.stories, self.copies, self.evidence)
+                self._commit(pending)
             for content_id, source in started.late_sources:
                 self.store.add_source(content_id, source)
             pending = started
         if pending is not None:
             self._settle(pending)
-            _commit_chunk(self.store, pending, self.stories, self.copies, self.evidence)
+            self._commit(pending)
         return self.report
+
+    def _commit(self, chunk: _Chunk) -> None:
+        """The ordered stages and the store write for a settled chunk.
+
+        If they fail, the in-memory state (copy window, active stories, line evidence) is
+        read back from the store, which holds only whole chunks; the articles the failure
+        comes from are found by bisection (trials that store nothing); they are quarantined
+        with the stage, and the rest of the chunk is committed as one chunk again, so its
+        stories are those of a run without the culprits. Should that fail too, the articles
+        are committed one at a time. A failure that every article meets (the store itself
+        is broken) is raised."""
+        try:
+            _commit_chunk(self.store, chunk, self.stories, self.copies, self.evidence)
+            return
+        except OrderedStageError as exc:
+            guard.report_traceback(exc.error)
+            first = exc
+        culprits = self._culprits(chunk.built) if first.stage != "store write" else {}
+        for built, _ in chunk.built:
+            if built.article.id in culprits:
+                self.report.stored -= 1
+                stage, error = culprits[built.article.id]
+                self._quarantine(guard.failure(built.article.source, stage, error))
+        kept = [(b, p) for b, p in chunk.built if b.article.id not in culprits]
+        try:
+            self._commit_alone(kept)
+            return
+        except OrderedStageError:
+            pass
+        stored_any = False
+        failed: list[tuple[str, OrderedStageError]] = []
+        for one in kept:
+            try:
+                self._commit_alone([one])
+                stored_any = True
+            except OrderedStageError as exc:
+                failed.append((one[0].article.source, exc))
+        if not stored_any and all(f.stage == "store write" for _, f in failed):
+            raise failed[0][1].error  # no article can be stored: the store is at fault, not them
+        for source, f in failed:
+            self.report.stored -= 1
+            self._quarantine(guard.failure(source, f.stage, f.error))
+
+    def _culprits(self, built: list[tuple[Built, Prepared]]) -> dict[str, tuple[str, Exception]]:
+        """The articles the ordered stages fail on, by bisection: each trial runs a part of
+        the chunk from the state in the store and stores nothing."""
+        self._reload()
+        try:
+            _commit_chunk(self.store, self._rechunk(built), self.stories, self.copies, None)
+            return {}
+        except OrderedStageError as exc:
+            if len(built) == 1:
+                return {built[0][0].article.id: (exc.stage, exc.error)}
+        half = len(built) // 2
+        return self._culprits(built[:half]) | self._culprits(built[half:])
+
+    def _commit_alone(self, built: list[tuple[Built, Prepared]]) -> None:
+        """Commit these articles as a chunk of their own, from the state in the store."""
+        self._reload()
+        try:
+            _commit_chunk(self.store, self._rechunk(built), self.stories, self.copies, self.evidence)
+        except OrderedStageError:
+            self._reload()
+            raise
+
+    def _rechunk(self, built: list[tuple[Built, Prepared]]) -> _Chunk:
+        """A chunk of these settled articles, with what an earlier attempt set on them undone."""
+        for b, _ in built:
+            b.article.story = b.article.duplicate_of = b.article.duplicate_similarity = None
+        chunk = _Chunk([p for _, p in built], {}, Done([]), [], list(built))
+        chunk.write = ChunkWrite(articles=[b.article for b, _ in built])
+        self.evidence.add(_line_counts([(b.article, p) for b, p in built]), chunk.write)
+        return chunk
+
+    def _reload(self) -> None:
+        """Forget the ordered stages' memory; the next chunk reads it back from the store."""
+        self.evidence = LineEvidence(self.store)
+        self.stories = StoryStage(self.store) if self.options.stories else None
+        self.copies = dedup.CopyStage(self.store) if self.options.stories else None
 
     def _documents(self, paths: Iterable[str], max_bytes: int) -> Iterator[RawDocument]:
         for found in ingest.discover(paths):
             if isinstance(found, QuarantineEntry):
                 self._quarantine(found)
                 continue
-            for item in ingest.read(found, max_bytes):
+            reader = ingest.read(found, max_bytes)
+            while True:
+                try:
+                    item = next(reader)
+                except StopIteration:
+                    break
+                except Exception as exc:  # a reader's bug costs the rest of that file only
+                    self._quarantine(guard.failure(found, "read", exc))
+                    break
                 if isinstance(item, QuarantineEntry):
                     self._quarantine(item)
                 else:
@@ -479,14 +614,19 @@ class _Run:
                 self.on_item(p.raw.source, None)
         articles = [(b.article, p) for b, p in chunk.built]
         _infer_site_outlets(articles, self.evidence)
-        line_counts: dict[str, Counter[str]] = defaultdict(Counter)
-        for article, p in articles:
-            line_counts[p.raw.site_key].update(_evidence_keys(p))
-            if article.outlet:
-                line_counts[p.raw.site_key][f"{_OUTLET}{article.outlet}"] += 1
         chunk.write = ChunkWrite(articles=[a for a, _ in articles])
-        self.evidence.add(line_counts, chunk.write)
+        self.evidence.add(_line_counts(articles), chunk.write)
         self.report.stored += len(articles)
+
+
+def _line_counts(articles: list[tuple[Article, Prepared]]) -> dict[str, Counter[str]]:
+    """Per site, the evidence keys of these articles (lines, dateline word, outlet)."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for article, p in articles:
+        counts[p.raw.site_key].update(_evidence_keys(p))
+        if article.outlet:
+            counts[p.raw.site_key][f"{_OUTLET}{article.outlet}"] += 1
+    return counts
 
 
 def _batches(items: Iterable[RawDocument], size: int) -> Iterator[list[RawDocument]]:
@@ -500,23 +640,41 @@ def _batches(items: Iterable[RawDocument], size: int) -> Iterator[list[RawDocume
         yield batch
 
 
+class OrderedStageError(Exception):
+    """An ordered stage (copies, stories, the store write) failed for a chunk."""
+
+    def __init__(self, stage: str, error: Exception) -> None:
+        super().__init__(f"{stage}: {guard.one_line(error)}")
+        self.stage = stage
+        self.error = error
+
+
 def _commit_chunk(
     store: Store,
     chunk: _Chunk,
     stage: StoryStage | None,
     copy_stage: dedup.CopyStage | None,
-    evidence: LineEvidence,
+    evidence: LineEvidence | None,
 ) -> None:
-    """The ordered stages for one settled chunk: copies, stories, then one transaction."""
+    """The ordered stages for one settled chunk: copies, stories, then one transaction
+    (none without `evidence`: a trial run that stores nothing)."""
     write = chunk.write
     write.search_terms = {b.article.id: b.search_terms for b, _ in chunk.built}
-    if stage is not None and copy_stage is not None:
-        signatures = {b.article.id: b.signature for b, _ in chunk.built if b.signature is not None}
-        copies = copy_stage.process(write.articles, NEW_ARTICLE_SEQ, signatures)
-        write.minhashes = copies.minhashes
-        write.paragraph_signatures = copies.paragraph_signatures
-        write.syndications = copies.syndications
-        write.duplicate_updates = copies.duplicate_updates
-        stage.process(write.articles, [b.features for b, _ in chunk.built if b.features is not None], write)
-    store.save_chunk(write)
+    current = "copies"
+    try:
+        if stage is not None and copy_stage is not None:
+            signatures = {b.article.id: b.signature for b, _ in chunk.built if b.signature is not None}
+            copies = copy_stage.process(write.articles, NEW_ARTICLE_SEQ, signatures)
+            write.minhashes = copies.minhashes
+            write.paragraph_signatures = copies.paragraph_signatures
+            write.syndications = copies.syndications
+            write.duplicate_updates = copies.duplicate_updates
+            current = "stories"
+            stage.process(write.articles, [b.features for b, _ in chunk.built if b.features is not None], write)
+        if evidence is None:
+            return
+        current = "store write"
+        store.save_chunk(write)
+    except Exception as exc:  # the runner isolates the article that caused it
+        raise OrderedStageError(current, exc) from exc
     evidence.saved()

@@ -409,6 +409,7 @@ def run(
     *,
     max_bytes: int = ingest.DEFAULT_MAX_BYTES,
     on_item: Callable[[str, QuarantineEntry | None], None] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
     stories: bool = True,
     embed: bool = True,
@@ -422,9 +423,10 @@ def run(
     entities, quotes, claims and figures. With `workers` > 1 (or a Dask `scheduler`
     address) the per-article work runs on a Dask cluster; what is stored is the same.
     Runs on one store take turns: this waits up to `wait` seconds for another to finish
-    (`StoreBusy` after that)."""
+    (`StoreBusy` after that). `on_bytes` is told how many input bytes each read consumed."""
     with store.ingest_lock(wait), open_pool(workers, scheduler) as pool:
-        return _Run(store, pool, BuildOptions(extract, stories, embed), on_item).ingest(paths, max_bytes, chunk_size)
+        run = _Run(store, pool, BuildOptions(extract, stories, embed), on_item, on_bytes)
+        return run.ingest(paths, max_bytes, chunk_size)
 
 
 class _Run:
@@ -437,8 +439,10 @@ class _Run:
         pool: Pool,
         options: BuildOptions,
         on_item: Callable[[str, QuarantineEntry | None], None] | None,
+        on_bytes: Callable[[int], None] | None = None,
     ) -> None:
         self.store = store
+        self.on_bytes = on_bytes
         self.pool = pool
         self.options = options
         self.on_item = on_item
@@ -547,7 +551,7 @@ class _Run:
             if isinstance(found, QuarantineEntry):
                 self._quarantine(found)
                 continue
-            reader = ingest.read(found, max_bytes)
+            reader = ingest.read(found, max_bytes, self.on_bytes)
             while True:
                 try:
                     item = next(reader)

@@ -232,7 +232,6 @@ def create_app(settings: Settings) -> FastAPI:
         finalize=_shown,
     )
     templates.filters["safe_url"] = _link
-    templates.filters["shown"] = _shown
 
     @contextmanager
     def opened() -> Iterator[Store]:

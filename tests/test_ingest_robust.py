@@ -343,6 +343,19 @@ def test_utf16_and_utf32_without_a_bom_are_text(tmp_path: Path, encoding: str) -
     assert isinstance(doc, RawDocument) and doc.body == text
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32-be"])
+def test_a_jsonl_in_utf16_or_utf32_is_read_line_by_line(tmp_path: Path, encoding: str) -> None:
+    texts = [*_articles(3), "\n".join(_MIXED)]
+    data = "".join(json.dumps({"id": f"a{i}", "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(texts))
+    for name, content in (
+        ("feed.jsonl", data.encode(encoding)),
+        ("feed.jsonl.gz", gzip.compress(data.encode(encoding))),
+    ):
+        (tmp_path / name).write_bytes(content)
+        items = _items(tmp_path / name)
+        assert [d.body for d in _docs(items)] == texts and _problems(items) == [], name
+
+
 def test_a_file_mixing_utf8_and_cp1252_is_decoded_line_by_line(tmp_path: Path) -> None:
     data = b"\n".join(line.encode("cp1252" if line in _LINES_CP1252 else "utf-8") for line in _MIXED)
     assert decode(data) == "\n".join(_MIXED)

@@ -21,6 +21,7 @@ Every string read from a record has lone surrogates replaced by U+FFFD and NUL r
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import re
@@ -268,8 +269,47 @@ def clean_string(text: str) -> str:
 # ---- JSON Lines
 
 
+class _Recoded:
+    """Lines of a UTF-16 or UTF-32 stream given as UTF-8 bytes, so one loop reads every
+    JSONL. `readline(limit)` reads at most `limit` characters (at most 4 bytes each)."""
+
+    def __init__(self, stream: IO[bytes] | gzip.GzipFile, encoding: str) -> None:
+        self.text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="\n")
+
+    def readline(self, limit: int) -> bytes:
+        return self.text.readline(limit).encode("utf-8")
+
+
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def _wide_encoding(stream: IO[bytes] | gzip.GzipFile) -> str | None:
+    """UTF-16 or UTF-32 when the stream starts with its byte order mark, or (without one)
+    when charset-normalizer finds it in the first 64 KB, which hold NULs."""
+    try:
+        head = bytes(getattr(stream, "peek")(1 << 16)[: 1 << 16])  # noqa: B009 - IO has no peek in typing
+    except (OSError, EOFError, zlib.error):
+        return None  # the line loop meets the same error and reports it
+    for bom, encoding in _WIDE_BOMS:
+        if head.startswith(bom):
+            return encoding
+    if b"\x00" not in head[:4096]:
+        return None
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(head[: len(head) // 4 * 4]).best()
+    return best.encoding if best is not None and best.encoding.startswith(("utf_16", "utf_32")) else None
+
+
 def _read_jsonl(source: str, fh: IO[bytes], gz: bool, max_bytes: int, site_key: str) -> Iterator[Item]:
-    stream: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=fh) if gz else fh
+    raw: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=fh) if gz else fh
+    wide = _wide_encoding(raw)
+    stream = raw if wide is None else _Recoded(raw, wide)
     number = 0  # lines read whole
     inflated = 0  # bytes the gzip has given
     while True:

@@ -232,6 +232,21 @@ def test_a_text_file_named_warc_is_not_a_warc_archive(tmp_path: Path) -> None:
     assert isinstance(problem, QuarantineEntry) and problem.reason == "not a WARC archive"
 
 
+def test_empty_archives_and_a_fifo_are_quarantined(tmp_path: Path) -> None:
+    (tmp_path / "blank.jsonl").write_bytes(b"\n  \n\n")
+    (tmp_path / "empty.jsonl.gz").write_bytes(gzip.compress(b""))
+    (tmp_path / "empty.warc.gz").write_bytes(gzip.compress(b""))
+    os.mkfifo(tmp_path / "pipe.txt")  # opening it would wait for a writer forever
+    found = [f for f in discover([str(tmp_path)]) if isinstance(f, str)]
+    reasons = {Path(f).name: [q.reason for q in _problems(list(read(f)))] for f in found}
+    assert reasons == {
+        "blank.jsonl": ["empty file"],
+        "empty.jsonl.gz": ["empty file"],
+        "empty.warc.gz": ["empty file"],
+        "pipe.txt": ["not a regular file"],
+    }
+
+
 @needs_pages
 def test_a_warc_gzipped_as_one_stream_is_read(tmp_path: Path) -> None:
     """`gzip crawl.warc` makes one gzip stream, not one member per record; warcio refuses

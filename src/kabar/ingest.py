@@ -25,6 +25,7 @@ import io
 import json
 import os
 import re
+import stat
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -124,6 +125,9 @@ def read(source: str, max_bytes: int = DEFAULT_MAX_BYTES, on_bytes: OnBytes | No
     """
     progress = _Progress(on_bytes)
     try:
+        if not stat.S_ISREG(os.stat(source).st_mode):  # a FIFO would block the open
+            yield QuarantineEntry(source, "not a regular file")
+            return
         fh = open(source, "rb")  # noqa: SIM115 - closed below, after the generator is done
         size = os.fstat(fh.fileno()).st_size
     except OSError as exc:
@@ -312,6 +316,7 @@ def _read_jsonl(source: str, fh: IO[bytes], gz: bool, max_bytes: int, site_key: 
     stream = raw if wide is None else _Recoded(raw, wide)
     number = 0  # lines read whole
     inflated = 0  # bytes the gzip has given
+    anything = False  # a line that is not blank
     while True:
         try:
             line = stream.readline(max_bytes + 1)
@@ -337,6 +342,8 @@ def _read_jsonl(source: str, fh: IO[bytes], gz: bool, max_bytes: int, site_key: 
             yield QuarantineEntry(source, f"broken gzip after line {number}", one_line(exc))
             return
         if not line:
+            if not anything:
+                yield QuarantineEntry(source, "empty file", "no JSON lines")
             return
         number += 1
         inflated += len(line)
@@ -347,6 +354,7 @@ def _read_jsonl(source: str, fh: IO[bytes], gz: bool, max_bytes: int, site_key: 
             line = line[3:]
         if not line.strip():
             continue
+        anything = True
         item = _jsonl_record(source, number, line, site_key)
         if isinstance(item, QuarantineEntry) and item.reason == "broken JSON line" and not line.endswith(b"\n"):
             # The last line, cut short: the file was truncated (a missing final newline
@@ -447,6 +455,9 @@ def _archive_class() -> type:
 
     class Archive(ArchiveIterator):  # type: ignore[misc]
         cut_short = False
+        # warcio writes this warning, with the offending line, to stderr: a hostile line
+        # would reach the terminal raw. The record that follows is checked anyway.
+        INC_RECORD = ""
 
         def close(self) -> None:
             decompressor = self.reader.decompressor if self.reader is not None else None
@@ -504,6 +515,8 @@ class _WarcReader:
                 yield item
         if archive.cut_short:
             yield QuarantineEntry(self.source, f"truncated after record {self.number}", "gzip member ended early")
+        elif self.number == 0:
+            yield QuarantineEntry(self.source, "empty file", "no WARC records")
 
     def _response(self, record: Any, where: str, n: int) -> Item | None:
         url = record.rec_headers.get_header("WARC-Target-URI")

@@ -212,12 +212,6 @@ def test_an_unexpected_failure_is_one_line_and_a_traceback_only_with_debug(tmp_p
 
 def test_progress_bar_by_bytes_and_none_when_quiet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """On a terminal, ingest shows a bar by bytes with the rate and time left; --quiet none."""
-    import inspect
-
-    from kabar import pipeline
-
-    if "on_bytes" not in inspect.signature(pipeline.run).parameters:
-        pytest.skip("the runner does not report bytes yet")
     good = tmp_path / "a.jsonl"
     good.write_text("\n".join(json.dumps(r) for r in HOSTILE) + "\n", encoding="utf-8")
     monkeypatch.setattr(cli, "PROGRESS_MIN_BYTES", 0)  # a small input, so the test stays quick

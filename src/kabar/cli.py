@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import inspect
 import json
 import sys
 import tempfile
@@ -19,11 +18,8 @@ from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
-    MofNCompleteColumn,
     Progress,
-    ProgressColumn,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
@@ -178,19 +174,11 @@ def _ingest(
     scheduler: str | None = None,
     wait: float = pipeline.INGEST_WAIT_SECONDS,
 ) -> pipeline.IngestReport:
-    # A bar by bytes once the runner reports the bytes it reads.
-    by_bytes = "on_bytes" in inspect.signature(pipeline.run).parameters
-    total: int | None
-    columns: list[ProgressColumn | str] = [TextColumn("[bold]ingest"), BarColumn()]
-    if by_bytes:
-        total = ingest.input_bytes(paths)
-        columns += [DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn()]
-        small = total < PROGRESS_MIN_BYTES
-    else:
-        total = None
-        columns += [MofNCompleteColumn(), TimeElapsedColumn()]
-        small = sum(1 for f in ingest.discover(paths) if isinstance(f, str)) < 50
-    progress = Progress(*columns, console=err, disable=quiet or small, transient=True)
+    total = ingest.input_bytes(paths)
+    progress = Progress(
+        TextColumn("[bold]ingest"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
+        console=err, disable=quiet or total < PROGRESS_MIN_BYTES, transient=True,
+    )  # fmt: skip
 
     def on_item(source: str, problem: QuarantineEntry | None) -> None:
         if problem is not None:
@@ -202,18 +190,12 @@ def _ingest(
                 highlight=False,
                 soft_wrap=True,
             )
-        if not by_bytes:
-            progress.advance(task)
 
-    def on_bytes(n: int) -> None:
-        progress.advance(task, n)
-
-    extra: dict[str, Any] = {"on_bytes": on_bytes} if by_bytes else {}
     with progress:
         task = progress.add_task("ingest", total=total)
         return pipeline.run(
             paths, store, max_bytes=max_bytes, on_item=on_item, embed=embed, workers=workers, scheduler=scheduler,
-            wait=wait, **extra,
+            wait=wait, on_bytes=lambda n: progress.advance(task, n),
         )  # fmt: skip
 
 

@@ -1,10 +1,19 @@
-"""Export: the store as JSON Lines files other tools can read (docs/export-format.md)."""
+"""Export: the store as JSON Lines files other tools can read (docs/export-format.md);
+and a story's articles, facts and brief as `kabar show`, the API and the story page read
+them.
+
+A story may hold 100,000 articles (a long-running matter). Its facts and brief are
+gathered from a bounded, representative sample of them (`choose_articles`: originals
+before copies, every outlet its share, each outlet's share spread over its time line),
+read from the store in one query; records say how many articles they come from.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,27 +21,94 @@ from kabar.brief import DEFAULT_SENTENCES, Brief
 from kabar.brief import build as build_brief
 from kabar.extract.story import facts
 from kabar.model import Article, Story, StoryFacts, StorySelection
-from kabar.store import Store
+from kabar.store import Store, StoryMember
+
+# Articles a story's facts and brief are read from. Every story of the demo, the seeds,
+# ECB+ and NeuS (at most 103 articles) is read whole; 300 full articles are ~15 MB and
+# their facts and brief take about a second (bench/story_reads.py), whatever the story's size.
+STORY_SAMPLE = 300
+# The timeline covers the storyline: the story itself and, of the other stories, the
+# nearest in time, each through a few articles (the dates a story names are in most of its
+# articles). A NeuS storyline has 922 stories; reading them all made each story's page
+# read the whole storyline.
+STORYLINE_STORIES = 20
+STORYLINE_ARTICLES = 30
 
 
-def story_articles(store: Store, story: Story) -> list[Article]:
-    return [a for aid in story.articles if (a := store.get_article(aid)) is not None]
+def _day(published: str | None) -> int | None:
+    try:
+        return date.fromisoformat(published[:10]).toordinal() if published else None
+    except ValueError:
+        return None
+
+
+def _spread(pool: Sequence[StoryMember], k: int) -> list[StoryMember]:
+    """At most `k` of `pool`: each outlet (articles with none count as one) an equal share,
+    an outlet with fewer articles leaving the rest to the others; an outlet's share spread
+    evenly over its articles in publication order, its first and last included."""
+    if len(pool) <= k:
+        return list(pool)
+    by_outlet: dict[str, list[StoryMember]] = {}
+    for m in pool:
+        by_outlet.setdefault((m.outlet or "").lower(), []).append(m)
+    groups = [sorted(g, key=lambda m: (m.published is None, m.published or "", m.id)) for g in by_outlet.values()]
+    groups.sort(key=lambda g: (len(g), g[0].published is None, g[0].published or "", g[0].id))
+    chosen: list[StoryMember] = []
+    left = k
+    for n, group in enumerate(groups):
+        take = min(len(group), left // (len(groups) - n))
+        left -= take
+        if take == 1:
+            chosen.append(group[0])
+        elif take > 1:
+            chosen.extend(group[round(i * (len(group) - 1) / (take - 1))] for i in range(take))
+    return chosen
+
+
+def choose_articles(members: Sequence[StoryMember], limit: int) -> list[str]:
+    """Ids of at most `limit` of a story's articles, in the members' order: all of them when
+    there are no more; else the originals before copies (a copy repeats its original),
+    spread over outlets and time (`_spread`). One sort: O(n log n)."""
+    if len(members) <= limit:
+        return [m.id for m in members]
+    chosen = _spread([m for m in members if not m.duplicate_of], limit)
+    if len(chosen) < limit:
+        chosen += _spread([m for m in members if m.duplicate_of], limit - len(chosen))
+    keep = {m.id for m in chosen}
+    return [m.id for m in members if m.id in keep]
+
+
+def story_articles(store: Store, story: Story, limit: int = STORY_SAMPLE) -> list[Article]:
+    """The story's articles, in ingest order: all of them, or `limit` chosen by
+    `choose_articles` when it has more (`len(story.articles)` is how many it has)."""
+    members = store.story_members(story.id) if len(story.articles) > limit else []
+    ids = choose_articles(members, limit) if members else story.articles
+    return store.get_articles(ids)
 
 
 def story_facts(store: Store, story: Story, articles: list[Article] | None = None) -> StoryFacts:
-    """The story's entities, quotes with sources, claims with denials, and conflicts."""
+    """The story's entities, quotes with sources, claims with denials, and conflicts;
+    `articles_read` of `articles_total` say how much of the story they come from."""
     members = articles if articles is not None else story_articles(store, story)
-    return facts(members, {a.id: store.syndication(a.id) for a in members})
+    return facts(members, store.syndications([a.id for a in members]), total=len(story.articles))
 
 
 def story_brief(store: Store, story: Story, n_sentences: int = DEFAULT_SENTENCES,
                 articles: list[Article] | None = None, line_stories: list[Story] | None = None) -> Brief:
-    """The story's brief; its timeline covers the whole storyline (`line_stories`, read
-    from the store when not given)."""
+    """The story's brief; its timeline covers the storyline (`line_stories`, read from the
+    store when not given): the story and its STORYLINE_STORIES nearest others in time."""
     members = articles if articles is not None else story_articles(store, story)
     stories = line_stories if line_stories is not None else storyline_stories(store, story)
-    line = [a for s in stories for a in (members if s.id == story.id else story_articles(store, s))]
-    return build_brief(members, n_sentences, {a.id: store.syndication(a.id) for a in members}, storyline=line)
+    here = _day(story.first_published)
+
+    def distance(s: Story) -> tuple[bool, int, str]:
+        day = _day(s.first_published)
+        return (day is None or here is None, abs(day - here) if day is not None and here is not None else 0, s.id)
+
+    nearest = {s.id for s in sorted((s for s in stories if s.id != story.id), key=distance)[:STORYLINE_STORIES]}
+    line = [a for s in stories if s.id == story.id or s.id in nearest
+            for a in (members if s.id == story.id else story_articles(store, s, STORYLINE_ARTICLES))]  # fmt: skip
+    return build_brief(members, n_sentences, store.syndications([a.id for a in members]), storyline=line)
 
 
 def storyline_stories(store: Store, story: Story) -> list[Story]:
@@ -43,13 +119,17 @@ def storyline_stories(store: Store, story: Story) -> list[Story]:
 def story_record_detailed(detail: dict[str, Any]) -> dict[str, Any]:
     """`kabar show STORY --json` and GET /api/stories/{id}: the story, its articles (with
     copies and shared paragraphs), its facts and its brief. `detail` holds `story`,
-    `articles`, `syndicated` (article -> shared paragraphs), `facts` and `brief`."""
+    `articles`, `syndicated` (article -> shared paragraphs), `facts` and `brief`.
+    `articles` lists the articles read (all, or a sample of a large story); of the story's
+    `articles_total`, `articles_more` are not listed."""
     record: dict[str, Any] = detail["story"].to_record()
     record["articles"] = [
         {"id": a.id, "outlet": a.outlet, "title": a.title, "published": a.published, "language": a.language,
          "duplicate_of": a.duplicate_of, "syndicated_paragraphs": detail["syndicated"][a.id]}
         for a in detail["articles"]
     ]  # fmt: skip
+    record["articles_total"] = len(detail["story"].articles)
+    record["articles_more"] = max(0, record["articles_total"] - len(detail["articles"]))
     if "storyline" in detail:
         record["storyline_stories"] = [
             {"id": s.id, "title": s.title, "first_published": s.first_published, "last_published": s.last_published}
@@ -66,7 +146,8 @@ def story_record(store: Store, story: Story) -> dict[str, Any]:
 
 def export(store: Store, out_dir: str) -> dict[str, int]:
     """Write `out_dir/articles.jsonl` and `out_dir/stories.jsonl`; each is written to a
-    temporary name, then renamed, so readers never see half a file."""
+    temporary name, then renamed, so readers never see half a file. Articles are read a
+    page at a time; each story's facts from at most STORY_SAMPLE of its articles."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     articles = _write(out / "articles.jsonl", (a.to_record() for a in store.iter_articles()))

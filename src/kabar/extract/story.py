@@ -9,13 +9,19 @@
   only says "the accusations", to the closest accusation in the story.
 * Two figures conflict when they count the same thing, in the same setting (shared
   content stems or entities around them), and their value ranges do not meet.
+
+Cost: quotes are compared only with the groups that share a word with them, loose
+denials only with the claims that share a word, and figures only within buckets of one
+unit and one context key (a stem's last four letters, which any two stems `_fuzzy_shared`
+counts also share), each bucket capped. What a cap leaves out is counted in the
+`StoryFacts` record. A large story's facts are gathered from a representative sample of
+its articles (`kabar.export.story_articles`), so this never sees all of them.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import combinations
 
 from kabar.extract.entities import salience
 from kabar.extract.numbers import overlap
@@ -43,6 +49,17 @@ CONTEXT_WORDS = 8  # either side of the figure
 MAX_ENTITIES = 25
 # Units whose figures are rarely about one thing twice in a story ("24 tahun", "3 hari").
 _LOOSE_UNITS = {"year", "day", "percent"}
+# Caps on one story's facts. The story's articles are already a bounded sample
+# (kabar.export.STORY_SAMPLE articles), but one article may carry hundreds of quotes or
+# figures (a transcript, a table), so the items are capped too. The largest story of the
+# ECB+, NeuS, demo and seed stores has 103 articles, 640 quotes and 309 figures: far below.
+MAX_QUOTES = 3000  # quotes grouped, in publication order; grouping costs quotes x groups sharing a word
+MAX_CLAIMS = 3000  # claims and denials, in publication order
+# Figures of one unit are compared in buckets of one context key; a bucket holds at most
+# this many figures (the earliest), so a key every figure shares ("said") costs no more than
+# 40 x 40 pairs. The largest bucket in the stores above holds 21 figures.
+MAX_FIGURES_PER_KEY = 40
+MAX_FIGURE_PAIRS = 50_000  # pairs compared per story, whatever the buckets hold
 
 
 def sentence_around(text: str, start: int, end: int) -> str:
@@ -104,6 +121,13 @@ def _content_words(text: str) -> set[str]:
     return {w for w in words(text) if len(w) > 2}
 
 
+def _quote_words(text: str) -> set[str]:
+    """A quote's content words; all its words when none has three letters ("No.", "OK"),
+    so a one-word answer groups with the same answer and never divides by an empty set."""
+    every = set(words(text))
+    return {w for w in every if len(w) > 2} or every
+
+
 def _same_speaker(a: Quote, b: StoryQuote) -> bool:
     """One speaker: the same entity key, or one name holding all words of the other
     ("Putin" and "Presiden Rusia Vladimir Putin"); an unnamed speaker matches anyone."""
@@ -115,19 +139,30 @@ def _same_speaker(a: Quote, b: StoryQuote) -> bool:
     return bool(x and y) and (x <= y or y <= x)
 
 
-def _quotes(articles: Sequence[Article], sources: SourceGroups) -> list[StoryQuote]:
+def _quotes(articles: Sequence[Article], sources: SourceGroups) -> tuple[list[StoryQuote], int]:
+    """The story's quotes, grouped; and how many quotes were left out (over MAX_QUOTES)."""
     groups: list[tuple[StoryQuote, set[str]]] = []
+    postings: dict[str, list[int]] = defaultdict(list)  # word -> groups whose vocabulary holds it
+    seen = 0
+    left_out = 0
     for a in articles:
         for q in a.quotes:
             if q.nested:
                 continue
-            mine = _content_words(q.content)
+            if seen >= MAX_QUOTES:
+                left_out += 1
+                continue
+            seen += 1
+            mine = _quote_words(q.content)
             ev = _evidence(a, q.paragraph, q.content)
-            for group, vocab in groups:
+            # A group sharing no word cannot reach QUOTE_OVERLAP; the rest are tried in the
+            # order they were made, as a scan over every group would.
+            candidates = sorted({g for w in mine for g in postings.get(w, ())})
+            for index in candidates:
+                group, vocab = groups[index]
                 shared = len(mine & vocab)
                 if (
-                    mine
-                    and shared / min(len(mine), len(vocab)) >= QUOTE_OVERLAP
+                    shared / min(len(mine), len(vocab)) >= QUOTE_OVERLAP
                     and _same_speaker(q, group)
                     and group.kind == q.kind
                 ):
@@ -139,23 +174,35 @@ def _quotes(articles: Sequence[Article], sources: SourceGroups) -> list[StoryQuo
                         q.speaker and group.speaker and len(q.speaker) > len(group.speaker)
                     ):
                         group.speaker, group.speaker_entity = q.speaker, q.speaker_entity
+                    for w in mine - vocab:
+                        postings[w].append(index)
                     vocab |= mine
                     break
             else:
+                for w in mine:
+                    postings[w].append(len(groups))
                 groups.append((StoryQuote(q.speaker, q.speaker_entity, q.content, q.kind, [ev], 1), set(mine)))
     out = [g for g, _ in groups]
     for g in out:
         g.independent_sources = sources.count(g.sources)
     out.sort(key=lambda g: (-g.independent_sources, -len(g.sources), g.kind != "direct"))
-    return out
+    return out, left_out
 
 
-def _claims(articles: Sequence[Article]) -> list[StoryClaim]:
+def _claims(articles: Sequence[Article]) -> tuple[list[StoryClaim], int]:
+    """Claims with the denials that answer them; and how many claims were left out (over
+    MAX_CLAIMS)."""
     out: list[StoryClaim] = []
     loose_denials: list[tuple[Article, Claim]] = []
+    read = 0
+    left_out = 0
     for a in articles:
         if a.duplicate_of:
             continue  # a copy repeats its original's claims
+        if read + len(a.claims) > MAX_CLAIMS:
+            left_out += len(a.claims)
+            continue
+        read += len(a.claims)
         base = len(out)
         mine: list[StoryClaim] = []
         for c in a.claims:
@@ -173,20 +220,22 @@ def _claims(articles: Sequence[Article]) -> list[StoryClaim]:
                 out[base + target].denied_by.append(denial)
             else:
                 loose_denials.append((a, c))
+    # A loose denial answers the claim sharing the most words with it (the first such).
+    candidates = [s for s in out if s.kind in ("accusation", "claim", "report")]
+    postings: dict[str, list[int]] = defaultdict(list)
+    for k, s in enumerate(candidates):
+        for w in _content_words(s.content):
+            postings[w].append(k)
     for a, c in loose_denials:
         sentence = sentence_around(a.text, c.start, c.end)
         denial = _evidence(a, c.paragraph, sentence)
-        vocab = _content_words(sentence)
-        candidates = [s for s in out if s.kind in ("accusation", "claim", "report")]
-        if not candidates:
-            out.append(StoryClaim("denial", c.holder, c.content, denial))
-            continue
-        best = max(candidates, key=lambda s: len(vocab & _content_words(s.content)))
-        if vocab & _content_words(best.content):
-            best.denied_by.append(denial)
+        shared: Counter[int] = Counter(k for w in _content_words(sentence) for k in postings.get(w, ()))
+        if shared:
+            most = max(shared.values())
+            candidates[min(k for k, n in shared.items() if n == most)].denied_by.append(denial)
         else:
             out.append(StoryClaim("denial", c.holder, c.content, denial))
-    return out
+    return out, left_out
 
 
 def _context(a: Article, q: Quantity) -> tuple[set[str], set[str]]:
@@ -208,7 +257,38 @@ def _fuzzy_shared(a: set[str], b: set[str]) -> int:
                                                               if len(y) >= 4)))
 
 
-def _conflicts(articles: Sequence[Article]) -> list[Conflict]:
+def _context_keys(stems: set[str]) -> set[str]:
+    """Bucket keys of a figure's context: a stem, or its last four letters when it has
+    four or more. Two stems `_fuzzy_shared` counts (equal, or one ending the other, both of
+    four letters or more) share a key, so figures sharing no key cannot be in one setting."""
+    return {x[-4:] if len(x) >= 4 else x for x in stems}
+
+
+def _figure_pairs(keys: Sequence[set[str]]) -> tuple[list[tuple[int, int]], int]:
+    """Pairs (i < j, in order) of figures sharing a context key, each key's bucket capped at
+    MAX_FIGURES_PER_KEY (its earliest figures) and all at MAX_FIGURE_PAIRS; and how many
+    figures some cap kept from a comparison."""
+    buckets: dict[str, list[int]] = defaultdict(list)
+    for i, ks in enumerate(keys):
+        for k in ks:
+            buckets[k].append(i)
+    capped: set[int] = set()
+    pairs: set[tuple[int, int]] = set()
+    for k in sorted(buckets):  # a fixed order, so the pair cap keeps the same pairs every run
+        members = buckets[k]
+        capped.update(members[MAX_FIGURES_PER_KEY:])
+        members = members[:MAX_FIGURES_PER_KEY]
+        for x, i in enumerate(members):
+            for j in members[x + 1 :]:
+                if len(pairs) >= MAX_FIGURE_PAIRS and (i, j) not in pairs:
+                    capped.update((i, j))
+                    continue
+                pairs.add((i, j))
+    return sorted(pairs), len(capped)
+
+
+def _conflicts(articles: Sequence[Article]) -> tuple[list[Conflict], int]:
+    """Conflicting figures; and how many figures a cap kept from some comparison."""
     by_unit: dict[str, list[tuple[Article, Quantity]]] = {}
     for a in articles:
         if a.duplicate_of:
@@ -218,9 +298,13 @@ def _conflicts(articles: Sequence[Article]) -> list[Conflict]:
                 by_unit.setdefault(q.unit, []).append((a, q))
     out: list[Conflict] = []
     seen: set[tuple[str, str]] = set()
+    capped = 0
     for unit, items in by_unit.items():
         contexts = [_context(a, q) for a, q in items]
-        for (i, (a, qa)), (j, (b, qb)) in combinations(enumerate(items), 2):
+        pairs, left = _figure_pairs([_context_keys(stems) for stems, _ in contexts])
+        capped += left
+        for i, j in pairs:
+            (a, qa), (b, qb) = items[i], items[j]
             if overlap(qa, qb):
                 continue
             (sa, ka), (sb, kb) = contexts[i], contexts[j]
@@ -228,17 +312,17 @@ def _conflicts(articles: Sequence[Article]) -> list[Conflict]:
             jaccard = shared / max(1, len(sa) + len(sb) - shared)
             if jaccard < CONTEXT_JACCARD and not (ka & kb and jaccard >= CONTEXT_JACCARD / 2):
                 continue
-            pair = tuple(sorted((qa.text, qb.text)))
+            pair = (qa.text, qb.text) if qa.text <= qb.text else (qb.text, qa.text)
             if pair in seen:
                 continue
-            seen.add(pair)  # type: ignore[arg-type]
+            seen.add(pair)
             out.append(Conflict(
                 unit,
                 _evidence(a, qa.paragraph, sentence_around(a.text, qa.start, qa.end)), qa.text,
                 _evidence(b, qb.paragraph, sentence_around(b.text, qb.start, qb.end)), qb.text,
                 a.id == b.id,
             ))  # fmt: skip
-    return out
+    return out, capped
 
 
 def _merge_short_names(mentions: list[list[EntityMention]]) -> list[list[EntityMention]]:
@@ -256,12 +340,21 @@ def _merge_short_names(mentions: list[list[EntityMention]]) -> list[list[EntityM
     ]  # fmt: skip
 
 
-def facts(articles: Sequence[Article], syndications: dict[str, list[Syndication]] | None = None) -> StoryFacts:
-    """Everything the story's articles say, gathered and ranked."""
+def facts(
+    articles: Sequence[Article], syndications: dict[str, list[Syndication]] | None = None, total: int | None = None
+) -> StoryFacts:
+    """Everything the story's articles say, gathered and ranked. `total`: how many
+    articles the story has, when `articles` is a sample of it."""
     ordered = sorted(articles, key=lambda a: (a.published is None, a.published or "", a.id))
     sources = SourceGroups(ordered, syndications or {})
     ranked = salience(_merge_short_names([a.entities for a in ordered]), [a.title for a in ordered])
     entity_rows = [{"entity": k, "label": lab, "name": name, "salience": score}
                    for k, lab, name, score in ranked[:MAX_ENTITIES]]  # fmt: skip
-    return StoryFacts(entity_rows, _quotes(ordered, sources), _claims(ordered), _conflicts(ordered))
-
+    quotes, quotes_left = _quotes(ordered, sources)
+    claims, claims_left = _claims(ordered)
+    conflicts, capped = _conflicts(ordered)
+    return StoryFacts(
+        entity_rows, quotes, claims, conflicts,
+        articles_read=len(ordered), articles_total=max(len(ordered), total or 0),
+        quotes_left_out=quotes_left, claims_left_out=claims_left, figures_capped=capped,
+    )  # fmt: skip

@@ -11,6 +11,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,16 @@ def line_hash(site: str, line_key: str) -> int:
     """A signed 64-bit hash of (site, line) for the recurring-line statistics."""
     digest = hashlib.blake2b(f"{site}\x00{line_key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMember:
+    """What choosing a story's articles needs of each, without its text: one index read."""
+
+    id: str
+    outlet: str | None
+    published: str | None
+    duplicate_of: str | None
 
 
 class StoreBusy(RuntimeError):
@@ -83,7 +94,13 @@ class Store(ABC):
         """An article by id, id prefix or source path."""
 
     @abstractmethod
-    def iter_articles(self) -> Iterator[Article]: ...
+    def get_articles(self, ids: Sequence[str]) -> list[Article]:
+        """The articles with these ids, in the order given (unknown ids left out)."""
+
+    @abstractmethod
+    def iter_articles(self) -> Iterator[Article]:
+        """Every article in ingest order, read a page at a time (memory does not grow with
+        the store)."""
 
     @abstractmethod
     def count_articles(self) -> int: ...
@@ -106,6 +123,10 @@ class Store(ABC):
 
     @abstractmethod
     def syndication(self, article_id: str) -> list[Syndication]: ...
+
+    @abstractmethod
+    def syndications(self, ids: Sequence[str]) -> dict[str, list[Syndication]]:
+        """`syndication` of each of these articles, in one read; every id is a key."""
 
     # --- stories ---
     @abstractmethod
@@ -147,6 +168,11 @@ class Store(ABC):
 
     @abstractmethod
     def get_story(self, ref: str) -> Story | None: ...
+
+    @abstractmethod
+    def story_members(self, story_id: str) -> list[StoryMember]:
+        """The story's articles in ingest order, without their text (`kabar.export`
+        chooses which to read in full)."""
 
     @abstractmethod
     def search(

@@ -29,7 +29,7 @@ from kabar.model import (
     TimeMention,
 )
 from kabar.search import Filters, entity_keys
-from kabar.store import Store
+from kabar.store import Store, StoryMember
 
 # `StorySelection.sort` -> ORDER BY; the day first, as `kabar stories` shows it. The
 # stories_recent and stories_largest indexes are on these very expressions.
@@ -37,6 +37,11 @@ _STORY_ORDER = {
     "recent": "COALESCE(substr(last_published, 1, 10), '') DESC, n_articles DESC, id DESC",
     "largest": "n_articles DESC, COALESCE(last_published, '') DESC, id DESC",
 }
+
+
+# Articles read per query when going through the whole store (export): a page of full
+# articles is a few MB, and the store may hold millions.
+ARTICLE_PAGE = 500
 
 
 def _like(text: str) -> str:
@@ -402,6 +407,23 @@ class SQLStore(Store):
         ).fetchall()
         return self._story(row[0]) if len(row) == 1 else None
 
+    def story_members(self, story_id: str) -> list[StoryMember]:
+        rows = self._x(
+            "SELECT id, outlet, published, duplicate_of FROM articles WHERE story=? ORDER BY seq", (story_id,)
+        ).fetchall()
+        return [StoryMember(*r) for r in rows]
+
+    def syndications(self, ids: Sequence[str]) -> dict[str, list[Syndication]]:
+        out: dict[str, list[Syndication]] = {aid: [] for aid in ids}
+        rows = self._select_in(
+            "SELECT article_id, paragraph, other_id, other_paragraph, similarity FROM syndication"
+            " WHERE article_id IN ({marks})",
+            list(out),
+        )
+        for r in sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3])):
+            out[r[0]].append(Syndication(*r))
+        return out
+
     def syndication(self, article_id: str) -> list[Syndication]:
         rows = self._x(
             "SELECT article_id, paragraph, other_id, other_paragraph, similarity FROM syndication"
@@ -432,7 +454,8 @@ class SQLStore(Store):
         " text, removed, time_mentions, raw_text, story, duplicate_of, duplicate_similarity, extraction"
     )
 
-    def _article(self, row: tuple[Any, ...]) -> Article:
+    def _article(self, row: tuple[Any, ...], sources: list[str] | None = None) -> Article:
+        """An article from its row; its sources are read unless given."""
         (
             aid,
             source,
@@ -451,8 +474,9 @@ class SQLStore(Store):
             sim,
             extraction,
         ) = row
-        sources = [r[0] for r in self._x(
-            "SELECT source FROM article_sources WHERE article_id=? ORDER BY source", (aid,))]  # fmt: skip
+        if sources is None:
+            sources = [r[0] for r in self._x(
+                "SELECT source FROM article_sources WHERE article_id=? ORDER BY source", (aid,))]  # fmt: skip
         return Article(
             id=aid, source=source, url=url, outlet=outlet, title=title, published=published,
             language=language, dateline=dateline, paragraphs=text.split("\n\n") if text else [],
@@ -476,9 +500,32 @@ class SQLStore(Store):
                 row = self._x(f"SELECT {self._COLUMNS} FROM articles WHERE id=?", hits[0]).fetchone()
         return self._article(row) if row else None
 
+    def _articles(self, rows: Sequence[tuple[Any, ...]]) -> list[Article]:
+        """Articles from rows, their sources read in one query."""
+        sources: dict[str, list[str]] = defaultdict(list)
+        for aid, source in self._select_in(
+            "SELECT article_id, source FROM article_sources WHERE article_id IN ({marks})", [r[0] for r in rows]
+        ):
+            sources[aid].append(source)
+        return [self._article(tuple(r), sorted(sources.get(r[0], []))) for r in rows]
+
+    def get_articles(self, ids: Sequence[str]) -> list[Article]:
+        rows = self._select_in(
+            f"SELECT {self._COLUMNS} FROM articles WHERE id IN ({{marks}})", list(dict.fromkeys(ids))
+        )
+        found = {a.id: a for a in self._articles(rows)}
+        return [found[aid] for aid in ids if aid in found]
+
     def iter_articles(self) -> Iterator[Article]:
-        for row in self._x(f"SELECT {self._COLUMNS} FROM articles ORDER BY seq").fetchall():
-            yield self._article(row)
+        last = -1
+        while True:
+            rows = self._x(
+                f"SELECT seq, {self._COLUMNS} FROM articles WHERE seq > ? ORDER BY seq LIMIT ?", (last, ARTICLE_PAGE)
+            ).fetchall()
+            if not rows:
+                return
+            last = int(rows[-1][0])
+            yield from self._articles([tuple(r[1:]) for r in rows])
 
     def count_articles(self) -> int:
         return int(self._x("SELECT count(*) FROM articles").fetchone()[0])

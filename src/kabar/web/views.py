@@ -59,13 +59,18 @@ def story_detail(store: Store, story_id: str, sentences: int) -> dict[str, Any] 
     story = store.get_story(story_id)
     if story is None:
         return None
+    # A large story is read through a bounded sample of its articles (export.STORY_SAMPLE):
+    # the page lists those and says how many more there are.
     articles = story_articles(store, story)
     facts = story_facts(store, story, articles)
     line = storyline_stories(store, story)
     brief = story_brief(store, story, sentences, articles, line)
-    syndicated = {a.id: len({s.paragraph for s in store.syndication(a.id)}) for a in articles}
+    syndicated = {aid: len({s.paragraph for s in rows}) for aid, rows in store.syndications(
+        [a.id for a in articles]).items()}  # fmt: skip
     return {
         "story": story,
+        "articles_total": len(story.articles),
+        "articles_more": max(0, len(story.articles) - len(articles)),
         # The other stories of its storyline, earliest first: the matter before and after.
         "storyline": sorted((s for s in line if s.id != story.id), key=lambda s: s.first_published or ""),
         "articles": sorted(articles, key=lambda a: a.published or "9999"),

@@ -1,6 +1,7 @@
 """A real-corpus soak: every corpus in ../shared/data through the whole user path.
 
     uv run python bench/soak.py [--corpus NAME ...] [--limit N] [--no-embed] [--json OUT]
+                                [--no-per-document] [--in-process] [--data FOLDER]
 
 Per corpus, in a fresh temporary folder and SQLite store, in its own process (so the
 peak RSS is that corpus's):
@@ -12,7 +13,7 @@ peak RSS is that corpus's):
 2. documents: each document alone through the per-document steps of the pipeline
    (read, prepare, build_article, extract_article, index_terms, article_signature,
    featurize), timed, under the per-document budget: the slowest document, and the
-   document behind any exception.
+   document behind any exception (skipped with --no-per-document).
 3. ingest: `pipeline.run` over the converted files (title embeddings unless --no-embed).
    When it raises, the error is recorded and the documents that failed in step 2 are
    left out of a second run into the same store, so the later steps still run.
@@ -28,7 +29,9 @@ Every step is wrapped: an exception (or an HTTP status other than 200) is record
 the step, the exception type and message, the document or story, and the innermost
 frame in kabar's own code, and the soak goes on. The report gives, per corpus:
 documents, stored, already stored, quarantined by reason, errors (must be 0), the
-slowest document, wall time per step and peak RSS.
+slowest document, wall time per step and peak RSS. A document the runner quarantined
+because a stage raised ("failed in ...", "over the time budget") is listed apart: the
+batch survived, but a valid document was lost. The exit code is 1 when any step raised.
 """
 
 from __future__ import annotations
@@ -534,12 +537,12 @@ def soak_corpus(
         return report.to_record()
 
 
-def _in_child(name: str, limit: int | None, embed: bool, data: Path) -> dict[str, Any]:
+def _in_child(name: str, limit: int | None, embed: bool, data: Path, per_document: bool) -> dict[str, Any]:
     """One corpus in a fresh process: its own peak RSS, and a crash of the process
     (a segfault, the OOM killer) is one corpus's error, not the soak's end."""
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"), max_tasks_per_child=1) as pool:
         try:
-            return pool.submit(soak_corpus, name, limit, embed, data).result()
+            return pool.submit(soak_corpus, name, limit, embed, data, per_document).result()
         except Exception as exc:  # the process died: say so and go on
             report = Report(name, embed=embed)
             report.error("process", name, exc)
@@ -580,6 +583,9 @@ def main() -> None:
     parser.add_argument("--no-embed", action="store_true", help="no title or sentence embeddings")
     parser.add_argument("--json", dest="json_out", default=None, help="write the reports here")
     parser.add_argument("--data", default=str(DATA), help="the shared data folder")
+    parser.add_argument(
+        "--no-per-document", action="store_true", help="skip the one-at-a-time pass (no slowest document)"
+    )
     parser.add_argument("--in-process", action="store_true", help="run corpora in this process (RSS is cumulative)")
     args = parser.parse_args()
     data = Path(args.data)
@@ -590,9 +596,9 @@ def main() -> None:
     for name in args.corpus or CORPORA:
         t0 = time.perf_counter()
         if args.in_process:
-            r = soak_corpus(name, args.limit, not args.no_embed, data)
+            r = soak_corpus(name, args.limit, not args.no_embed, data, not args.no_per_document)
         else:
-            r = _in_child(name, args.limit, not args.no_embed, data)
+            r = _in_child(name, args.limit, not args.no_embed, data, not args.no_per_document)
         r["wall_seconds"] = round(time.perf_counter() - t0, 1)
         reports.append(r)
         print(format_report(r) + f"\n  wall {r['wall_seconds']:.0f} s", flush=True)

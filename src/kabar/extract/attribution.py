@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from typing import NamedTuple
 
 from kabar.lang import LanguageData
@@ -34,14 +34,48 @@ OPEN_QUOTES = "“„«"
 # are too often apostrophes (Kim’s) to pair blindly, so single quotes pair only
 # around a short span that starts and ends at word boundaries.
 _SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[]))‘([^‘’\n]{1,80}?)’(?![\w])")
-_WORD = re.compile(r"\d+(?:[.,]\d+)*|\w(?:\.\w)+\.?|\w[\w'’-]*\w|\w")
-_BOUNDARY = re.compile(r"[.!?]+[\"”’»)]?(?:\s+(?=[\"“„«‘(]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))")
+# Every pattern here runs on article text, so each is linear in it: a quantifier that
+# could give back what it took is possessive or atomic where giving back never helps, and
+# a run of stops is only tried from its first character (see tests/test_extract_robust.py).
+_WORD = re.compile(r"\d++(?:[.,]\d++)*+|\w(?:\.\w)++\.?+|\w[\w'’-]*\w|\w")
+_BOUNDARY = re.compile(
+    r"(?<![.!?])[.!?]++[\"”’»)]?+(?:\s++(?=[\"“„«‘(]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))"
+)
 _DATELINE = re.compile(r"^[^\n]{0,60}?\s[-–—]{1,2}\s")
-_SPEAKER_LINE = re.compile(r"((?:[A-Z][\w.'’-]*\s?){1,4}):\s")
-_ACRONYM = re.compile(r"\s*\(([A-Z][A-Z0-9]{1,9})\)")
+# "TRUMP: ..." / "Alex Seitz-Wald: ...". Each word takes all its letters (a word may not
+# end where the next begins), so a 5,000-letter capitalised blob is read once, not split
+# every possible way into four words (which stalled ingest for minutes).
+_SPEAKER_LINE = re.compile(r"((?:[A-Z][\w.'’-]*+\s?+){1,4}+):\s")
+_ACRONYM = re.compile(r"\s*+\(([A-Z][A-Z0-9]{1,9})\)")
 _QUOTE_MARK = re.compile("''|``|[\"“”„«»]")
+_STOP_OR_QUOTE = re.compile(r"[.!?](?:\s|$)|[“„«\"]")
+_HAS_WORD = re.compile(r"\w")
 MAX_SPEAKER_WORDS = 10
+# A word shared by more written forms of person names than this looks only at the first
+# this many (an article names a handful of "Kim"s at most); it bounds a speaker lookup in
+# a text that names thousands of different people.
+MAX_NAME_FORMS = 64
 MIN_CONTENT_WORDS = 3
+# How many tokens after a quote a cue and its speaker can take: a cue within the first
+# MAX_SPEAKER_WORDS + 1, its phrase MAX_SPEAKER_WORDS more, then a name of up to four
+# after a comma (see `_speaker_after`); 30 leaves room to spare.
+_CUE_REACH = 3 * MAX_SPEAKER_WORDS
+# Whether a span holds MIN_CONTENT_WORDS words, read only as far as the last of them.
+_ENOUGH_WORDS = re.compile(rf"\s*+(?:\S++\s++){{{MIN_CONTENT_WORDS - 1}}}\S")
+# A sentence of more tokens is cut into pieces of this many before the per-sentence rules
+# run (they look back over a clause, so a sentence-long clause would cost its length per
+# cue). The longest sentence in IndoSum dev, PolNeAR train, ECB+ and NeuS (106,825
+# sentences) has 291 tokens (a list run together; 99.9 % have at most 80), so no real
+# sentence is cut (counted with `_tokens` over `sentence_spans`).
+MAX_SENTENCE_TOKENS = 400
+# A "word" longer than this is no word (a base64 blob, a minified script, a URL run into
+# text): it is left out of the tokens, so it never becomes a speaker or a cue, and it
+# ends any speaker phrase around it. The longest token in the same corpora is a
+# 137-character URL slug.
+MAX_TOKEN_CHARS = 200
+# How far back from a stop `sentence_spans` looks for the word it ends; no word in the
+# language modules' abbreviation and non-final lists is nearly this long.
+_LAST_WORD_CHARS = MAX_TOKEN_CHARS
 
 
 class _Token(NamedTuple):
@@ -63,8 +97,15 @@ def _tokens(text: str, start: int, end: int) -> list[_Token]:
     out = []
     for m in _WORD.finditer(text, start, end):
         word = m.group()
-        out.append(_Token(word, word.lower(), m.start(), m.end()))
+        if len(word) <= MAX_TOKEN_CHARS:
+            out.append(_Token(word, word.lower(), m.start(), m.end()))
     return out
+
+
+def _breaks(gap: str, marks: str) -> bool:
+    """Whether the text between two tokens ends a phrase: one of `marks`, or a stretch
+    longer than any word (where an over-long token was left out)."""
+    return len(gap) > MAX_TOKEN_CHARS or any(c in gap for c in marks)
 
 
 def quote_spans(text: str, start: int, end: int) -> list[_Span]:
@@ -94,10 +135,12 @@ def sentence_spans(
     sentence ("ke. Moskow"), after an abbreviation, or inside a quote is not a boundary."""
     out: list[tuple[int, int]] = []
     begin = start
+    quote_starts = [q.start for q in quotes]  # in order and disjoint, as quote_spans gives them
     for m in _BOUNDARY.finditer(text, start, end):
-        if any(q.start < m.start() < q.end - 1 for q in quotes):
+        q = bisect.bisect_left(quote_starts, m.start()) - 1
+        if q >= 0 and m.start() < quotes[q].end - 1:
             continue
-        before = text[begin : m.start()].rsplit(None, 1)
+        before = text[max(begin, m.start() - _LAST_WORD_CHARS) : m.start()].rsplit(None, 1)
         word = before[-1].lower().strip("\"“”'’(") if before else ""
         word = word.rsplit(".", 1)[-1] if "." in word and not word.replace(".", "").isalpha() else word
         if word in lang.non_final_words or word in lang.abbreviations or (len(word) == 1 and word.isalpha()):
@@ -122,38 +165,72 @@ class _Resolver:
 
     def __init__(self, mentions: Sequence[EntityMention], lang: LanguageData) -> None:
         self.mentions = sorted(mentions, key=lambda m: m.start)
+        self.mention_starts = [m.start for m in self.mentions]
         self.lang = lang
-        self.persons = [m for m in self.mentions if m.label == "PERSON"]
+        self.persons: list[EntityMention] = []
+        self.person_starts: list[int] = []
+        self.orgs = [m for m in self.mentions if m.label == "ORG"]
+        self.org_starts = [m.start for m in self.orgs]
+        # Each written form of a person's name (text and key) once, with its first offset and
+        # the order it was met in; `named` counts the mentions of each key; `forms_with` lists
+        # the forms holding a word. A name is then looked up among the few forms that share
+        # its words, not among every mention of the article.
+        self.forms: dict[tuple[str, str], list[int]] = {}
+        self.forms_with: dict[str, list[tuple[str, str]]] = {}
+        self.named: Counter[str] = Counter()
+        for m in self.mentions:
+            if m.label == "PERSON":
+                self._add_person(m)
         self.last_speaker: tuple[str | None, str | None] = (None, None)
         self.calendar = {*lang.weekdays, *lang.months}  # "Selasa" is capitalised, and nobody
         self.last_person: tuple[str | None, str | None] = (None, None)
 
+    def _add_person(self, m: EntityMention) -> None:
+        k = bisect.bisect_right(self.person_starts, m.start)
+        self.persons.insert(k, m)
+        self.person_starts.insert(k, m.start)
+        self.named[m.entity] += 1
+        form = (m.text, m.entity)
+        seen = self.forms.get(form)
+        if seen is not None:
+            seen[0] = min(seen[0], m.start)
+            return
+        self.forms[form] = [m.start, len(self.forms)]
+        for word in set(_name_words(m.text)):
+            holders = self.forms_with.setdefault(word, [])
+            if len(holders) < MAX_NAME_FORMS:
+                holders.append(form)
+
     def full_name(self, name: str, offset: int) -> tuple[str, str | None]:
         """The fullest PERSON mention before `offset` holding all of this name's words
         ("Lee" -> "Rachel Lee"); the most often named wins a shared word ("Kim")."""
-        wanted = [w.lower() for w in name.replace("-", " ").split()]
-        counts = Counter(m.entity for m in self.persons)
-        best: EntityMention | None = None
-        for m in self.persons:
-            if m.start > offset:
-                break
-            have = [t.lower() for t in m.text.replace("-", " ").split()]
+        wanted = _name_words(name)
+        if wanted:
+            candidates = min((self.forms_with.get(w, []) for w in wanted), key=len)
+        else:
+            candidates = list(self.forms)[:MAX_NAME_FORMS]
+        # In text order, the first form to reach the best score wins, as a scan of every
+        # mention would find it (all mentions of one form score alike).
+        best: tuple[str, str] | None = None
+        best_key: tuple[bool, int, int] = (False, 0, 0)
+        for form in sorted((f for f in candidates if self.forms[f][0] <= offset), key=self.forms.__getitem__):
+            have = _name_words(form[0])
             if all(w in have for w in wanted) and (
-                best is None or (len(have) > len(wanted), counts[m.entity], len(have))
-                > (len(best.text.split()) > len(wanted), counts[best.entity], len(best.text.split()))
+                best is None or (len(have) > len(wanted), self.named[form[1]], len(have)) > best_key
             ):
-                best = m
-        if best is not None and len(best.text) >= len(name):
-            return best.text, best.entity
+                words = len(form[0].split())
+                best, best_key = form, (words > len(wanted), self.named[form[1]], words)
+        if best is not None and len(best[0]) >= len(name):
+            return best
         return name, None
 
     def previous(self, offset: int) -> tuple[str | None, str | None]:
         """Who "dia" / "he" at `offset` is: the last person quoted, else the last person named."""
         if self.last_person[0]:
             return self.last_person
-        before = [m for m in self.persons if m.end <= offset]
-        if before:
-            return self.full_name(before[-1].text, offset)
+        before = _last_ending_by(self.persons, self.person_starts, offset)
+        if before is not None:
+            return self.full_name(before.text, offset)
         return self.last_speaker
 
     def resolve(self, text: str, start: int, end: int) -> tuple[str | None, str | None]:
@@ -171,7 +248,13 @@ class _Resolver:
         if acronym and len(words) > 1:
             # "Badan Meteorologi, Klimatologi, dan Geofisika (BMKG)": the short name is the one used.
             return acronym.group(1), acronym.group(1).lower()
-        inside = [m for m in self.mentions if m.start >= start and m.end <= end and m.text.lower() not in self.calendar]
+        inside = []
+        for k in range(bisect.bisect_left(self.mention_starts, start), len(self.mentions)):
+            m = self.mentions[k]
+            if m.start > end:
+                break
+            if m.end <= end and m.text.lower() not in self.calendar:
+                inside.append(m)
         lowered = [w.lower().strip(",.") for w in words]
         if not inside and 2 <= len(words) <= 3 and (lowered[-1] in self.lang.demonstratives
                                                     or lowered[0] in self.lang.demonstratives):
@@ -227,17 +310,29 @@ class _Resolver:
         full, entity = self.full_name(name, offset)
         if full == name:
             entity = " ".join(name.lower().replace("-", " ").split())
-            bisect.insort(self.persons, EntityMention(name, "PERSON", offset, offset, entity), key=lambda m: m.start)
+            self._add_person(EntityMention(name, "PERSON", offset, offset, entity))
         self.last_person = (full, entity)
         return full, entity
 
     def last_organisation(self, offset: int) -> tuple[str, str | None] | None:
-        before = [m for m in self.mentions if m.label == "ORG" and m.end <= offset]
-        return (before[-1].text, before[-1].entity) if before else None
+        before = _last_ending_by(self.orgs, self.org_starts, offset)
+        return (before.text, before.entity) if before else None
 
     def remember(self, speaker: str | None, entity: str | None) -> None:
         if speaker:
             self.last_speaker = (speaker, entity)
+
+
+def _name_words(name: str) -> list[str]:
+    return [w.lower() for w in name.replace("-", " ").split()]
+
+
+def _last_ending_by(items: Sequence[EntityMention], starts: Sequence[int], offset: int) -> EntityMention | None:
+    """The last of `items` (sorted by start) that ends by `offset`."""
+    k = bisect.bisect_right(starts, offset) - 1
+    while k >= 0 and items[k].end > offset:
+        k -= 1  # only mentions that hold `offset` are stepped over
+    return items[k] if k >= 0 else None
 
 
 def _speaker_after(text: str, tokens: list[_Token], i: int, end: int, lang: LanguageData) -> tuple[int, int] | None:
@@ -246,7 +341,7 @@ def _speaker_after(text: str, tokens: list[_Token], i: int, end: int, lang: Lang
     while j < len(tokens) and tokens[j].end <= end and j - first < MAX_SPEAKER_WORDS:
         tok = tokens[j]
         gap = text[tokens[j - 1].end : tok.start]
-        if any(c in gap for c in ",.;:()[]\"“”«»"):
+        if _breaks(gap, ",.;:()[]\"“”«»"):
             break
         if tok.lower in lang.speaker_stops and (j > first or not tok.text[:1].isupper()):
             break
@@ -267,18 +362,19 @@ def _speaker_after(text: str, tokens: list[_Token], i: int, end: int, lang: Lang
 
 
 def _subject_before(
-    text: str, tokens: list[_Token], i: int, floor: int, lang: LanguageData, passive: bool = False
+    para: _Paragraph, i: int, floor: int, lang: LanguageData, passive: bool = False
 ) -> tuple[int, int] | None:
     """The subject of the cue at token i: the words since the clause began, trimmed."""
+    text, tokens = para.text, para.tokens
     j = i
     while j > 0 and tokens[j - 1].start >= floor:
         gap = text[tokens[j - 1].end : tokens[j].start]
         prev = tokens[j - 1]
-        if any(c in gap for c in "\"“”«»;:") or prev.lower in lang.complementizers or _cue_kind(prev, lang) == "speech":
+        if _breaks(gap, "\"“”«»;:") or prev.lower in lang.complementizers or _cue_kind(prev, lang) == "speech":
             break
         j -= 1
     # "Rohmah (55)," / "BMKG (Badan ...)": what stands in brackets is left out.
-    words = [t for t in tokens[j:i] if not _in_brackets(text, t.start, floor)]
+    words = [t for t in tokens[j:i] if not para.in_brackets(t.start, floor)]
     # "X, who ..., says": the appositive between commas is not the subject.
     # "X, executive director of Y, said": a comma just before the cue closes an appositive.
     cuts = [k for k in range(1, len(words)) if "," in text[words[k - 1].end : words[k].start]]
@@ -317,11 +413,6 @@ def _subject_before(
     return words[0].start, words[-1].end
 
 
-def _in_brackets(text: str, offset: int, floor: int) -> bool:
-    opened = text.rfind("(", floor, offset)
-    return opened != -1 and text.rfind(")", opened, offset) == -1
-
-
 @lru_cache(maxsize=8)
 def _cue_words(lang: LanguageData) -> frozenset[str]:
     words = {*lang.speech_verbs, *lang.claim_cues, *(p.split()[0] for p in lang.according_to)}
@@ -330,6 +421,7 @@ def _cue_words(lang: LanguageData) -> frozenset[str]:
     return frozenset(words)
 
 
+_COMMA, _OPEN, _CLOSE = re.compile(","), re.compile(r"\("), re.compile(r"\)")
 _ANY_QUOTE = re.compile("''|``|[\"“”„«»‘]")
 _LOWER_WORD = re.compile(r"\w+")
 
@@ -374,7 +466,9 @@ def _is_clitic_cue(token: _Token, lang: LanguageData) -> bool:
 
 
 class _Paragraph:
-    """One paragraph's tokens, quote spans and sentences."""
+    """One paragraph's tokens, quote spans and sentences, with sorted offsets of each, so
+    that every question a rule asks about a position is a binary search, never a scan of
+    the paragraph (a text without line breaks is one paragraph of any length)."""
 
     def __init__(self, text: str, start: int, end: int, index: int, lang: LanguageData) -> None:
         self.text = text
@@ -383,24 +477,68 @@ class _Paragraph:
         self.index = index
         self.spans = quote_spans(text, start, end)
         self.tokens = _tokens(text, start, end)
-        self.sentences = sentence_spans(text, start, end, lang, self.spans)
+        self.starts = [t.start for t in self.tokens]
+        self.ends = [t.end for t in self.tokens]
+        self.sentences = _bounded(sentence_spans(text, start, end, lang, self.spans), self.starts)
+        self.sentence_starts = [s for s, _ in self.sentences]
+        # Quote spans are in text order and disjoint (see quote_spans), so their ends are sorted too.
+        self.span_starts = [q.start for q in self.spans]
+        self.span_ends = [q.end for q in self.spans]
+        self.opens = [m.start() for m in _OPEN.finditer(text, start, end)]
+        self.closes = [m.start() for m in _CLOSE.finditer(text, start, end)]
+        self.commas = [m.start() for m in _COMMA.finditer(text, start, end)]
         self.used_cues: set[int] = set()
 
     def sentence_of(self, offset: int) -> tuple[int, int]:
-        for s, e in self.sentences:
-            if s <= offset < e:
-                return s, e
+        k = bisect.bisect_right(self.sentence_starts, offset) - 1
+        if k >= 0 and offset < self.sentences[k][1]:
+            return self.sentences[k]
         return self.start, self.end
 
     def in_quote(self, offset: int) -> bool:
-        return any(s.start <= offset < s.end for s in self.spans)
+        k = bisect.bisect_right(self.span_starts, offset) - 1
+        return k >= 0 and offset < self.span_ends[k]
 
     def quote_floor(self, offset: int, floor: int) -> int:
         """The last quote close before `offset`: subjects never reach into a quote."""
-        for s in self.spans:
-            if s.end < offset:
-                floor = max(floor, s.end + 1)
-        return floor
+        k = bisect.bisect_left(self.span_ends, offset) - 1
+        return max(floor, self.span_ends[k] + 1) if k >= 0 else floor
+
+    def within_one_quote(self, start: int, end: int) -> bool:
+        """Whether [start, end) lies inside one quote span (its marks included)."""
+        k = bisect.bisect_right(self.span_starts, start + 1) - 1
+        return k >= 0 and end <= self.span_ends[k] + 1
+
+    def token_range(self, start: int, end: int, first: int = 0) -> range:
+        """Indices of the tokens (from `first` on) that lie within [start, end)."""
+        lo = max(first, bisect.bisect_left(self.starts, start))
+        return range(lo, max(lo, bisect.bisect_right(self.ends, end)))
+
+    def in_brackets(self, offset: int, floor: int) -> bool:
+        """Whether an opening bracket after `floor` is still open at `offset`."""
+        k = bisect.bisect_left(self.opens, offset) - 1
+        if k < 0 or self.opens[k] < floor:
+            return False
+        c = bisect.bisect_left(self.closes, self.opens[k])
+        return c == len(self.closes) or self.closes[c] >= offset
+
+    def last_comma(self, start: int, end: int) -> int:
+        """`text.rfind(",", start, end)`, by the comma index."""
+        k = bisect.bisect_left(self.commas, end) - 1
+        return self.commas[k] if k >= 0 and self.commas[k] >= start else -1
+
+
+def _bounded(sentences: list[tuple[int, int]], starts: list[int]) -> list[tuple[int, int]]:
+    """Sentences of more than MAX_SENTENCE_TOKENS tokens cut into pieces of that many."""
+    out: list[tuple[int, int]] = []
+    for s, e in sentences:
+        lo, hi = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
+        if hi - lo <= MAX_SENTENCE_TOKENS:
+            out.append((s, e))
+            continue
+        cuts = [starts[k] for k in range(lo + MAX_SENTENCE_TOKENS, hi, MAX_SENTENCE_TOKENS)]
+        out.extend(pairwise([s, *cuts, e]))
+    return out
 
 
 # How a draft finds its speaker: a phrase in the text, the previous speaker, or nobody.
@@ -481,13 +619,18 @@ def extract(
             else:
                 claims.append(Claim(draft.kind, speaker, entity, draft.cue.text, content,  # type: ignore[arg-type]
                                     draft.start, draft.end, index, None, sp_start, sp_end))
-        reported = [q for q in made.values() if q.kind == "indirect"]
+        # A direct quote inside a reported clause is nested: it lies within the clause that
+        # reaches furthest among those starting at or before it.
+        reported = sorted((q.start, q.end) for q in made.values() if q.kind == "indirect")
+        reported_starts = [r[0] for r in reported]
+        furthest = list(accumulate((r[1] for r in reported), max))
         for w_start, w_end, w_index, draft in continued:
             q = made[id(draft)]
             quotes.append(replace(q, content=text[w_start:w_end], start=w_start, end=w_end, paragraph=w_index,
                                   speaker_start=None, speaker_end=None))
         for q in made.values():
-            inside = q.kind == "direct" and any(r.start <= q.start and q.end <= r.end + 1 for r in reported)
+            k = bisect.bisect_right(reported_starts, q.start) - 1
+            inside = q.kind == "direct" and k >= 0 and q.end <= furthest[k] + 1
             quotes.append(replace(q, nested=True) if inside else q)
     _link_denials(claims, lang)
     quotes.sort(key=lambda q: (q.start, q.nested))
@@ -501,12 +644,16 @@ def _attribute_direct(para: _Paragraph, span: _Span, lang: LanguageData) -> _Dra
         return None
     close = span.end if span.open_ended else span.end + span.mark
     s_start, _ = para.sentence_of(max(para.start, span.start - 1))
-    # The cue after a quote stands before the next stop or the next quote.
+    # The cue after a quote stands before the next stop or the next quote. Only the first
+    # _CUE_REACH tokens after the quote are ever compared with that limit, so the stop is
+    # looked for no further than they go.
     limit = para.end
-    stop = re.search(r"[.!?](?:\s|$)|[“„«\"]", text[close : para.end])
+    w0 = bisect.bisect_left(para.starts, close)
+    horizon = para.ends[w0 + _CUE_REACH] if w0 + _CUE_REACH < len(tokens) else para.end
+    stop = _STOP_OR_QUOTE.search(text, close, horizon)
     if stop:
-        limit = close + stop.start()
-    window = [i for i, t in enumerate(tokens) if t.start >= close and t.end <= limit][: MAX_SPEAKER_WORDS + 1]
+        limit = stop.start()
+    window = list(para.token_range(close, limit, w0)[: MAX_SPEAKER_WORDS + 1])
     clause_ends = text[span.end - 1] in ",!?…" or text[close : close + 3].lstrip().startswith(",")
     if text[span.end - 1] == "." and not span.open_ended:
         window = []  # '"... soft." He says ...': the quote ended its sentence
@@ -534,7 +681,8 @@ def _attribute_direct(para: _Paragraph, span: _Span, lang: LanguageData) -> _Dra
     # Putin mengatakan: "..." / kata Putin: "..." / Kim called it "...": the cue before the
     # quote, in the same sentence. A cue far from a long quote heads a reported clause
     # that holds the quote; that clause is found as reported speech.
-    before = [i for i, t in enumerate(tokens) if s_start <= t.start and t.end < span.start]
+    lo = bisect.bisect_left(para.starts, s_start)
+    before = range(lo, max(lo, bisect.bisect_left(para.ends, span.start)))  # ending before the quote
     short = len(text[c_start:c_end].split()) <= 4
     for back, k in enumerate(reversed(before)):
         tok = tokens[k]
@@ -545,7 +693,7 @@ def _attribute_direct(para: _Paragraph, span: _Span, lang: LanguageData) -> _Dra
         if k > 0 and tokens[k - 1].lower in lang.relatives:
             return None
         floor = para.quote_floor(tok.start, s_start)
-        subject = _subject_before(text, tokens, k, floor, lang)
+        subject = _subject_before(para, k, floor, lang)
         if subject is None and k > 0 and tokens[k - 1].start >= floor and tokens[k - 1].lower in lang.list_conjunctions:
             # "..., dan menyebut perjanjian itu “...”": the subject of the clause before.
             if back <= 1 or short:
@@ -566,7 +714,7 @@ def _attribute_direct(para: _Paragraph, span: _Span, lang: LanguageData) -> _Dra
 def _reported(para: _Paragraph, lang: LanguageData) -> list[_Draft]:
     """Reported speech and claims, sentence by sentence."""
     out: list[_Draft] = []
-    text, tokens = para.text, para.tokens
+    text = para.text
     for s_start, s_end in para.sentences:
         head = s_start
         if s_start == para.start:
@@ -576,7 +724,7 @@ def _reported(para: _Paragraph, lang: LanguageData) -> list[_Draft]:
         end = s_end
         while end > head and text[end - 1] in ".!?\"”’ ":
             end -= 1
-        idx = [i for i, t in enumerate(tokens) if t.start >= head and t.end <= end]
+        idx = para.token_range(head, end)
         if not idx:
             continue
         draft = _according_first(para, head, end, lang) or _cue_last(para, idx, head, end, lang)
@@ -589,9 +737,9 @@ def _reported(para: _Paragraph, lang: LanguageData) -> list[_Draft]:
 
 def _content(text: str, start: int, end: int, para: _Paragraph) -> tuple[int, int] | None:
     start, end = _strip(text, start, end, " \t\n,;:-–—.")
-    if len(text[start:end].split()) < MIN_CONTENT_WORDS:
+    if not _ENOUGH_WORDS.match(text, start, end):
         return None
-    if any(s.start - 1 <= start and end <= s.end + 1 for s in para.spans):
+    if para.within_one_quote(start, end):
         return None  # all inside one direct quote: that quote already says it
     return start, end
 
@@ -614,7 +762,7 @@ def _according_first(para: _Paragraph, head: int, end: int, lang: LanguageData) 
     return _Draft(token, *span, "indirect", speaker, _PHRASE, para.index)
 
 
-def _cue_last(para: _Paragraph, idx: list[int], head: int, end: int, lang: LanguageData) -> _Draft | None:
+def _cue_last(para: _Paragraph, idx: Sequence[int], head: int, end: int, lang: LanguageData) -> _Draft | None:
     """CONTENT, kata X. / CONTENT, katanya. / CONTENT, menurut X. / CONTENT, X said."""
     text, tokens = para.text, para.tokens
     for n in range(len(idx) - 1, 0, -1):
@@ -623,18 +771,17 @@ def _cue_last(para: _Paragraph, idx: list[int], head: int, end: int, lang: Langu
         if _cue_kind(tok, lang) != "speech" or tok.start in para.used_cues or para.in_quote(tok.start):
             continue
         sp: tuple[int, int] | None
-        comma = text.rfind(",", head, tok.start)
         if "," in text[tokens[i - 1].end : tok.start] and tok.lower in lang.inverted_cues:
             # "..., kata X" with only the speaker and adjuncts ("pada hari Selasa") after it.
             clitic = _is_clitic_cue(tok, lang)
             phrase = _according(text, tok.start, lang)
             skip = len(phrase.split()) - 1 if phrase else 0  # "according to X": X follows "to"
             sp = None if clitic else _speaker_after(text, tokens, i + skip, end, lang)
-            rest = [t for t in tokens[i + 1 :] if t.start >= (sp[1] if sp else tok.end) and t.end <= end]
-            if (sp is None and not clitic) or len(rest) > 12 or any(_cue_kind(t, lang) for t in rest):
+            rest = para.token_range(sp[1] if sp else tok.end, end, i + 1)
+            if (sp is None and not clitic) or len(rest) > 12 or any(_cue_kind(tokens[r], lang) for r in rest):
                 continue
             content_end = tokens[idx[n - 1]].end
-        elif comma != -1 and not re.search(r"\w", text[tok.end : end]):
+        elif not _HAS_WORD.search(text, tok.end, end) and (comma := para.last_comma(head, tok.start)) != -1:
             # "..., Putin said." / "..., he added."
             between = _tokens(text, comma + 1, tok.start)
             if not between or len(between) > 6:
@@ -654,7 +801,7 @@ def _cue_last(para: _Paragraph, idx: list[int], head: int, end: int, lang: Langu
     return None
 
 
-def _cue_first(para: _Paragraph, idx: list[int], head: int, end: int, lang: LanguageData) -> list[_Draft]:
+def _cue_first(para: _Paragraph, idx: Sequence[int], head: int, end: int, lang: LanguageData) -> list[_Draft]:
     """X mengatakan (bahwa) CONTENT. / X was accused of CONTENT. / Tuduhan yang dibantah oleh X.
 
     Several clauses may share a sentence ("Kim dituduh ..., sementara Putin diperkirakan
@@ -664,27 +811,35 @@ def _cue_first(para: _Paragraph, idx: list[int], head: int, end: int, lang: Lang
     out: list[_Draft] = []
     taken_until = head
     last_cue_end = head
+    in_sentence = bisect.bisect_right(para.ends, end)  # tokens before this index end by `end`
+    opening: list[tuple[int, int] | None] = []  # the sentence's subject, found once if asked for
+    # The checks that need no subject come first: a subject is a walk back over the clause,
+    # and a sentence of cue words must not take one walk per word.
     for n, i in enumerate(idx):
         tok = tokens[i]
         kind = _cue_kind(tok, lang)
         if kind is None or tok.start in para.used_cues or para.in_quote(tok.start) or tok.lower in according:
             continue
+        if tok.start < taken_until and para.last_comma(last_cue_end, tok.start) == -1:
+            continue  # inside the previous clause's content (no comma before a new subject)
         passive = _is_passive(tokens, i, lang)
-        floor = para.quote_floor(tok.start, max(head, last_cue_end))
-        subject = _subject_before(text, tokens, i, floor, lang, passive) if n > 0 else None
-        if tok.start < taken_until and (subject is None or text.rfind(",", last_cue_end, subject[0]) == -1):
-            continue  # inside the previous clause's content
         if n > 0 and tokens[i - 1].lower in lang.relatives and not passive:
             continue
-        after = [t for t in tokens[i + 1 :] if t.end <= end]
+        after = tokens[i + 1 : min(in_sentence, i + 5)]
         noun = tok.lower in lang.accusation_nouns or (n == 0 and tok.text[:1].isupper())
         if noun and not (after and after[0].lower in lang.complementizers):
             continue  # "Tuduhan itu ..." refers back; it is not a claim of its own
+        floor = para.quote_floor(tok.start, max(head, last_cue_end))
+        subject = _subject_before(para, i, floor, lang, passive) if n > 0 else None
+        if tok.start < taken_until and (subject is None or para.last_comma(last_cue_end, subject[0]) == -1):
+            continue  # inside the previous clause's content
         how = _PHRASE
         if subject is None and n > 0 and (tokens[i - 1].lower in lang.list_conjunctions
                                           or tokens[i - 1].lower in lang.clause_openers):
             # "..., but told his supporters ..." / "dan menyebut ...": the sentence's subject.
-            subject = _sentence_subject(text, tokens, idx, lang)
+            if not opening:
+                opening.append(_sentence_subject(text, tokens, idx, lang))
+            subject = opening[0]
             how = _PHRASE if subject else _PREVIOUS
         if kind == "speech" and subject is None and how == _PHRASE:
             continue
@@ -698,7 +853,7 @@ def _cue_first(para: _Paragraph, idx: list[int], head: int, end: int, lang: Lang
                 break
         if out and out[-1].end > (subject or (tok.start, 0))[0]:
             # The previous clause ends at the comma before this one's subject.
-            cut = text.rfind(",", out[-1].start, (subject or (tok.start, 0))[0])
+            cut = para.last_comma(out[-1].start, (subject or (tok.start, 0))[0])
             if cut != -1:
                 out[-1].end = _strip(text, out[-1].start, cut)[1]
         if kind == "speech":
@@ -722,7 +877,9 @@ def _cue_first(para: _Paragraph, idx: list[int], head: int, end: int, lang: Lang
     return out
 
 
-def _sentence_subject(text: str, tokens: list[_Token], idx: list[int], lang: LanguageData) -> tuple[int, int] | None:
+def _sentence_subject(
+    text: str, tokens: list[_Token], idx: Sequence[int], lang: LanguageData
+) -> tuple[int, int] | None:
     """The capitalised name that opens a sentence ("Carson did not ..., but told ...")."""
     run: list[_Token] = []
     for i in idx:
@@ -748,12 +905,11 @@ def _agent(text: str, tokens: list[_Token], i: int, end: int, lang: LanguageData
 def _link_denials(claims: list[Claim], lang: LanguageData) -> None:
     """A denial of "the accusation" ("Tuduhan yang dibantah ...", "denied the allegations")
     denies the nearest accusation or claim before it in the article."""
+    last: int | None = None  # the nearest accusation, claim or report so far
     for k, claim in enumerate(claims):
-        if claim.kind != "denial":
+        if claim.kind in ("accusation", "claim", "report"):
+            last = k
+        if claim.kind != "denial" or last is None:
             continue
-        if not any(w.lower().strip(",.") in lang.accusation_nouns for w in claim.content.split()[:3]):
-            continue
-        for j in range(k - 1, -1, -1):
-            if claims[j].kind in ("accusation", "claim", "report"):
-                claims[k] = replace(claim, denies=j)
-                break
+        if any(w.lower().strip(",.") in lang.accusation_nouns for w in claim.content.split(None, 3)[:3]):
+            claims[k] = replace(claim, denies=last)

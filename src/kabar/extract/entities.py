@@ -12,12 +12,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import islice
 
 from kabar.extract import ner
 from kabar.features import normalize_entity
 from kabar.lang import LanguageData, all_languages
 from kabar.model import EntityMention
 from kabar.text import words
+
+# A word shared by more distinct person names than this keeps only the first this many
+# for the short-name lookup (an article names a handful of "Kim"s); it bounds the lookup
+# in a text naming thousands of different people.
+MAX_NAME_FORMS = 64
 
 
 def _plain_key(name: str) -> str:
@@ -42,18 +48,27 @@ def key_mentions(text: str, found: Iterable[ner.Mention], lang: LanguageData) ->
     # Short person names take the key of the fullest name they are part of.
     # A short name ("Kim") takes the key of a full name the article gave before it; the
     # most often named wins ("kim jong un", not a grandfather "kim il sung" named later).
+    # Names seen so far are looked up through their words (`holding`: word -> the distinct
+    # names with it, in the order first seen), never by a scan of every earlier mention.
     frequency = Counter(_plain_key(m.text) for m in found if m.label == "PERSON")
-    seen: list[str] = []
+    holding: dict[str, list[str]] = {}
+    seen: dict[str, None] = {}  # distinct names in the order first seen
     short_key: dict[int, str] = {}
     for m in sorted(found, key=lambda m: m.start):
         if m.label != "PERSON":
             continue
         plain = _plain_key(m.text)
         parts = plain.split()
-        fuller = [f for f in seen if len(f.split()) > len(parts) and all(p in f.split() for p in parts)]
+        have = min((holding.get(p, []) for p in parts), key=len) if parts else list(islice(seen, MAX_NAME_FORMS))
+        fuller = [f for f in have if len(f.split()) > len(parts) and all(p in f.split() for p in parts)]
         if fuller:
             short_key[m.start] = max(fuller, key=lambda f: (frequency[f], len(f)))
-        seen.append(plain)
+        if plain not in seen:
+            seen[plain] = None
+            for word in set(parts):
+                names = holding.setdefault(word, [])
+                if len(names) < MAX_NAME_FORMS:
+                    names.append(plain)
     out: list[EntityMention] = []
     for m in found:
         plain = _plain_key(m.text)

@@ -9,8 +9,10 @@ figures for the same thing conflict exactly when their ranges do not meet.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import accumulate
 
 from kabar.lang import LanguageData
 from kabar.model import Quantity, TimeMention
@@ -98,7 +100,11 @@ def quantities(
     time_mentions: Sequence[TimeMention] = (),
 ) -> list[Quantity]:
     """Every figure in the text that is not part of a date or a time."""
-    dated = [(t.start, t.end) for t in time_mentions]
+    # A figure overlaps a date when one starting before its end reaches past its start:
+    # dates sorted by start, with the furthest end reached so far, answer that by bisection.
+    dated = sorted((t.start, t.end) for t in time_mentions)
+    dated_starts = [s for s, _ in dated]
+    dated_reach = list(accumulate((e for _, e in dated), max))
     out: list[Quantity] = []
     pattern = _pattern(lang)
     amount_words = _amount_words(lang)
@@ -107,7 +113,8 @@ def quantities(
         if not _DIGIT.search(segment) and amount_words.isdisjoint(_WORD.findall(segment.lower())):
             continue  # no digit and no number word: nothing to read, and the big pattern is not cheap
         for m in pattern.finditer(text, p_start, p_end):
-            if any(s < m.end() and m.start() < e for s, e in dated):
+            k = bisect_left(dated_starts, m.end()) - 1
+            if k >= 0 and dated_reach[k] > m.start():
                 continue
             if m.start() == p_start and text[m.end() : m.end() + 1] in ".)":
                 continue  # "1. ..." numbers a list item

@@ -387,13 +387,20 @@ def test_on_bytes_adds_up_to_the_input_size_as_records_are_read(tmp_path: Path) 
     _write_warc(tmp_path / "crawl.warc.gz", _real_pages(30))
     (tmp_path / "a.txt").write_text("Banjir di Kudus.\n", encoding="utf-8")
     (tmp_path / "cut.jsonl").write_bytes(b'{"text": "a"}\n{"text": ')
+    with open(tmp_path / "images.warc.gz", "wb") as fh:  # records that give no document
+        writer = WARCWriter(fh, gzip=True)
+        for i in range(40):
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "image/jpeg")], protocol="HTTP/1.1")
+            payload = io.BytesIO(os.urandom(20_000))
+            writer.write_record(writer.create_warc_record(f"https://x.example/{i}.jpg", "response", payload=payload,
+                                                          http_headers=headers))  # fmt: skip
     for path in sorted(tmp_path.iterdir()):
         steps: list[int] = []
-        for _ in read(str(path), on_bytes=steps.append):
-            pass
+        documents = sum(1 for _ in read(str(path), on_bytes=steps.append))
         assert sum(steps) == path.stat().st_size and all(s > 0 for s in steps), path.name
-        if path.name != "a.txt" and path.name != "cut.jsonl":
+        if path.name not in ("a.txt", "cut.jsonl"):
             assert len(steps) > 3, path.name  # reported as the archive is read, not at its end
+    assert documents == 0  # images.warc.gz, the last: progress without a document
     assert input_bytes([str(tmp_path)]) == sum(p.stat().st_size for p in tmp_path.iterdir())
 
 

@@ -141,10 +141,15 @@ def read(source: str, max_bytes: int = DEFAULT_MAX_BYTES, on_bytes: OnBytes | No
         gz = source.lower().endswith(".gz")
         site_key = str(Path(source).parent)
         items: Iterator[Item]
+
+        # Archives report progress per line or record, skipped ones included.
+        def tick() -> None:
+            progress.to(fh.tell())
+
         if suffix == ".jsonl":
-            items = _read_jsonl(source, fh, gz, max_bytes, site_key)
+            items = _read_jsonl(source, fh, gz, max_bytes, site_key, tick)
         elif suffix == ".warc":
-            items = _read_warc(source, fh, max_bytes, site_key)
+            items = _read_warc(source, fh, max_bytes, site_key, tick)
         else:
             items = _read_text(source, fh, gz, size, max_bytes, site_key)
         try:
@@ -310,7 +315,9 @@ def _wide_encoding(stream: IO[bytes] | gzip.GzipFile) -> str | None:
     return best.encoding if best is not None and best.encoding.startswith(("utf_16", "utf_32")) else None
 
 
-def _read_jsonl(source: str, fh: IO[bytes], gz: bool, max_bytes: int, site_key: str) -> Iterator[Item]:
+def _read_jsonl(
+    source: str, fh: IO[bytes], gz: bool, max_bytes: int, site_key: str, tick: Callable[[], None]
+) -> Iterator[Item]:
     raw: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=fh) if gz else fh
     wide = _wide_encoding(raw)
     stream = raw if wide is None else _Recoded(raw, wide)
@@ -347,6 +354,7 @@ def _read_jsonl(source: str, fh: IO[bytes], gz: bool, max_bytes: int, site_key: 
             return
         number += 1
         inflated += len(line)
+        tick()
         if gz and _bomb(inflated, fh.tell(), max_bytes):
             yield _bomb_entry(source, number - 1, "line")
             return
@@ -418,11 +426,11 @@ def _field(record: dict[str, Any], name: str) -> str | None:
 # ---- WARC
 
 
-def _read_warc(source: str, fh: IO[bytes], max_bytes: int, site_key: str) -> Iterator[Item]:
+def _read_warc(source: str, fh: IO[bytes], max_bytes: int, site_key: str, tick: Callable[[], None]) -> Iterator[Item]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    reader = _WarcReader(source, max_bytes, site_key)
+    reader = _WarcReader(source, max_bytes, site_key, tick)
     try:
         yield from reader.records(_archive(fh), fh)
     except ArchiveLoadFailed as exc:
@@ -432,7 +440,7 @@ def _read_warc(source: str, fh: IO[bytes], max_bytes: int, site_key: str) -> Ite
             # One gzip stream around the whole archive (`gzip crawl.warc`), not one per
             # record: read it again through a plain gzip reader, past the records done.
             fh.seek(0)
-            again = _WarcReader(source, max_bytes, site_key, skip=reader.number)
+            again = _WarcReader(source, max_bytes, site_key, tick, skip=reader.number)
             try:
                 yield from again.records(_archive(gzip.GzipFile(fileobj=fh)), fh)
             except (ArchiveLoadFailed, *_WARC_ERRORS) as err:
@@ -473,8 +481,9 @@ def _archive(stream: IO[bytes] | gzip.GzipFile) -> Any:
 
 
 class _WarcReader:
-    def __init__(self, source: str, max_bytes: int, site_key: str, skip: int = 0) -> None:
+    def __init__(self, source: str, max_bytes: int, site_key: str, tick: Callable[[], None], skip: int = 0) -> None:
         self.source = source
+        self.tick = tick
         self.max_bytes = max_bytes
         self.site_key = site_key
         self.skip = skip
@@ -511,6 +520,7 @@ class _WarcReader:
                 )
                 return
             self.number = n
+            self.tick()
             if item is not None:
                 yield item
         if archive.cut_short:

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import DEMO
 from kabar import extract, guard, pipeline, stories
 from kabar.store import Store, open_store
-
-from conftest import DEMO
 
 MARK = "Kotawaringin"  # a word written into one copied demo article only
 
@@ -153,3 +152,19 @@ def test_one_line_messages() -> None:
     assert guard.one_line(ValueError("a\nb")) == "ValueError: a"
     assert guard.one_line(KeyError()) == "KeyError"
     assert len(guard.one_line(RuntimeError("x" * 1000))) == guard.MESSAGE_CHARS
+
+
+def test_every_input_item_has_one_outcome(tmp_path: Path) -> None:
+    """stored + already + quarantined == seen, with items quarantined by the readers and the
+    stages, and a copy of a stored file."""
+    folder, n = _corpus(tmp_path)
+    (folder / "empty.txt").write_text("", "utf-8")
+    (folder / "broken.jsonl").write_text('{"text": "not closed\n{"id": 1}\n', "utf-8")
+    shutil.copy(folder / "wartanusantara" / "zz_marked.txt", folder / "again.txt")
+    report, store = _run(folder, tmp_path / "f.db")
+    try:
+        assert report.seen == report.stored + report.already + len(report.quarantined)
+        assert report.stored == n and report.already == 1
+        assert {e.reason for e in report.quarantined} >= {"empty file", "broken JSON line"}
+    finally:
+        store.close()

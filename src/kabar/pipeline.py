@@ -62,6 +62,9 @@ class Prepared:
 
 @dataclass
 class IngestReport:
+    """What a run did. Every input item seen ends in exactly one of the three outcomes:
+    seen == stored + already + len(quarantined)."""
+
     seen: int = 0
     stored: int = 0
     already: int = 0
@@ -549,6 +552,7 @@ class _Run:
     def _documents(self, paths: Iterable[str], max_bytes: int) -> Iterator[RawDocument]:
         for found in ingest.discover(paths):
             if isinstance(found, QuarantineEntry):
+                self.report.seen += 1
                 self._quarantine(found)
                 continue
             reader = ingest.read(found, max_bytes, self.on_bytes)
@@ -558,9 +562,11 @@ class _Run:
                 except StopIteration:
                     break
                 except Exception as exc:  # a reader's bug costs the rest of that file only
+                    self.report.seen += 1
                     self._quarantine(guard.failure(found, "read", exc))
                     break
                 if isinstance(item, QuarantineEntry):
+                    self.report.seen += 1
                     self._quarantine(item)
                 else:
                     yield item

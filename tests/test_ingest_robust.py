@@ -185,6 +185,21 @@ def test_a_gzip_bomb_record_in_a_warc_stops_at_the_limit(tmp_path: Path) -> None
     assert time.monotonic() - start < 10
 
 
+def test_a_warc_header_line_without_end_is_not_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "long-header.warc"
+    path.write_bytes(
+        b"WARC/1.0\r\nWARC-Type: response\r\nX-Note: " + b"a" * 30_000_000 + b"\r\nContent-Length: 5\r\n\r\nhalo"
+    )
+    tracemalloc.start()
+    try:
+        (problem,) = _items(path, max_bytes=1_000_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert isinstance(problem, QuarantineEntry) and problem.reason == "broken WARC record"
+    assert peak < 15_000_000, peak  # the 30 MB line is cut at the 1 MB record limit
+
+
 # ---- truncation and things that are not archives
 
 

@@ -432,7 +432,7 @@ def _read_warc(source: str, fh: IO[bytes], max_bytes: int, site_key: str, tick: 
 
     reader = _WarcReader(source, max_bytes, site_key, tick)
     try:
-        yield from reader.records(_archive(fh), fh)
+        yield from reader.records(_archive(fh, max_bytes), fh)
     except ArchiveLoadFailed as exc:
         if reader.number == 0:
             yield QuarantineEntry(source, "not a WARC archive", one_line(exc))
@@ -442,7 +442,7 @@ def _read_warc(source: str, fh: IO[bytes], max_bytes: int, site_key: str, tick: 
             fh.seek(0)
             again = _WarcReader(source, max_bytes, site_key, tick, skip=reader.number)
             try:
-                yield from again.records(_archive(gzip.GzipFile(fileobj=fh)), fh)
+                yield from again.records(_archive(gzip.GzipFile(fileobj=fh), max_bytes), fh)
             except (ArchiveLoadFailed, *_WARC_ERRORS) as err:
                 yield again.broken(err)
         else:
@@ -467,6 +467,18 @@ def _archive_class() -> type:
         # would reach the terminal raw. The record that follows is checked anyway.
         INC_RECORD = ""
 
+        def __init__(self, stream: IO[bytes] | gzip.GzipFile, max_bytes: int) -> None:
+            super().__init__(stream)
+            # warcio reads header lines whole: one line without an end would be read into
+            # memory at any length. Capped at the record limit, it is cut and the record
+            # fails to parse (quarantined) instead.
+            unbounded = self.reader.readline
+
+            def readline(length: int | None = None) -> bytes:
+                return bytes(unbounded(max_bytes + 1 if length is None else min(length, max_bytes + 1)))
+
+            self.reader.readline = readline
+
         def close(self) -> None:
             decompressor = self.reader.decompressor if self.reader is not None else None
             if decompressor is not None and not getattr(decompressor, "eof", True):
@@ -476,8 +488,8 @@ def _archive_class() -> type:
     return Archive
 
 
-def _archive(stream: IO[bytes] | gzip.GzipFile) -> Any:
-    return _archive_class()(stream)
+def _archive(stream: IO[bytes] | gzip.GzipFile, max_bytes: int) -> Any:
+    return _archive_class()(stream, max_bytes)
 
 
 class _WarcReader:

@@ -16,7 +16,7 @@ from conftest import SHARED
 from kabar import pipeline
 from kabar.export import STORY_SAMPLE, export, story_articles, story_brief, story_facts, story_record_detailed
 from kabar.extract import extract_article
-from kabar.extract.story import MAX_FIGURES_PER_KEY, _figure_pairs, _quote_words, facts
+from kabar.extract.story import MAX_CONFLICTS, MAX_FIGURES_PER_KEY, _figure_pairs, _quote_words, facts
 from kabar.model import Article, ChunkWrite, StoryWrite
 from kabar.store.sqlite import SQLiteStore
 
@@ -115,6 +115,7 @@ def test_a_story_of_thousands_reads_a_bounded_sample_and_says_so(tmp_path: Path)
     assert ordered[0].id in ids and ordered[-1].id in ids
     assert not any(a.duplicate_of for a in chosen)
     assert found.quotes and found.claims and found.conflicts and made.sentences
+    assert len(found.conflicts) <= MAX_CONFLICTS
     record = story_record_detailed({"story": story, "articles": chosen, "facts": found, "brief": made,
                                     "syndicated": {a.id: 0 for a in chosen}})  # fmt: skip
     assert record["articles_total"] == n and record["articles_more"] == n - STORY_SAMPLE
@@ -128,7 +129,7 @@ def test_a_small_story_is_read_whole(tmp_path: Path) -> None:
     assert story is not None
     found = story_facts(store, story)
     assert found.articles_read == found.articles_total == 60
-    assert (found.quotes_left_out, found.claims_left_out, found.figures_capped) == (0, 0, 0)
+    assert (found.quotes_left_out, found.claims_left_out, found.figures_capped, found.conflicts_left_out) == (0,) * 4
     store.close()
 
 

@@ -299,6 +299,7 @@ class StoryFacts:
     quotes_left_out: int = 0  # quotes of the articles read beyond kabar.extract.story.MAX_QUOTES
     claims_left_out: int = 0  # claims and denials beyond MAX_CLAIMS
     figures_capped: int = 0  # figures a bucket or pair cap kept from some comparison
+    conflicts_left_out: int = 0  # conflicts found beyond MAX_CONFLICTS
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)

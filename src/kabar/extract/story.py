@@ -59,7 +59,11 @@ MAX_CLAIMS = 3000  # claims and denials, in publication order
 # this many figures (the earliest), so a key every figure shares ("said") costs no more than
 # 40 x 40 pairs. The largest bucket in the stores above holds 21 figures.
 MAX_FIGURES_PER_KEY = 40
-MAX_FIGURE_PAIRS = 50_000  # pairs compared per story, whatever the buckets hold
+# Pairs compared per story, whatever the buckets hold: about 0.3 s of comparisons.
+MAX_FIGURE_PAIRS = 20_000
+# Conflicts listed per story (the first found, earliest figures first); the largest
+# ordinary story (NeuS, 103 articles) has 267.
+MAX_CONFLICTS = 500
 
 
 def sentence_around(text: str, start: int, end: int) -> str:
@@ -250,11 +254,18 @@ def _context(a: Article, q: Quantity) -> tuple[set[str], set[str]]:
     return stems, keys
 
 
-def _fuzzy_shared(a: set[str], b: set[str]) -> int:
+def _endings(stems: set[str]) -> frozenset[str]:
+    """Every ending, of four letters or more, of the stems of four letters or more."""
+    return frozenset(y[i:] for y in stems if len(y) >= 4 for i in range(len(y) - 3))
+
+
+def _fuzzy_shared(a: set[str], b: set[str], b_endings: frozenset[str] | None = None) -> int:
     """Shared stems, where a stem the stemmer left a prefix on still matches
-    ("irim" from "mengirim" and "kirim" from "dikirim")."""
-    return sum(1 for x in a if x in b or (len(x) >= 4 and any(y.endswith(x) or x.endswith(y) for y in b
-                                                              if len(y) >= 4)))
+    ("irim" from "mengirim" and "kirim" from "dikirim"): x counts when it is in b, or
+    (both of four letters or more) x ends a stem of b (`_endings(b)`, given or made) or a
+    stem of b ends x. Set lookups, so the cost is the letters of a, not |a| x |b|."""
+    ends = _endings(b) if b_endings is None else b_endings
+    return sum(1 for x in a if x in b or (len(x) >= 4 and (x in ends or any(x[i:] in b for i in range(1, len(x) - 3)))))
 
 
 def _context_keys(stems: set[str]) -> set[str]:
@@ -264,9 +275,9 @@ def _context_keys(stems: set[str]) -> set[str]:
     return {x[-4:] if len(x) >= 4 else x for x in stems}
 
 
-def _figure_pairs(keys: Sequence[set[str]]) -> tuple[list[tuple[int, int]], int]:
+def _figure_pairs(keys: Sequence[set[str]], budget: int = MAX_FIGURE_PAIRS) -> tuple[list[tuple[int, int]], int]:
     """Pairs (i < j, in order) of figures sharing a context key, each key's bucket capped at
-    MAX_FIGURES_PER_KEY (its earliest figures) and all at MAX_FIGURE_PAIRS; and how many
+    MAX_FIGURES_PER_KEY (its earliest figures) and all at `budget` pairs; and how many
     figures some cap kept from a comparison."""
     buckets: dict[str, list[int]] = defaultdict(list)
     for i, ks in enumerate(keys):
@@ -280,15 +291,16 @@ def _figure_pairs(keys: Sequence[set[str]]) -> tuple[list[tuple[int, int]], int]
         members = members[:MAX_FIGURES_PER_KEY]
         for x, i in enumerate(members):
             for j in members[x + 1 :]:
-                if len(pairs) >= MAX_FIGURE_PAIRS and (i, j) not in pairs:
+                if len(pairs) >= budget and (i, j) not in pairs:
                     capped.update((i, j))
                     continue
                 pairs.add((i, j))
     return sorted(pairs), len(capped)
 
 
-def _conflicts(articles: Sequence[Article]) -> tuple[list[Conflict], int]:
-    """Conflicting figures; and how many figures a cap kept from some comparison."""
+def _conflicts(articles: Sequence[Article]) -> tuple[list[Conflict], int, int]:
+    """Conflicting figures; how many figures a cap kept from some comparison; and how many
+    conflicts were found beyond MAX_CONFLICTS."""
     by_unit: dict[str, list[tuple[Article, Quantity]]] = {}
     for a in articles:
         if a.duplicate_of:
@@ -298,17 +310,20 @@ def _conflicts(articles: Sequence[Article]) -> tuple[list[Conflict], int]:
                 by_unit.setdefault(q.unit, []).append((a, q))
     out: list[Conflict] = []
     seen: set[tuple[str, str]] = set()
-    capped = 0
+    capped = more = 0
+    budget = MAX_FIGURE_PAIRS
     for unit, items in by_unit.items():
         contexts = [_context(a, q) for a, q in items]
-        pairs, left = _figure_pairs([_context_keys(stems) for stems, _ in contexts])
+        pairs, left = _figure_pairs([_context_keys(stems) for stems, _ in contexts], budget)
+        budget -= len(pairs)
         capped += left
+        endings = [_endings(stems) for stems, _ in contexts]
         for i, j in pairs:
             (a, qa), (b, qb) = items[i], items[j]
             if overlap(qa, qb):
                 continue
             (sa, ka), (sb, kb) = contexts[i], contexts[j]
-            shared = _fuzzy_shared(sa, sb)
+            shared = _fuzzy_shared(sa, sb, endings[j])
             jaccard = shared / max(1, len(sa) + len(sb) - shared)
             if jaccard < CONTEXT_JACCARD and not (ka & kb and jaccard >= CONTEXT_JACCARD / 2):
                 continue
@@ -316,13 +331,16 @@ def _conflicts(articles: Sequence[Article]) -> tuple[list[Conflict], int]:
             if pair in seen:
                 continue
             seen.add(pair)
+            if len(out) >= MAX_CONFLICTS:
+                more += 1
+                continue
             out.append(Conflict(
                 unit,
                 _evidence(a, qa.paragraph, sentence_around(a.text, qa.start, qa.end)), qa.text,
                 _evidence(b, qb.paragraph, sentence_around(b.text, qb.start, qb.end)), qb.text,
                 a.id == b.id,
             ))  # fmt: skip
-    return out, capped
+    return out, capped, more
 
 
 def _merge_short_names(mentions: list[list[EntityMention]]) -> list[list[EntityMention]]:
@@ -352,9 +370,10 @@ def facts(
                    for k, lab, name, score in ranked[:MAX_ENTITIES]]  # fmt: skip
     quotes, quotes_left = _quotes(ordered, sources)
     claims, claims_left = _claims(ordered)
-    conflicts, capped = _conflicts(ordered)
+    conflicts, capped, conflicts_left = _conflicts(ordered)
     return StoryFacts(
         entity_rows, quotes, claims, conflicts,
         articles_read=len(ordered), articles_total=max(len(ordered), total or 0),
         quotes_left_out=quotes_left, claims_left_out=claims_left, figures_capped=capped,
+        conflicts_left_out=conflicts_left,
     )  # fmt: skip

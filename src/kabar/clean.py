@@ -13,6 +13,7 @@ Two kinds of evidence mark boilerplate:
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,6 +37,19 @@ NEAR_REPEAT_JACCARD = 0.85
 MIN_REPEAT_SENTENCE_WORDS = 5
 # Boilerplate lines (comment forms, follow prompts, editor credits) are short.
 MAX_CUE_LINE_WORDS = 25
+# Bounds on the units later per-token stages (NER, attribution, embeddings) see. Text
+# without newlines is one paragraph, and a base64 blob or a minified line is one token.
+# The longest paragraph in the seeds, the demo, IndoSum, NeuS, PolNeAR and ECB+ has 2,825
+# characters and the longest token 179 (a URL); among the 487 html-eval-dev pages, after
+# extraction, one token is longer than 300: a 480-character `JSON.parse('\x7b…` script.
+# So a paragraph over MAX_PARAGRAPH_CHARS is cut into pieces at sentence boundaries (or
+# between words), and a token over MAX_TOKEN_CHARS is taken out with a `Removal`.
+MAX_PARAGRAPH_CHARS = 5000
+MAX_TOKEN_CHARS = 300
+# A paragraph is compared for near-repeats with at most this many earlier ones that
+# share a word of their prefix (`_NearRepeats`); the most paragraphs one html-eval-dev
+# page keeps is 1,381, so no real page reaches it.
+NEAR_REPEAT_CANDIDATES = 2000
 
 
 @dataclass(frozen=True)
@@ -113,7 +127,7 @@ def clean(
     title_key = key(title) if title else ""
 
     for number, raw in lines:
-        text = collapse(raw)
+        text = _without_long_tokens(collapse(raw), number, removed)
         seen_chars += len(raw)
         if not text:
             continue
@@ -139,12 +153,51 @@ def clean(
         if reason:
             removed.append(Removal(text, reason, number))
         else:
-            blocks.append(_Block(number, text))
+            blocks.extend(_Block(number, piece) for piece in _pieces(text, lang))
 
     paragraphs = _drop_repeats(blocks, title_key, lang, removed)
     _drop_offtopic_tail(paragraphs, lang, removed)
     removed.sort(key=lambda r: r.line)
     return CleanResult([b.text for b in paragraphs], removed)
+
+
+def _without_long_tokens(text: str, line: int, removed: list[Removal]) -> str:
+    """`text` (collapsed) without its tokens longer than MAX_TOKEN_CHARS, each recorded."""
+    if len(text) <= MAX_TOKEN_CHARS or all(len(t) <= MAX_TOKEN_CHARS for t in text.split(" ")):
+        return text
+    kept: list[str] = []
+    for token in text.split(" "):
+        if len(token) > MAX_TOKEN_CHARS:
+            removed.append(Removal(token, f"token longer than {MAX_TOKEN_CHARS} characters (a blob, not words)", line))
+        else:
+            kept.append(token)
+    return " ".join(kept)
+
+
+def _pieces(text: str, lang: LanguageData) -> list[str]:
+    """A paragraph, or pieces of at most MAX_PARAGRAPH_CHARS cut at sentence boundaries;
+    a sentence that is still too long is cut between words, a word at the limit."""
+    if len(text) <= MAX_PARAGRAPH_CHARS:
+        return [text]
+    units: list[str] = []
+    for sentence in split_sentences(text, lang.abbreviations, lang.non_final_words):
+        if len(sentence) <= MAX_PARAGRAPH_CHARS:
+            units.append(sentence)
+            continue
+        for word in sentence.split(" "):
+            units.extend(word[i : i + MAX_PARAGRAPH_CHARS] for i in range(0, len(word), MAX_PARAGRAPH_CHARS))
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for unit in units:
+        if current and size + 1 + len(unit) > MAX_PARAGRAPH_CHARS:
+            pieces.append(" ".join(current))
+            current, size = [], 0
+        size += len(unit) + (1 if current else 0)
+        current.append(unit)
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
 
 
 def _line_reason(text: str, title_key: str, recurring: Collection[str], cues: _Cues) -> str | None:
@@ -205,10 +258,44 @@ def _looks_like_headline(text: str) -> bool:
     return 2 <= n <= 25 and not text.rstrip().endswith((".", ",", ";"))
 
 
+class _NearRepeats:
+    """The word sets of kept paragraphs, indexed for the near-repeat test by prefix
+    filtering: in one fixed order of words, two sets of Jaccard index ≥ t share a word
+    among the first |A| - ceil(t·|A|) + 1 of each. So a paragraph is compared only with
+    the kept ones sharing a prefix word (at most NEAR_REPEAT_CANDIDATES, the most recent
+    first), never with all of them: a page of many short lines stays linear."""
+
+    def __init__(self) -> None:
+        self.sets: list[frozenset[str]] = []
+        self.postings: dict[str, list[int]] = {}
+
+    @staticmethod
+    def _prefix(tokens: frozenset[str]) -> list[str]:
+        size = len(tokens) - int(NEAR_REPEAT_JACCARD * len(tokens)) + 1  # floor: never too short
+        return sorted(tokens, key=lambda t: (_word_order(t), t))[:size]
+
+    def near(self, tokens: frozenset[str]) -> bool:
+        candidates: set[int] = set()
+        for word in self._prefix(tokens):
+            candidates.update(self.postings.get(word, ())[-NEAR_REPEAT_CANDIDATES:])
+        recent = sorted(candidates, reverse=True)[:NEAR_REPEAT_CANDIDATES]
+        return any(_jaccard(tokens, self.sets[i]) >= NEAR_REPEAT_JACCARD for i in recent)
+
+    def add(self, tokens: frozenset[str]) -> None:
+        for word in self._prefix(tokens):
+            self.postings.setdefault(word, []).append(len(self.sets))
+        self.sets.append(tokens)
+
+
+def _word_order(word: str) -> int:
+    # Any fixed order of words works; a hash spreads common words over the order.
+    return zlib.crc32(word.encode("utf-8", "surrogatepass"))
+
+
 def _drop_repeats(blocks: list[_Block], title_key: str, lang: LanguageData, removed: list[Removal]) -> list[_Block]:
     kept: list[_Block] = []
     kept_keys: set[str] = set()
-    kept_sets: list[frozenset[str]] = []
+    kept_sets = _NearRepeats()
     kept_sentences: set[str] = set()
     for block in blocks:
         text = block.text
@@ -220,7 +307,7 @@ def _drop_repeats(blocks: list[_Block], title_key: str, lang: LanguageData, remo
             removed.append(Removal(block.text, "repeated paragraph", block.line))
             continue
         tokens = frozenset(k.split())
-        if len(tokens) >= 8 and any(_jaccard(tokens, other) >= NEAR_REPEAT_JACCARD for other in kept_sets):
+        if len(tokens) >= 8 and kept_sets.near(tokens):
             removed.append(Removal(block.text, "near-repeat of an earlier paragraph", block.line))
             continue
         sentences = split_sentences(text, lang.abbreviations, lang.non_final_words)
@@ -237,7 +324,7 @@ def _drop_repeats(blocks: list[_Block], title_key: str, lang: LanguageData, remo
             continue
         kept_sentences.update(fresh_keys)
         kept_keys.add(k)
-        kept_sets.append(tokens)
+        kept_sets.add(tokens)
         kept.append(_Block(block.line, " ".join(fresh), tokens))
     return kept
 
@@ -293,7 +380,7 @@ def extract_html(html: str, url: str | None) -> tuple[str, str | None, str | Non
             deduplicate=False,
             date_extraction_params={"original_date": True, "extensive_search": False},
         )
-    except (ValueError, TypeError, AttributeError):
+    except Exception:  # lxml, htmldate and trafilatura raise many kinds on hostile markup
         return None
     if doc is None or isinstance(doc, dict) or not (doc.text or "").strip():
         return None
@@ -306,19 +393,31 @@ def extract_html(html: str, url: str | None) -> tuple[str, str | None, str | Non
     return str(doc.text), doc.title, published, doc.sitename or doc.hostname, doc.url
 
 
-_META_DATE = re.compile(
-    r"""<meta[^>]+(?:property|name|itemprop)=["'](?:article:published_time|og:published_time|datePublished|"""
-    r"""pubdate|publish[-_]date|date)["'][^>]*content=["']([^"']+)["']"""
-    r"""|<meta[^>]+content=["']([^"']+)["'][^>]*(?:property|name|itemprop)=["'](?:article:published_time|"""
-    r"""datePublished)["']"""
-    r'|"datePublished"\s*:\s*"([^"]+)"',
-    re.IGNORECASE,
-)
+# A <meta> tag (it ends at the next "<" or ">", so a page of unclosed "<meta" stays
+# linear) or a JSON-LD "datePublished"; a tag's attributes are read one by one.
+_META_DATE = re.compile(r'<meta\b(?P<attrs>[^<>]*+)>|"datePublished"\s*+:\s*+"(?P<ld>[^"]++)"', re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""(?P<name>[\w:-]++)\s*+=\s*+(?:"(?P<dq>[^"]*+)"|'(?P<sq>[^']*+)')""")
+_NAME_ATTRS = ("property", "name", "itemprop")
+# Names of a publication date; written after the content, only the unambiguous ones.
+_DATE_NAMES = frozenset({"article:published_time", "og:published_time", "datepublished", "pubdate",
+                         "publish-date", "publish_date", "date"})  # fmt: skip
+_DATE_NAMES_AFTER = frozenset({"article:published_time", "datepublished"})
 
 
 def _meta_published(html: str) -> str | None:
     """The publication time a page declares in its metadata, with its offset."""
-    m = _META_DATE.search(html)
-    if not m:
-        return None
-    return next(g for g in m.groups() if g)
+    for m in _META_DATE.finditer(html):
+        if m.group("ld"):
+            return m.group("ld")
+        before: set[str] = set()  # names given before the content attribute
+        after: set[str] = set()
+        content: str | None = None
+        for attr in _ATTRIBUTE.finditer(m.group("attrs")):
+            name, value = attr.group("name").lower(), attr.group("dq") or attr.group("sq") or ""
+            if name in _NAME_ATTRS:
+                (after if content is not None else before).add(value.lower())
+            elif name == "content" and content is None and value:
+                content = value
+        if content and (before & _DATE_NAMES or after & _DATE_NAMES_AFTER):
+            return content
+    return None

@@ -23,7 +23,7 @@ import numpy as np
 
 from kabar.lang import LanguageData, all_languages, get
 from kabar.model import Article, ArticleFeatures
-from kabar.text import stem, words
+from kabar.text import stem, well_formed, words
 
 # The body beyond this many words adds little to what the story is about and costs time.
 BODY_WORDS = 400
@@ -162,6 +162,7 @@ class Embedder:
             return self._encode(texts)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
+        texts = [well_formed(t) for t in texts]  # the model reads UTF-8: a lone surrogate would raise
         out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
         todo = list(dict.fromkeys(t for t in texts if t not in self._recent))
         if todo:

@@ -8,9 +8,10 @@ header, HTML metadata, a container field). A year in the body is never a date.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -63,8 +64,10 @@ class ParsedDate:
     offset: str | None  # "+07:00" when the source names a zone
 
     def iso(self) -> str:
-        text = self.value.strftime("%Y-%m-%dT%H:%M:%S") if self.has_time else self.value.strftime("%Y-%m-%d")
-        return text + (self.offset or "") if self.has_time else text
+        # isoformat, not strftime: strftime writes year 1 as "1", not "0001".
+        if not self.has_time:
+            return self.value.date().isoformat()
+        return self.value.replace(tzinfo=None).isoformat(timespec="seconds") + (self.offset or "")
 
 
 def parse_date_line(line: str) -> ParsedDate | None:
@@ -125,22 +128,26 @@ def _dateparser_fallback(text: str) -> ParsedDate | None:
 
     tz = next((t.upper() for t in tokens if t.upper() in _TIMEZONES), None)
     stripped = re.sub(rf"\b({_TZ_RE})\b", "", text) if tz else text
-    parsed = dateparser.parse(
-        stripped,
-        languages=["id", "en"],
-        settings={"DATE_ORDER": "DMY", "STRICT_PARSING": True, "RETURN_AS_TIMEZONE_AWARE": False},
-    )
+    try:
+        parsed = dateparser.parse(
+            stripped,
+            languages=["id", "en"],
+            settings={"DATE_ORDER": "DMY", "STRICT_PARSING": True, "RETURN_AS_TIMEZONE_AWARE": False},
+        )
+    except (ValueError, OverflowError):  # a number it reads as an impossible date or offset
+        return None
     if parsed is None:
         return None
     has_time = bool(re.search(r"\d{1,2}[:.]\d{2}", text))
     return ParsedDate(parsed, has_time, _TIMEZONES[tz] if tz else None)
 
 
-def normalize_published(value: str | None) -> str | None:
-    """Normalise a container-supplied publication time (JSONL field, HTML metadata)."""
-    if not value or not str(value).strip():
+def normalize_published(value: object) -> str | None:
+    """Normalise a container-supplied publication time (JSONL field, HTML metadata);
+    None for anything that is not a string holding a date."""
+    if not isinstance(value, str) or not value.strip():
         return None
-    text = str(value).strip()
+    text = value.strip()
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -162,13 +169,18 @@ def site_line_domain(line: str) -> str | None:
     return m.group(1).lower() if m else None
 
 
-def outlet_from_url(url: str | None) -> str | None:
-    if not url:
+def outlet_from_url(url: object) -> str | None:
+    """The host a URL names, without "www."; None for anything it cannot read (not a
+    string, not http(s), no host, a malformed one such as "http://[x]/a")."""
+    if not isinstance(url, str) or not url.strip():
         return None
-    scheme = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):(?!\d)", url.strip())
+    scheme = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*+):(?!\d)", url.strip())
     if scheme and scheme.group(1).lower() not in ("http", "https"):
         return None  # "javascript:..." names no outlet
-    host = urlsplit(url if "//" in url else f"//{url}").hostname
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname
+    except ValueError:  # urllib refuses a bracketed host that is not an IPv6 address
+        return None
     if not host:
         return None
     return host[4:] if host.startswith("www.") else host
@@ -177,18 +189,19 @@ def outlet_from_url(url: str | None) -> str | None:
 # --- dateline ---------------------------------------------------------------
 
 _DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Z'.]+(?:\s+[A-Z][A-Z'.]+){0,3}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}(?=\s*[,(]))"
+    # Possessive runs: what may follow a place's letters is never one of them.
+    r"^(?P<place>[A-Z][A-Z'.]++(?:\s+[A-Z][A-Z'.]++){0,3}|[A-Z][a-z]++(?:\s+[A-Z][a-z]++){0,2}(?=\s*+[,(]))"
     r"(?:\s*,\s*(?P<after>[^-–—(),]{2,40}?))?"
     r"(?:\s*\((?P<credit>[^)]{1,40})\))?"
     # The dash has a space on at least one side ("JAKARTA -Wakil" is written too), so a
     # hyphenated word is never a dateline.
-    r"(?:\s*(?:[-–—]+|:)\s+|\s+[-–—]+)(?=\S)"
+    r"(?:\s*+(?:[-–—]++|:)\s++|\s++[-–—]++)(?=\S)"
 )
 
 
 # A site's own domain in dateline position, "Suara.com - " (a domain after a place,
 # "JAKARTA, KOMPAS.com - ", is the place form above).
-_DOMAIN_DATELINE = re.compile(r"(?P<domain>[A-Za-z][\w-]*(?:\.[A-Za-z]{2,6})+)\s*[-–—]+\s+(?=\S)")
+_DOMAIN_DATELINE = re.compile(r"(?P<domain>[A-Za-z][\w-]*+(?:\.[A-Za-z]{2,6})+)\s*+[-–—]++\s++(?=\S)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +336,7 @@ def _time_patterns(lang: LanguageData) -> _TimePatterns:
 
     months = [k for k in lang.months if len(k) > 3]
     relative = (
-        rf"\b(?:(?P<month_prefix>{alternation(lang.month_prefixes)})\s+(?P<month>{alternation(months)})(?!\s+\d)"
+        rf"\b(?:(?P<month_prefix>{alternation(lang.month_prefixes)})\s++(?P<month>{alternation(months)})(?!\s++\d)"
         rf"|(?P<last_week>{alternation(lang.last_week)})"
         rf"|(?P<last_month>{alternation(lang.last_month)})"
         rf"|(?P<day>{alternation(lang.relative_days)})"
@@ -347,6 +360,25 @@ def _before(anchor: date, day: int, month: int) -> date | None:
         return date(_year_of(anchor, month), month, day)
     except ValueError:
         return None
+
+
+# Date arithmetic that stays inside the calendar: a mention that would fall before
+# 1 January 1 or after 31 December 9999 (an anchor at the edge of the range, from a
+# CMS's null date "0001-01-01") is dropped, not raised.
+
+
+def _shift(day: date, days: int) -> date | None:
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def _month(year: int, month: int) -> tuple[date, date] | None:
+    """The first and last day of a month (None outside the calendar)."""
+    if not MINYEAR <= year <= MAXYEAR:
+        return None
+    return date(year, month, 1), date(year, month, monthrange(year, month)[1])
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -373,9 +405,9 @@ def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) 
     found: list[TimeMention] = []
     spans = _Spans()
 
-    def add(m: re.Match[str], start_day: date, end_day: date | None = None, start: int | None = None) -> None:
+    def add(m: re.Match[str], start_day: date | None, end_day: date | None = None, start: int | None = None) -> None:
         begin = m.start() if start is None else start
-        if spans.free(begin, m.end()):
+        if start_day is not None and spans.free(begin, m.end()):
             spans.taken.append((begin, m.end()))
             found.append(
                 TimeMention(
@@ -415,7 +447,7 @@ def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) 
         weekday = lang.weekdays[named.group(1).lower()]
         readings = [_before(anchor, d, mo) for d, mo in ((day, month), (month, day))]
         matching = [r for r in readings if r is not None and r.weekday() == weekday]
-        add(m, matching[0] if matching else anchor - timedelta(days=(anchor.weekday() - weekday) % 7))
+        add(m, matching[0] if matching else _shift(anchor, -((anchor.weekday() - weekday) % 7)))
     lowered = text.lower()
     if len(lowered) != len(text):  # a rare character changed length; offsets must hold
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
@@ -425,20 +457,20 @@ def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) 
             weekday = lang.weekdays[m.group("weekday")]
             prefix = patterns.day_prefix.search(lowered, max(0, m.start() - 15), m.start())
             back = (anchor.weekday() - weekday) % 7
-            add(m, anchor - timedelta(days=back), start=prefix.start() if prefix else None)
+            add(m, _shift(anchor, -back), start=prefix.start() if prefix else None)
         elif kind == "month":
             month = lang.months[m.group("month")]
-            year = _year_of(anchor, month)
-            last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-            add(m, date(year, month, 1), last)
+            if span := _month(_year_of(anchor, month), month):
+                add(m, *span)
         elif kind == "day":
-            add(m, anchor + timedelta(days=lang.relative_days[m.group("day")]))
+            add(m, _shift(anchor, lang.relative_days[m.group("day")]))
         elif kind == "last_week":
-            monday = anchor - timedelta(days=anchor.weekday() + 7)
-            add(m, monday, monday + timedelta(days=6))
+            monday = _shift(anchor, -(anchor.weekday() + 7))
+            sunday = _shift(monday, 6) if monday else None
+            add(m, monday if sunday else None, sunday)
         elif kind == "last_month":
-            end = anchor.replace(day=1) - timedelta(days=1)
-            add(m, end.replace(day=1), end)
+            end = _shift(anchor.replace(day=1), -1)
+            add(m, end.replace(day=1) if end else None, end)
     found.sort(key=lambda t: t.start)
     return found
 
@@ -451,7 +483,9 @@ _DATE_RES_INLINE = [re.compile(rf"\b{form}\b", re.IGNORECASE) for form in _DATE_
 HEADER_LINES = 8
 _URL_LINE = re.compile(r"^https?://\S+$")
 _BYLINE = re.compile(
-    rf"^(?:{'|'.join(w for lang in _LANGS for w in lang.byline_words)})\s*:?\s+[\w .,'-]{{2,60}}$", re.IGNORECASE
+    # "\s*:?\s+" read a run of spaces in every split (25 s on "Oleh" and 3,000 spaces).
+    rf"^(?:{'|'.join(w for lang in _LANGS for w in lang.byline_words)})(?:\s*+:)?\s+[\w .,'-]{{2,60}}$",
+    re.IGNORECASE,
 )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from kabar.features import normalize_entity
 from kabar.lang import all_languages, get
 from kabar.model import Article
-from kabar.text import split_sentences, stem, words
+from kabar.text import split_sentences, stem, well_formed, words
 
 SNIPPET_WORDS = 40
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -27,7 +27,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 def stems(text: str, language: str) -> list[str]:
     """The index terms of a text: its words' stems in the text's own language."""
     lang = get(language)
-    return [stem(w, lang.stemmer) for w in words(text)]
+    return [stem(w, lang.stemmer) for w in words(well_formed(text))]  # the index stores UTF-8
 
 
 def index_terms(article: Article) -> tuple[str, str]:

@@ -26,11 +26,32 @@ def _stemmer(name: str):  # type: ignore[no-untyped-def]
     return snowballstemmer.stemmer(name)
 
 
+# Words longer than this are not stemmed: the Indonesian Snowball stemmer's cost grows
+# with the square of a word's length (a 3,000-letter token took 1.1 s, a 100-letter one
+# about 1 ms), and stemming means nothing for such strings (URL pieces, hyphenated
+# chains such as one 85-character token in NeuS).
+STEM_MAX_CHARS = 100
+
+
 @lru_cache(maxsize=1 << 18)
 def stem(word: str, stemmer: str) -> str:
     """A lowercase word's stem by the named Snowball stemmer (a language module's
-    `stemmer`); the word itself when the language has none."""
-    return str(_stemmer(stemmer).stemWord(word)) if stemmer else word
+    `stemmer`); the word itself when the language has none, or when it is longer than
+    STEM_MAX_CHARS."""
+    return str(_stemmer(stemmer).stemWord(word)) if stemmer and len(word) <= STEM_MAX_CHARS else word
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def well_formed(text: str) -> str:
+    """`text` with every surrogate code point (a lone "\\ud800" from a JSON escape)
+    replaced by U+FFFD, so it can be encoded as UTF-8 by the libraries that need bytes."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 @lru_cache(maxsize=1 << 16)
@@ -45,9 +66,16 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+# How far back `_word_before` looks: abbreviations and initials ("Brigjen.", "U.S.") are
+# short, and a bound keeps a paragraph of one long run ("A.A.A.…") linear instead of
+# quadratic (each stop rescanned the whole run before it).
+WORD_BEFORE_MAX_CHARS = 64
+
+
 def _word_before(text: str, end: int) -> str:
     start = end
-    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "."):
+    floor = max(0, end - WORD_BEFORE_MAX_CHARS)
+    while start > floor and (text[start - 1].isalnum() or text[start - 1] == "."):
         start -= 1
     return text[start:end]
 

@@ -240,7 +240,7 @@ def _finished(client: TestClient, job: dict[str, Any], seconds: float = 120) -> 
     raise AssertionError(f"job {job['job']} did not finish in {seconds} s")
 
 
-def test_uploaded_sources_are_labels_not_server_paths(client: TestClient) -> None:
+def test_uploaded_sources_are_labels_not_server_paths(client: TestClient, db: str) -> None:
     record = {"id": "label-1", "title": "Pasar Malam Dibuka di Kudus", "language": "id",
               "text": "Pasar malam di alun-alun Kudus dibuka pada Sabtu malam dan ramai dikunjungi warga."}  # fmt: skip
     upload = client.post("/api/ingest", headers=AUTH, files={
@@ -255,6 +255,9 @@ def test_uploaded_sources_are_labels_not_server_paths(client: TestClient) -> Non
     assert article["sources"] == ["upload:milik-saya.jsonl#label-1"]
     text = json.dumps(article) + client.get(f"/articles/{hit['article']}").text + json.dumps(report)
     assert tempfile.gettempdir() not in text and "kabar-spool" not in text and "/var/" not in text
+    with open_store(db) as store:  # stored under the label too, so the CLI and exports show it
+        stored = store.get_article(hit["article"])
+        assert stored is not None and stored.sources == ["upload:milik-saya.jsonl#label-1"]
 
 
 def test_quarantined_uploads_are_reported_by_label(client: TestClient) -> None:

@@ -9,8 +9,8 @@ the chunk in one transaction, so a killed process leaves whole chunks or nothing
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from kabar import clean as clean_stage
@@ -413,6 +413,7 @@ def run(
     max_bytes: int = ingest.DEFAULT_MAX_BYTES,
     on_item: Callable[[str, QuarantineEntry | None], None] | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    labels: Mapping[str, str] | None = None,
     chunk_size: int = CHUNK_SIZE,
     stories: bool = True,
     embed: bool = True,
@@ -426,9 +427,11 @@ def run(
     entities, quotes, claims and figures. With `workers` > 1 (or a Dask `scheduler`
     address) the per-article work runs on a Dask cluster; what is stored is the same.
     Runs on one store take turns: this waits up to `wait` seconds for another to finish
-    (`StoreBusy` after that). `on_bytes` is told how many input bytes each read consumed."""
+    (`StoreBusy` after that). `on_bytes` is told how many input bytes each read consumed.
+    `labels` maps an input path to the name its documents are stored and reported under
+    (a web upload is spooled under a generated name; the client's file name is the label)."""
     with store.ingest_lock(wait), open_pool(workers, scheduler) as pool:
-        run = _Run(store, pool, BuildOptions(extract, stories, embed), on_item, on_bytes)
+        run = _Run(store, pool, BuildOptions(extract, stories, embed), on_item, on_bytes, labels)
         return run.ingest(paths, max_bytes, chunk_size)
 
 
@@ -443,9 +446,11 @@ class _Run:
         options: BuildOptions,
         on_item: Callable[[str, QuarantineEntry | None], None] | None,
         on_bytes: Callable[[int], None] | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         self.store = store
         self.on_bytes = on_bytes
+        self.labels = labels or {}
         self.pool = pool
         self.options = options
         self.on_item = on_item
@@ -563,8 +568,10 @@ class _Run:
                     break
                 except Exception as exc:  # a reader's bug costs the rest of that file only
                     self.report.seen += 1
-                    self._quarantine(guard.failure(found, "read", exc))
+                    self._quarantine(guard.failure(self.labels.get(found, found), "read", exc))
                     break
+                if found in self.labels and item.source.startswith(found):
+                    item = replace(item, source=self.labels[found] + item.source[len(found) :])
                 if isinstance(item, QuarantineEntry):
                     self.report.seen += 1
                     self._quarantine(item)

@@ -57,9 +57,9 @@ def _now() -> str:
 
 
 def shown_source(source: str) -> str:
-    """A stored source as the API shows it: a spooled upload's path becomes its label
-    (`upload:NAME`, with the record key after `#` kept); any other source is unchanged.
-    The store keeps what the pipeline was given, which for uploads is the spool path."""
+    """A stored source as the API shows it. Uploads are stored under their labels
+    (`upload:NAME`); a store written before that holds spool paths, which become labels
+    here (with the record key after `#` kept). Any other source is unchanged."""
     path, sep, key = source.partition("#")
     parts = path.split("/")
     name = parts[-1]
@@ -96,14 +96,6 @@ class Job:
         self.labels[spooled] = f"upload:{name}"
         return self.folder / spooled
 
-    def label(self, source: str) -> str:
-        """A pipeline source (`SPOOL_PATH` or `SPOOL_PATH#KEY`) as the client named it."""
-        prefix = f"{self.folder}/"
-        if not source.startswith(prefix):
-            return shown_source(source)
-        name, sep, key = source[len(prefix) :].partition("#")
-        return self.labels.get(name, "upload") + sep + key
-
     def record(self) -> dict[str, Any]:
         return {
             "job": self.id, "status": self.status, "files": list(self.labels.values()),
@@ -119,7 +111,7 @@ class Job:
         self.quarantined = [self._entry(q) for q in report.quarantined[:LISTED_QUARANTINE]]
 
     def _entry(self, entry: QuarantineEntry) -> dict[str, str]:
-        return {"source": self.label(entry.source), "reason": entry.reason, "detail": entry.detail}
+        return {"source": entry.source, "reason": entry.reason, "detail": entry.detail}
 
 
 class Uploads:
@@ -210,7 +202,7 @@ class Uploads:
                     self._waiting.popleft()
 
     def _ingest(self, job: Job) -> None:
-        paths = [str(job.folder / name) for name in job.labels]
+        labels = {str(job.folder / name): label for name, label in job.labels.items()}
         try:
             while not self._closed.is_set():
                 store = open_store(self.db)
@@ -222,7 +214,7 @@ class Uploads:
                         pass
                     with self._lock:
                         job.status, job.started = RUNNING, job.started or _now()
-                    report = pipeline.run(paths, store, wait=LOCK_ATTEMPT_SECONDS)
+                    report = pipeline.run(list(labels), store, wait=LOCK_ATTEMPT_SECONDS, labels=labels)
                 except StoreBusy:
                     with self._lock:
                         job.status = QUEUED

@@ -515,7 +515,7 @@ class _WarcReader:
                     yield self.broken(ValueError("no WARC header"))
                 return
             n = self.number + 1
-            rid = record.rec_headers.get_header("WARC-Record-ID") or str(n)
+            rid = clean_string(record.rec_headers.get_header("WARC-Record-ID") or "") or str(n)
             where = f"{self.source}#{rid}"
             item: Item | None = None
             if n > self.skip and record.rec_type == "response":
@@ -541,7 +541,7 @@ class _WarcReader:
             yield QuarantineEntry(self.source, "empty file", "no WARC records")
 
     def _response(self, record: Any, where: str, n: int) -> Item | None:
-        url = record.rec_headers.get_header("WARC-Target-URI")
+        url = clean_string(record.rec_headers.get_header("WARC-Target-URI") or "") or None
         ctype = (record.http_headers.get_header("Content-Type") or "") if record.http_headers else ""
         if "html" not in ctype.lower():
             return None

@@ -213,7 +213,9 @@ def ingest_cmd(
     paths: Annotated[list[str], typer.Argument(help="Files or folders (recursive).")],
     db: DbOption = "kabar.db",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
-    max_bytes: Annotated[int, typer.Option(help="Quarantine files larger than this.")] = ingest.DEFAULT_MAX_BYTES,
+    max_bytes: Annotated[
+        int, typer.Option(help="Quarantine a document (a text or HTML file, a JSONL line, a WARC record) over this.")
+    ] = ingest.DEFAULT_MAX_BYTES,
     embed: Annotated[
         bool, typer.Option(help="Compare titles by multilingual embeddings (about 1 ms per article).")
     ] = True,

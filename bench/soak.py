@@ -70,6 +70,7 @@ QUESTION_TITLE_WORDS = 12  # a question is a title's first words, not the whole 
 # A story read or an answer that takes longer than this is stopped and recorded as an
 # error (the bound for a 100,000-article story read is 10 s; a story here is small).
 STEP_BUDGET_SECONDS = 120.0
+PROGRESS_EVERY = 500  # stories or articles between progress lines on stderr
 # Errors kept per corpus in full (the distinct ones are all counted).
 MAX_ERRORS_KEPT = 200
 
@@ -168,6 +169,10 @@ class Report:
             "step_seconds": {k: round(v, 2) for k, v in self.step_seconds.items()},
             "step_calls": dict(self.step_calls), "peak_rss_mb": round(self.peak_rss_mb, 1),
         }  # fmt: skip
+
+
+def progress(message: str) -> None:
+    print(f"{datetime.now(UTC):%H:%M:%S} {message}", file=sys.stderr, flush=True)
 
 
 # --- corpora into files kabar ingests ------------------------------------------------------
@@ -473,7 +478,9 @@ def _reads(report: Report, db: str, embed: bool, tmp: Path) -> None:
         report.attempt("export", db, lambda: export(store, str(tmp / "export")), STEP_BUDGET_SECONDS)
         stories = report.attempt("stories", db, store.stories) or []
         report.stories = len(stories)
-        for story in stories:
+        for n, story in enumerate(stories):
+            if n % PROGRESS_EVERY == 0:
+                progress(f"{report.corpus}: story {n}/{len(stories)}")
 
             def show(story: Any = story) -> None:
                 out = io.StringIO()
@@ -489,7 +496,9 @@ def _reads(report: Report, db: str, embed: bool, tmp: Path) -> None:
             get("/api/stories/{id}", story.id, f"/api/stories/{story.id}")
             get("/stories/{id}", story.id, f"/stories/{story.id}")
         articles = report.attempt("articles", db, lambda: [(a.id, a.source) for a in store.iter_articles()]) or []
-        for article_id, source in articles:
+        for n, (article_id, source) in enumerate(articles):
+            if n % PROGRESS_EVERY == 0:
+                progress(f"{report.corpus}: article {n}/{len(articles)}")
             get("/articles/{id}", source, f"/articles/{article_id}")
             get("/api/articles/{id}", source, f"/api/articles/{article_id}")
         for url in ("/", "/api/stories?sort=largest&per_page=100", "/api/storylines"):
@@ -529,9 +538,12 @@ def soak_corpus(
         inputs = tmp / "in"
         inputs.mkdir()
         report.documents = report.attempt("convert", name, lambda: CONVERTERS[name](data, inputs, limit)) or 0
+        progress(f"{name}: {report.documents} documents")
         failed = _per_document(report, inputs) if per_document else set()
         db = str(tmp / "kabar.db")
+        progress(f"{name}: ingest")
         _ingest(report, inputs, db, embed, failed)
+        progress(f"{name}: {report.stored} stored; export and reads")
         _reads(report, db, embed, tmp)
         report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return report.to_record()

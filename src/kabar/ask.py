@@ -124,15 +124,15 @@ def ask(store: Any, question: str, filters: Filters | None = None, embedder: Emb
     keys = _entity_keys(question)
     candidates: list[tuple[float, EvidenceSentence, set[int]]] = []
     covered_anywhere: Counter[int] = Counter()
-    for article_id, _score in found:
-        article = store.get_article(article_id)
-        if article is None or article.duplicate_of:
+    for article in store.get_articles([article_id for article_id, _score in found]):
+        if article.duplicate_of:
             continue
         alang = get(article.language)
+        text = article.text  # joined once: per sentence it made a long article quadratic
         offset = 0
         for index, paragraph in enumerate(article.paragraphs):
             for sentence in split_sentences(paragraph, alang.abbreviations, alang.non_final_words):
-                start = article.text.find(sentence, offset)
+                start = text.find(sentence, offset)
                 sentence_stems = {stem(w, alang.stemmer) for w in words(sentence)} | set(words(sentence))
                 hit = {i for i, group in enumerate(variants) if group & sentence_stems}
                 covered_anywhere.update(hit)

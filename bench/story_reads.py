@@ -40,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -164,7 +164,7 @@ def _read(db: str, path: str) -> None:
 READS = ("show --json", "api + page", "export story", "export store")
 
 
-def story_sizes(sizes: list[int], keep: str | None) -> None:
+def story_sizes(sizes: list[int], keep: str | None, reads: Sequence[str] = READS) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
@@ -172,7 +172,7 @@ def story_sizes(sizes: list[int], keep: str | None) -> None:
             db = str(folder / f"story-{n}.db")
             if not Path(db).exists():
                 build_story_store(db, n)
-            for path in READS:
+            for path in reads:
                 done = subprocess.run([sys.executable, __file__, "--read", path, "--db", db],
                                       capture_output=True, text=True, check=True)  # fmt: skip
                 result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -198,13 +198,14 @@ def main() -> None:
     parser.add_argument("--db", default=None, help="reuse (or create) the store here")
     parser.add_argument("--story", type=int, nargs="*", help="one-story stores of these sizes; time each story read")
     parser.add_argument("--keep", default=None, help="with --story: keep (and reuse) the stores in this folder")
+    parser.add_argument("--reads", nargs="*", choices=READS, default=list(READS), help="with --story: these reads only")
     parser.add_argument("--read", choices=READS, help=argparse.SUPPRESS)  # one read, in a child process
     args = parser.parse_args()
     if args.read:
         _read(args.db, args.read)
         return
     if args.story:
-        story_sizes(args.story, args.keep)
+        story_sizes(args.story, args.keep, args.reads)
         return
     with tempfile.TemporaryDirectory() as tmp:
         store = synthetic_store(args.db, args.n, tmp, embed=False, extract=False)

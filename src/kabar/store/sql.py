@@ -349,7 +349,8 @@ class SQLStore(Store):
             "SELECT id, title, first_published, last_published, languages, outlets, storyline FROM stories"
         ).fetchall()
         members: dict[str, list[str]] = {}
-        for aid, sid in self._x("SELECT id, story FROM articles WHERE story IS NOT NULL ORDER BY seq"):
+        # Story by story, each in ingest order: the articles_story_members index alone.
+        for aid, sid in self._x("SELECT id, story FROM articles WHERE story IS NOT NULL ORDER BY story, seq"):
             members.setdefault(sid, []).append(aid)
         return [
             Story(sid, title, members.get(sid, []), json.loads(outlets), json.loads(langs), first, last, line)

@@ -132,6 +132,13 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE stories ADD COLUMN salient TEXT NOT NULL DEFAULT '[]';
     """,
+    # A story's members (`SQLStore.story_members`, `_story`) from the index alone, in ingest
+    # order: through articles(story) each member cost a read of its whole row, and a story of
+    # 100,000 articles read ~1 GB of them to list its ids (bench/story_reads.py --story).
+    """
+    CREATE INDEX articles_story_members ON articles(story, seq, id, outlet, published, duplicate_of);
+    DROP INDEX articles_story;
+    """,
 ]
 # Matches are counted up to this many: counting every hit of a common word costs more
 # than the search itself.

@@ -172,6 +172,7 @@ def story_sizes(sizes: list[int], keep: str | None, reads: Sequence[str] = READS
             db = str(folder / f"story-{n}.db")
             if not Path(db).exists():
                 build_story_store(db, n)
+            open_store(db).close()  # a kept store from an older schema is migrated before the reads
             for path in reads:
                 done = subprocess.run([sys.executable, __file__, "--read", path, "--db", db],
                                       capture_output=True, text=True, check=True)  # fmt: skip

@@ -7,17 +7,29 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import SHARED
 from kabar import pipeline
-from kabar.export import STORY_SAMPLE, export, story_articles, story_brief, story_facts, story_record_detailed
+from kabar.export import (
+    STORY_SAMPLE,
+    choose_articles,
+    export,
+    story_articles,
+    story_brief,
+    story_facts,
+    story_record_detailed,
+)
 from kabar.extract import extract_article
 from kabar.extract.story import MAX_CONFLICTS, MAX_FIGURES_PER_KEY, _figure_pairs, _quote_words, facts
 from kabar.model import Article, ChunkWrite, StoryWrite
+from kabar.store import StoryMember
 from kabar.store.sqlite import SQLiteStore
 
 ECB = SHARED / "data" / "ecbplus-dev" / "docs"
@@ -145,3 +157,28 @@ def test_figures_are_compared_only_within_capped_buckets() -> None:
     assert len(pairs) <= len(own_pairs) + MAX_FIGURES_PER_KEY * (MAX_FIGURES_PER_KEY - 1) // 2
     assert capped == n - MAX_FIGURES_PER_KEY
     assert pairs == sorted(pairs)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.lists(st.tuples(st.integers(0, 12), st.integers(0, 400), st.booleans()), max_size=300),
+    st.integers(1, 60),
+)
+def test_choose_articles_takes_the_limit_originals_first_in_order(
+    rows: list[tuple[int, int, bool]], limit: int
+) -> None:
+    members = [StoryMember(f"{i:04d}", f"o{outlet}" if outlet else None, f"2024-01-01T00:00:{day % 60:02d}",
+                           f"{i - 1:04d}" if copy and i else None) for i, (outlet, day, copy) in enumerate(rows)]  # fmt: skip
+    chosen = choose_articles(members, limit)
+    order = [m.id for m in members]
+    assert len(chosen) == len(set(chosen)) == min(limit, len(members))
+    assert chosen == [i for i in order if i in set(chosen)]  # the members' order
+    originals = [m for m in members if not m.duplicate_of]
+    picked = {m.id for m in members if m.id in set(chosen)}
+    if len(originals) >= limit:  # a copy only when the originals run out
+        assert picked <= {m.id for m in originals}
+    # every outlet gets a share before any outlet gets two
+    counts = Counter((m.outlet or "") for m in originals if m.id in picked)
+    outlets = {(m.outlet or "") for m in originals}
+    if counts and max(counts.values()) > 1:
+        assert set(counts) == outlets

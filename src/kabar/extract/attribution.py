@@ -98,7 +98,10 @@ def _tokens(text: str, start: int, end: int) -> list[_Token]:
     for m in _WORD.finditer(text, start, end):
         word = m.group()
         if len(word) <= MAX_TOKEN_CHARS:
-            out.append(_Token(word, word.lower(), m.start(), m.end()))
+            lower = word.lower()
+            # A word already in lower case (most are) shares its string: a 1 MB paragraph
+            # holds some 150,000 tokens.
+            out.append(_Token(word, word if lower == word else lower, m.start(), m.end()))
     return out
 
 

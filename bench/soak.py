@@ -70,6 +70,7 @@ QUESTION_TITLE_WORDS = 12  # a question is a title's first words, not the whole 
 # A story read or an answer that takes longer than this is stopped and recorded as an
 # error (the issue's bound for a 100,000-article story read is 10 s; a story here is small).
 STEP_BUDGET_SECONDS = 120.0
+STORY_MEMBERS_NAMED = 4
 PROGRESS_EVERY = 500  # stories or articles between progress lines on stderr
 # Errors kept per corpus in full (the distinct ones are all counted).
 MAX_ERRORS_KEPT = 200
@@ -478,6 +479,8 @@ def _reads(report: Report, db: str, embed: bool, tmp: Path) -> None:
         report.attempt("export", db, lambda: export(store, str(tmp / "export")), STEP_BUDGET_SECONDS)
         stories = report.attempt("stories", db, store.stories) or []
         report.stories = len(stories)
+        articles = report.attempt("articles", db, lambda: [(a.id, a.source) for a in store.iter_articles()]) or []
+        source_of = dict(articles)
         for n, story in enumerate(stories):
             if n % PROGRESS_EVERY == 0:
                 progress(f"{report.corpus}: story {n}/{len(stories)}")
@@ -491,11 +494,14 @@ def _reads(report: Report, db: str, embed: bool, tmp: Path) -> None:
             def brief(story: Any = story) -> str:
                 return json.dumps(story_brief(store, story).to_record())
 
-            report.attempt("show", story.id, show, STEP_BUDGET_SECONDS)
-            report.attempt("brief", story.id, brief, STEP_BUDGET_SECONDS)
-            get("/api/stories/{id}", story.id, f"/api/stories/{story.id}")
-            get("/stories/{id}", story.id, f"/stories/{story.id}")
-        articles = report.attempt("articles", db, lambda: [(a.id, a.source) for a in store.iter_articles()]) or []
+            # A story's errors name its first members' documents, where the cause is.
+            members = [report.short(source_of.get(a, a)) for a in story.articles[:STORY_MEMBERS_NAMED]]
+            more = " …" if len(story.articles) > STORY_MEMBERS_NAMED else ""
+            label = f"{story.id} [{', '.join(members)}{more}]"
+            report.attempt("show", label, show, STEP_BUDGET_SECONDS)
+            report.attempt("brief", label, brief, STEP_BUDGET_SECONDS)
+            get("/api/stories/{id}", label, f"/api/stories/{story.id}")
+            get("/stories/{id}", label, f"/stories/{story.id}")
         for n, (article_id, source) in enumerate(articles):
             if n % PROGRESS_EVERY == 0:
                 progress(f"{report.corpus}: article {n}/{len(articles)}")

@@ -5,6 +5,7 @@ of any length), and arbitrary text from hypothesis. All text here is written for
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections import Counter
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from kabar.extract import attribution, entities, extract_article, ner, numbers, paragraph_spans
 from kabar.guard import budget
 from kabar.lang import LanguageData, get
-from kabar.model import Article
+from kabar.model import Article, EntityMention
 
 ID = get("id")
 EN = get("en")
@@ -200,6 +201,24 @@ def test_extraction_work_grows_linearly_with_a_single_line(code: str) -> None:
     small, large = _stage_lines(code, 20_000), _stage_lines(code, 160_000)
     for stage in small:
         assert large[stage] <= 9 * small[stage], (stage, small, large)
+
+
+def _many_speakers(n: int) -> int:
+    """Lines run by attribution over `n` paragraphs, each quoting a different "Kim"."""
+    paragraphs = [f'Kim Nama{i} mengatakan bahwa harga naik tajam. Kata Kim, "ini benar sekali".' for i in range(n)]
+    text = "\n\n".join(paragraphs)
+    people = [
+        EntityMention(m.group(), "PERSON", m.start(), m.end(), m.group().lower())
+        for m in re.finditer(r"Kim Nama\d+", text)
+    ]
+    return _lines_run(lambda: attribution.extract(text, paragraph_spans(paragraphs), ID, people))
+
+
+def test_many_paragraphs_naming_many_people_cost_linear_work() -> None:
+    # Every "Kim" is looked up among the names holding "kim" (at most MAX_NAME_FORMS of
+    # them), not among every person named before it: 8x the paragraphs ran 54x the lines.
+    _many_speakers(10)
+    assert _many_speakers(2_400) <= 9 * _many_speakers(300)
 
 
 def test_a_sentence_longer_than_the_cap_is_cut_into_pieces() -> None:

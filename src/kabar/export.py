@@ -24,13 +24,14 @@ from kabar.model import Article, Story, StoryFacts, StorySelection
 from kabar.store import Store, StoryMember
 
 # Articles a story's facts and brief are read from. Every story of the demo, the seeds,
-# ECB+ and NeuS (at most 103 articles) is read whole; 300 full articles are ~15 MB and
-# their facts and brief take about a second (bench/story_reads.py), whatever the story's size.
+# ECB+ and NeuS (at most 103 articles) is read whole. Reading 300 articles takes ~0.9 s,
+# their facts ~0.9 s and the brief ~0.5 s, whatever the story's size (a story of 100,000:
+# `kabar show --json` 2.8 s at 141 MB peak RSS, bench/story_reads.py --story 100000).
 STORY_SAMPLE = 300
 # The timeline covers the storyline: the story itself and, of the other stories, the
-# nearest in time, each through a few articles (the dates a story names are in most of its
-# articles). A NeuS storyline has 922 stories; reading them all made each story's page
-# read the whole storyline.
+# nearest in time, each through a sample of its articles. ECB+ storylines (up to 12
+# stories of up to 27 articles) are read whole; a NeuS storyline has 922 stories, and
+# reading them all made every one of its stories read the whole storyline.
 STORYLINE_STORIES = 20
 STORYLINE_ARTICLES = 30
 

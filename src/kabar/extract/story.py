@@ -51,15 +51,20 @@ MAX_ENTITIES = 25
 _LOOSE_UNITS = {"year", "day", "percent"}
 # Caps on one story's facts. The story's articles are already a bounded sample
 # (kabar.export.STORY_SAMPLE articles), but one article may carry hundreds of quotes or
-# figures (a transcript, a table), so the items are capped too. The largest story of the
-# ECB+, NeuS, demo and seed stores has 103 articles, 640 quotes and 309 figures: far below.
-MAX_QUOTES = 3000  # quotes grouped, in publication order; grouping costs quotes x groups sharing a word
-MAX_CLAIMS = 3000  # claims and denials, in publication order
+# figures (a transcript, a table), so the items are capped too. The largest stories of the
+# ECB+, NeuS, demo and seed stores have 189 quotes, 39 claims and 223 figures: far below.
+# Quotes grouped, in publication order. Grouping costs quotes x groups sharing a word: at
+# worst (every quote its own group, all sharing "the") 2,000 quotes are 2 million set
+# intersections, about a second.
+MAX_QUOTES = 2000
+MAX_CLAIMS = 3000  # claims and denials, in publication order; loose denials meet claims through shared words
 # Figures of one unit are compared in buckets of one context key; a bucket holds at most
 # this many figures (the earliest), so a key every figure shares ("said") costs no more than
-# 40 x 40 pairs. The largest bucket in the stores above holds 21 figures.
+# 40 x 40 pairs. The largest bucket in the stores above holds 29 figures.
 MAX_FIGURES_PER_KEY = 40
-# Pairs compared per story, whatever the buckets hold: about 0.3 s of comparisons.
+# Pairs compared per story, whatever the buckets hold: about half a second of comparisons
+# (the 300-article sample of bench/story_reads.py compares about 19,000); the stores above
+# need 1,007 at most.
 MAX_FIGURE_PAIRS = 20_000
 # Conflicts listed per story (the first found, earliest figures first); the largest
 # ordinary story (NeuS, 103 articles) has 267.

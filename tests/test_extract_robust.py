@@ -221,6 +221,22 @@ def test_many_paragraphs_naming_many_people_cost_linear_work() -> None:
     assert _many_speakers(2_400) <= 9 * _many_speakers(300)
 
 
+def _keyed_names(n: int) -> int:
+    """Lines run keying the mentions of `n` paragraphs, each naming a different "Kim" twice."""
+    text = "\n\n".join(f"Kim Nama{i} tiba. Kim menolak." for i in range(n))
+    found = [
+        ner.Mention(m.group(), "PERSON", m.start(), m.end()) for m in re.finditer(r"Kim Nama\d+|Kim(?= menolak)", text)
+    ]
+    return _lines_run(lambda: entities.key_mentions(text, found, ID))
+
+
+def test_short_names_are_keyed_in_linear_work() -> None:
+    # A short name looks among the names holding its words, not every earlier mention
+    # (which ran 60x the lines for 8x the text).
+    _keyed_names(10)
+    assert _keyed_names(2_400) <= 9 * _keyed_names(300)
+
+
 def test_a_sentence_longer_than_the_cap_is_cut_into_pieces() -> None:
     words = " ".join(["kata"] * (2 * attribution.MAX_SENTENCE_TOKENS + 5))
     para = attribution._Paragraph(words, 0, len(words), 0, ID)

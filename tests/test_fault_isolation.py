@@ -81,7 +81,7 @@ def test_a_document_over_the_time_budget_is_stopped(tmp_path: Path, monkeypatch:
 
     monkeypatch.setattr(pipeline, "extract_article", hanging)
     monkeypatch.setattr(guard, "DOCUMENT_BUDGET_SECONDS", 0.5)
-    monkeypatch.setattr(guard.run_steps, "__defaults__", (0.5,))
+    monkeypatch.setattr(guard, "DOCUMENT_BUDGET_SECONDS_PER_MB", 0.0)
     started = time.monotonic()
     report, store = _run(folder, tmp_path / "b.db")
     try:

@@ -26,10 +26,13 @@ from kabar.model import QuarantineEntry
 
 T = TypeVar("T")
 
-# Seconds one document may spend in the per-document steps (prepare, then build). The
-# slowest real page of the soak corpora takes well under a second; this is a backstop
-# for what no rule foresaw, not a tuning knob.
+# Seconds one document may spend in each run of its per-document steps (prepare, then
+# build): a base plus an allowance per MB of input, since every step is linear in its
+# input. The slowest real page of the soak corpora takes well under a second, and a
+# 1 MB single-line text about 8 s in all (bench/single_line.py); this is a backstop for
+# what no rule foresaw, not a tuning knob.
 DOCUMENT_BUDGET_SECONDS = 30.0
+DOCUMENT_BUDGET_SECONDS_PER_MB = 20.0
 MESSAGE_CHARS = 200
 _ENV = "KABAR_DEBUG"
 
@@ -95,9 +98,12 @@ class Steps:
         return fn(*args)
 
 
-def run_steps(
-    source: str, first: str, body: Callable[[Steps], T], seconds: float = DOCUMENT_BUDGET_SECONDS
-) -> T | QuarantineEntry:
+def document_budget(chars: int) -> float:
+    """The time budget of a document of `chars` characters."""
+    return DOCUMENT_BUDGET_SECONDS + DOCUMENT_BUDGET_SECONDS_PER_MB * chars / 1_000_000
+
+
+def run_steps(source: str, first: str, body: Callable[[Steps], T], seconds: float) -> T | QuarantineEntry:
     """Run one document's steps within the time budget; whichever step fails or runs over
     becomes the document's quarantine entry, never the batch's."""
     steps = Steps(first)
@@ -115,7 +121,7 @@ def _can_interrupt() -> bool:
 
 
 @contextmanager
-def budget(seconds: float = DOCUMENT_BUDGET_SECONDS) -> Iterator[None]:
+def budget(seconds: float) -> Iterator[None]:
     """Raise `OverBudget` in the block once it has run `seconds`.
 
     A real timer (SIGALRM) where the process allows it; elsewhere (a thread of a web

@@ -332,7 +332,10 @@ def _embedder() -> Embedder:
 
 
 def prepare_all(raws: list[RawDocument]) -> list[Prepared | QuarantineEntry]:
-    return [guard.run_steps(raw.source, "html", partial(prepare, raw)) for raw in raws]
+    return [
+        guard.run_steps(raw.source, "html", partial(prepare, raw), guard.document_budget(len(raw.body)))
+        for raw in raws
+    ]
 
 
 def _build_one(
@@ -363,7 +366,10 @@ def _featurize(built: list[Built], options: BuildOptions) -> list[Built | Quaran
         guard.report_traceback(exc)
     out: list[Built | QuarantineEntry] = []
     for b in built:
-        feats = guard.run_steps(b.article.source, "features", partial(_featurize_alone, b.article, embedder))
+        feats = guard.run_steps(
+            b.article.source, "features", partial(_featurize_alone, b.article, embedder),
+            guard.document_budget(len(b.article.raw_text)),
+        )  # fmt: skip
         if isinstance(feats, QuarantineEntry):
             out.append(feats)
         else:
@@ -389,7 +395,7 @@ def build_all(
     results = [
         guard.run_steps(p.raw.source, "clean", partial(
             _build_one, p, recurring.get(p.raw.site_key, set()), brands.get(p.raw.site_key, frozenset()), options
-        ))
+        ), guard.document_budget(len(p.raw.body)))
         for p in prepared
     ]  # fmt: skip
     featured = iter(_featurize([r for r in results if isinstance(r, Built)], options))

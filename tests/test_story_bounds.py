@@ -73,7 +73,7 @@ def test_one_word_answers_group_and_longer_quotes_stay_apart() -> None:
 
 # Hand-written reports of one long-running matter; each article takes its own figures.
 _LEADS = [
-    'Rescuers said {n} people were still missing after the flood in Riverton, and Mayor Dana Holt said '
+    "Rescuers said {n} people were still missing after the flood in Riverton, and Mayor Dana Holt said "
     '"we will keep searching until every family knows".',
     "Officials accused the Riverton Water Board of ignoring warnings; the board denied the accusations. "
     "At least {n} homes were damaged, the county said.",

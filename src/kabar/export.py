@@ -82,9 +82,9 @@ def choose_articles(members: Sequence[StoryMember], limit: int) -> list[str]:
 def story_articles(store: Store, story: Story, limit: int = STORY_SAMPLE) -> list[Article]:
     """The story's articles, in ingest order: all of them, or `limit` chosen by
     `choose_articles` when it has more (`len(story.articles)` is how many it has)."""
-    members = store.story_members(story.id) if len(story.articles) > limit else []
-    ids = choose_articles(members, limit) if members else story.articles
-    return store.get_articles(ids)
+    if len(story.articles) <= limit:
+        return store.get_articles(story.articles)
+    return store.get_articles(choose_articles(store.story_members(story.id), limit))
 
 
 def story_facts(store: Store, story: Story, articles: list[Article] | None = None) -> StoryFacts:

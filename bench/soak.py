@@ -1,7 +1,7 @@
 """A real-corpus soak: every corpus in ../shared/data through the whole user path.
 
     uv run python bench/soak.py [--corpus NAME ...] [--limit N] [--no-embed] [--json OUT]
-                                [--no-per-document] [--in-process] [--data FOLDER]
+                                [--only PREFIX] [--no-per-document] [--in-process] [--data FOLDER]
 
 Per corpus, in a fresh temporary folder and SQLite store, in its own process (so the
 peak RSS is that corpus's):
@@ -376,6 +376,24 @@ def _per_document(report: Report, inputs: Path) -> set[str]:
     return failed
 
 
+def _only(inputs: Path, prefix: str) -> int:
+    """Keep the converted documents whose file name or record id starts with `prefix`."""
+    kept = 0
+    for path in sorted(p for p in inputs.rglob("*") if p.is_file()):
+        if path.suffix == ".jsonl":
+            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+            mine = [line for line in lines if str(json.loads(line).get("id", "")).startswith(prefix)]
+            path.write_text("".join(mine), encoding="utf-8")
+            kept += len(mine)
+            if not mine:
+                path.unlink()
+        elif path.name.startswith(prefix):
+            kept += 1
+        else:
+            path.unlink()
+    return kept
+
+
 def _read_all(path: str) -> list[Any]:
     from kabar import ingest
 
@@ -534,16 +552,24 @@ def _reads(report: Report, db: str, embed: bool, tmp: Path) -> None:
 
 
 def soak_corpus(
-    name: str, limit: int | None = None, embed: bool = True, data: Path = DATA, per_document: bool = True
+    name: str,
+    limit: int | None = None,
+    embed: bool = True,
+    data: Path = DATA,
+    per_document: bool = True,
+    only: str | None = None,
 ) -> dict[str, Any]:
     """Run the whole soak over one corpus; the report as a dict. Without `per_document`,
-    the one-at-a-time pass (timing, and the documents behind a crashed batch) is left out."""
+    the one-at-a-time pass (timing, and the documents behind a crashed batch) is left out.
+    With `only`, just the documents whose file name or record id starts with it."""
     with tempfile.TemporaryDirectory(prefix=f"soak-{name}-") as folder:
         tmp = Path(folder)
         report = Report(name, embed=embed, root=str(tmp / "in"))
         inputs = tmp / "in"
         inputs.mkdir()
         report.documents = report.attempt("convert", name, lambda: CONVERTERS[name](data, inputs, limit)) or 0
+        if only is not None:
+            report.documents = _only(inputs, only)
         progress(f"{name}: {report.documents} documents")
         failed = _per_document(report, inputs) if per_document else set()
         db = str(tmp / "kabar.db")
@@ -555,12 +581,14 @@ def soak_corpus(
         return report.to_record()
 
 
-def _in_child(name: str, limit: int | None, embed: bool, data: Path, per_document: bool) -> dict[str, Any]:
+def _in_child(
+    name: str, limit: int | None, embed: bool, data: Path, per_document: bool, only: str | None
+) -> dict[str, Any]:
     """One corpus in a fresh process: its own peak RSS, and a crash of the process
     (a segfault, the OOM killer) is one corpus's error, not the soak's end."""
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"), max_tasks_per_child=1) as pool:
         try:
-            return pool.submit(soak_corpus, name, limit, embed, data, per_document).result()
+            return pool.submit(soak_corpus, name, limit, embed, data, per_document, only).result()
         except Exception as exc:  # the process died: say so and go on
             report = Report(name, embed=embed)
             report.error("process", name, exc)
@@ -598,6 +626,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--corpus", action="append", choices=CORPORA, help="a corpus (repeatable); default all")
     parser.add_argument("--limit", type=int, default=None, help="at most N documents per corpus")
+    parser.add_argument("--only", default=None, help="only documents whose file name or record id starts with this")
     parser.add_argument("--no-embed", action="store_true", help="no title or sentence embeddings")
     parser.add_argument("--json", dest="json_out", default=None, help="write the reports here")
     parser.add_argument("--data", default=str(DATA), help="the shared data folder")
@@ -614,9 +643,9 @@ def main() -> None:
     for name in args.corpus or CORPORA:
         t0 = time.perf_counter()
         if args.in_process:
-            r = soak_corpus(name, args.limit, not args.no_embed, data, not args.no_per_document)
+            r = soak_corpus(name, args.limit, not args.no_embed, data, not args.no_per_document, args.only)
         else:
-            r = _in_child(name, args.limit, not args.no_embed, data, not args.no_per_document)
+            r = _in_child(name, args.limit, not args.no_embed, data, not args.no_per_document, args.only)
         r["wall_seconds"] = round(time.perf_counter() - t0, 1)
         reports.append(r)
         print(format_report(r) + f"\n  wall {r['wall_seconds']:.0f} s", flush=True)

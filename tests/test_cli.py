@@ -141,7 +141,9 @@ def test_stories_commands_and_export(tmp_path: Path, backend: str) -> None:
     assert len(stories) == 10
     for story in stories:
         assert set(story) == {"id", "title", "articles", "outlets", "languages", "first_published",
-                              "last_published", "storyline", "entities", "quotes", "claims", "conflicts"}  # fmt: skip
+                              "last_published", "storyline", "entities", "quotes", "claims", "conflicts",
+                              "articles_read", "articles_total", "quotes_left_out", "claims_left_out",
+                              "figures_capped", "conflicts_left_out"}  # fmt: skip
     articles = [json.loads(line) for line in (out / "articles.jsonl").read_text().splitlines()]
     assert all(a["story"] in {s["id"] for s in stories} for a in articles)
     assert sum(1 for a in articles if a["duplicate_of"]) == 2

@@ -348,7 +348,8 @@ def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5)
     found = story_facts(store, story, articles)
     line = storyline_stories(store, story)
     summary = story_brief(store, story, n_sentences, articles, line)
-    shared = {a.id: len({s.paragraph for s in store.syndication(a.id)}) for a in articles}
+    syndicated = store.syndications([a.id for a in articles])
+    shared = {aid: len({s.paragraph for s in rows}) for aid, rows in syndicated.items()}
     others = sorted((s for s in line if s.id != story.id), key=lambda s: s.first_published or "")
     if as_json:
         detail = {"story": story, "articles": articles, "syndicated": shared, "facts": found, "brief": summary,
@@ -357,7 +358,7 @@ def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5)
         return
     console.print(f"[bold]{_say(story.title)}[/]", highlight=False)
     _plain(
-        f"  story {story.id} · storyline {story.storyline} · {len(articles)} articles · "
+        f"  story {story.id} · storyline {story.storyline} · {len(story.articles)} articles · "
         f"{len(story.outlets)} outlets · {', '.join(story.languages)} · "
         f"{(story.first_published or '—')[:16]} → {(story.last_published or '—')[:16]}"
     )
@@ -366,6 +367,11 @@ def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5)
         table.add_row(_cell(a.id, 10), _cell(a.published, 16), _cell(a.outlet), _cell(a.language),
                       _cell(a.duplicate_of, 10, empty=""), str(shared[a.id] or ""), _cell(a.title, 60))  # fmt: skip
     console.print(table)
+    if len(story.articles) > len(articles):
+        _plain(
+            f"  and {len(story.articles) - len(articles)} more articles, not listed: the facts and brief below "
+            f"are read from these {len(articles)}"
+        )
     if others:
         console.print("\n[bold]Same storyline[/]")
         for other in others:

@@ -179,6 +179,7 @@ DATA = LanguageData(
         "story": "Story",
         "article": "Article",
         "articles": "articles",
+        "more_articles": "and {n} more articles, not shown: the story's facts and brief are read from the articles above",
         "search": "Search",
         "ask": "Ask",
         "brief": "Brief",

@@ -203,6 +203,7 @@ DATA = LanguageData(
         "story": "Cerita",
         "article": "Artikel",
         "articles": "artikel",
+        "more_articles": "dan {n} artikel lain, tidak ditampilkan: fakta dan ringkasan cerita dibaca dari artikel di atas",
         "search": "Cari",
         "ask": "Tanya",
         "brief": "Ringkasan",

@@ -11,7 +11,6 @@ from itertools import combinations
 from typing import Any
 from urllib.parse import urlsplit
 
-from kabar import pipeline
 from kabar.ask import Answer
 from kabar.ask import ask as ask_question
 from kabar.brief import Brief
@@ -112,17 +111,6 @@ def search(
 
 def ask(store: Store, q: str, story: str | None, embedder: Any) -> Answer:
     return ask_question(store, q, Filters(story=story or None), embedder)
-
-
-def ingest(store: Store, paths: list[str], root: str, wait: float) -> dict[str, Any]:
-    report = pipeline.run(paths, store, wait=wait)
-    return {
-        "seen": report.seen,
-        "stored": report.stored,
-        "already": report.already,
-        # Quarantine messages name the upload by its label, not the private temporary path.
-        "quarantined": [q.message().replace(root + "/", "") for q in report.quarantined],
-    }
 
 
 # --- charts -----------------------------------------------------------------------------

@@ -72,12 +72,14 @@ def collapse(text: str) -> str:
 WORD_BEFORE_MAX_CHARS = 64
 
 
+_WORD_RUN = re.compile(r"(?:[^\W_]|\.)*+")  # letters, digits and dots ([^\W_] is str.isalnum)
+
+
 def _word_before(text: str, end: int) -> str:
-    start = end
-    floor = max(0, end - WORD_BEFORE_MAX_CHARS)
-    while start > floor and (text[start - 1].isalnum() or text[start - 1] == "."):
-        start -= 1
-    return text[start:end]
+    """The run of letters, digits and dots that ends at `end` (at most WORD_BEFORE_MAX_CHARS)."""
+    window = text[max(0, end - WORD_BEFORE_MAX_CHARS) : end]
+    run = _WORD_RUN.match(window[::-1])
+    return window[len(window) - run.end() :] if run else ""
 
 
 def split_sentences(paragraph: str, abbreviations: Collection[str], non_final: Collection[str] = ()) -> list[str]:

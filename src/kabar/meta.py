@@ -8,6 +8,7 @@ header, HTML metadata, a container field). A year in the body is never a date.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from calendar import monthrange
 from collections import Counter
 from dataclasses import dataclass, field
@@ -314,10 +315,20 @@ PROFILE_MAX_OTHER = 0.03
 
 @dataclass(slots=True)
 class _Spans:
-    taken: list[tuple[int, int]] = field(default_factory=list)
+    """Spans already read, disjoint and sorted, so a text naming thousands of days
+    ("kemarin kemarin …") checks each new one against its two neighbours, not all."""
 
-    def free(self, start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in self.taken)
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+
+    def take(self, start: int, end: int) -> bool:
+        """Take [start, end) if it overlaps no span taken before."""
+        i = bisect_right(self.starts, start)
+        if (i and self.ends[i - 1] > start) or (i < len(self.starts) and self.starts[i] < end):
+            return False
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+        return True
 
 
 @dataclass(frozen=True)
@@ -407,8 +418,7 @@ def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) 
 
     def add(m: re.Match[str], start_day: date | None, end_day: date | None = None, start: int | None = None) -> None:
         begin = m.start() if start is None else start
-        if start_day is not None and spans.free(begin, m.end()):
-            spans.taken.append((begin, m.end()))
+        if start_day is not None and spans.take(begin, m.end()):
             found.append(
                 TimeMention(
                     text[begin : m.end()], begin, m.end(), start_day.isoformat(),

@@ -182,7 +182,7 @@ def test_near_repeats_are_still_found() -> None:
 # --- 6. adversarial runs ------------------------------------------------------------
 
 UNITS = ["A", "A.", "1.", " ", ".", "-", "—", '"', "“", "(", "(1/", "A ", "Oleh ", "JAKARTA ", "A, ", "<meta ",
-         '"datePublished": ', "<p>a</p>", "bulan ", "\t", "kemarin ", "Sabtu (1/6) "]  # fmt: skip
+         '"datePublished": ', "<p>a</p>", "bulan ", "\t", "kemarin ", "Sabtu (1/6) ", "Dan "]  # fmt: skip
 # What a run may sit between: a byline, dateline, caption, related-link or date line cue.
 AROUND = [
     ("", ""),

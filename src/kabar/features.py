@@ -85,9 +85,9 @@ def entities(text: str, lang: LanguageData) -> Counter[str]:
     for m in _NAME.finditer(text):
         span = m.group(0)
         tokens = span.split()
-        # Strip leading function words ("Dalam Perjanjian" -> "Perjanjian").
-        while tokens and tokens[0].lower() in lang.stopwords:
-            tokens = tokens[1:]
+        # Strip leading function words ("Dalam Perjanjian" -> "Perjanjian"), in one cut.
+        lead = next((i for i, t in enumerate(tokens) if t.lower() not in lang.stopwords), len(tokens))
+        tokens = tokens[lead:]
         if not tokens:
             continue
         at_start = bool(_SENTENCE_START.search(text, max(0, m.start() - 3), m.start())) or m.start() == 0

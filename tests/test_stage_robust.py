@@ -224,7 +224,7 @@ def test_adversarial_runs_cost_under_a_second(unit: str) -> None:
 
 
 def test_extract_html_survives_hostile_markup() -> None:
-    hostile = ["", "<", "<html>", "<" * 50_000, "<div>" * 50_000, "<p>" * 33_000, "<meta " * 20_000,
+    hostile = ["", "<", "<html>", "<" * 50_000, "<div>" * 50_000, "<p>" * 33_000, "<li>x" * 20_000, "<meta " * 20_000,
                "<html><head><meta charset='x-unknown'></head><body><p>Teks</p></body></html>", "\x00" * 1000,
                "<?xml version='1.0' encoding='utf-8'?><html><body><p>ok</p></body></html>", "\ud800<p>x</p>"]  # fmt: skip
     for html in hostile:

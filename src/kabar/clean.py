@@ -51,9 +51,14 @@ MAX_TOKEN_CHARS = 300
 # (up to 1,381 paragraphs) the cleaner removes exactly what it removed comparing all pairs.
 NEAR_REPEAT_CANDIDATES = 200
 # trafilatura spends about 0.1 ms per element (a 100 KB page of 33,000 empty <p> took
-# 3 s); the most elements any of the 487 html-eval-dev pages has is 10,112, so a page
-# with twice that is markup spam, not an article.
+# 3 s, and its justext fallback is quadratic in a run of short blocks: 8,000 "<li>x"
+# took 40 s). The most elements any of the 487 html-eval-dev pages has is 10,106, and
+# the densest has 28.8 per 1,000 characters of markup; a page with twice either
+# (the density beyond HTML_DENSE_MIN_ELEMENTS elements) is markup spam, not an
+# article.
 MAX_HTML_ELEMENTS = 20_000
+MAX_HTML_ELEMENTS_PER_1000_CHARS = 60
+HTML_DENSE_MIN_ELEMENTS = 2_000
 
 
 @dataclass(frozen=True)
@@ -374,7 +379,7 @@ def extract_html(html: str, url: str | None) -> tuple[str, str | None, str | Non
     try:
         # Parsed here as bare_extraction would parse it, to count the elements first.
         tree = load_html(html)
-        if tree is None or sum(1 for _ in tree.iter()) > MAX_HTML_ELEMENTS:
+        if tree is None or _markup_spam(sum(1 for _ in tree.iter()), len(html)):
             return None
         doc = trafilatura.bare_extraction(
             tree,
@@ -400,6 +405,11 @@ def extract_html(html: str, url: str | None) -> tuple[str, str | None, str | Non
 
 # A <meta> tag (it ends at the next "<" or ">", so a page of unclosed "<meta" stays
 # linear) or a JSON-LD "datePublished"; a tag's attributes are read one by one.
+def _markup_spam(elements: int, chars: int) -> bool:
+    dense = elements > HTML_DENSE_MIN_ELEMENTS and elements * 1000 > MAX_HTML_ELEMENTS_PER_1000_CHARS * chars
+    return elements > MAX_HTML_ELEMENTS or dense
+
+
 _META_DATE = re.compile(r'<meta\b(?P<attrs>[^<>]*+)>|"datePublished"\s*+:\s*+"(?P<ld>[^"]++)"', re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""(?P<name>[\w:-]++)\s*+=\s*+(?:"(?P<dq>[^"]*+)"|'(?P<sq>[^']*+)')""")
 _NAME_ATTRS = ("property", "name", "itemprop")

@@ -47,6 +47,7 @@ class EvidenceSentence:
     coverage: float
     supports: str | None = None  # "yes" / "no" for a yes/no question
     dates: list[str] = field(default_factory=list)
+    language: str = ""  # its article's language (its negation words), not in the record
 
 
 @dataclass(slots=True)
@@ -65,7 +66,7 @@ class Answer:
         evidence: [{article, outlet, paragraph, text, supports, published, dates}]}."""
         record = asdict(self)
         for e in record["evidence"]:
-            del e["coverage"]
+            del e["coverage"], e["language"]
         return record
 
 
@@ -141,7 +142,7 @@ def ask(store: Any, question: str, filters: Filters | None = None, embedder: Emb
                 bonus = 0.2 * len(names & keys) / len(keys) if keys else 0.0
                 dates = sorted({t.date for t in article.time_mentions if start <= t.start < start + len(sentence)})
                 ev = EvidenceSentence(article.id, article.outlet, index, sentence.strip(), article.published,
-                                      round(coverage, 3), dates=dates)  # fmt: skip
+                                      round(coverage, 3), dates=dates, language=alang.code)  # fmt: skip
                 candidates.append((coverage + bonus, ev, hit))
             offset += len(paragraph) + 2
     # The question's rarest word (fewest sentences) must be found somewhere, or the
@@ -174,8 +175,9 @@ def ask(store: Any, question: str, filters: Filters | None = None, embedder: Emb
         text = lang.answers["found"].format(n=len(sources)) + " " + evidence[0].text
         return Answer(question, lang.code, text, None, 1.0, False, evidence, dates)
     for e in evidence:
-        elang = get("en" if any(w in get("en").negations for w in words(e.text)) else lang.code)
-        e.supports = "no" if any(w in elang.negations for w in words(e.text)) else "yes"
+        # A sentence says no in its own language's words (or the question's, when it quotes them).
+        negations = get(e.language).negations | lang.negations
+        e.supports = "no" if any(w in negations for w in words(e.text)) else "yes"
     yes = {e.outlet or e.article for e in evidence if e.supports == "yes"}
     no = {e.outlet or e.article for e in evidence if e.supports == "no"} - yes
     if len(yes) > len(no):

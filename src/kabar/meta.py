@@ -16,7 +16,7 @@ from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from kabar.lang import OUTLET_SUFFIXES, LanguageData, all_languages, get
+from kabar.lang import OUTLET_SUFFIXES, LanguageData, all_languages, get, known
 from kabar.model import TimeMention
 from kabar.text import key, words
 
@@ -24,6 +24,7 @@ _LANGS = all_languages()
 _MONTHS: dict[str, int] = {k: v for lang in _LANGS for k, v in lang.months.items()}
 _WEEKDAYS: dict[str, int] = {k: v for lang in _LANGS for k, v in lang.weekdays.items()}
 _TIMEZONES: dict[str, str] = {k: v for lang in _LANGS for k, v in lang.timezones.items()}
+_DATEPARSER_LANGUAGES = [lang.dateparser for lang in _LANGS if lang.dateparser]
 _PLACES: set[str] = {p for lang in _LANGS for p in lang.places}
 _COUNTRIES: set[str] = {c for lang in _LANGS for c in lang.countries}
 
@@ -132,7 +133,7 @@ def _dateparser_fallback(text: str) -> ParsedDate | None:
     try:
         parsed = dateparser.parse(
             stripped,
-            languages=["id", "en"],
+            languages=_DATEPARSER_LANGUAGES,
             settings={"DATE_ORDER": "DMY", "STRICT_PARSING": True, "RETURN_AS_TIMEZONE_AWARE": False},
         )
     except (ValueError, OverflowError):  # a number it reads as an impossible date or offset
@@ -259,14 +260,21 @@ def dateline_token(paragraph: str) -> str | None:
 
 # Enough text to tell the languages apart; classifying whole articles only costs time.
 LANGUAGE_SAMPLE_CHARS = 1000
-_NEIGHBOUR_ONLY: set[str] = get("id").neighbour_only
+# Languages told apart from a close neighbour by marker words (Malay from Indonesian):
+# the function-word profile leaves them out, and the neighbour's verdict is settled by markers.
+_VARIANTS: dict[str, list[LanguageData]] = {}
+for _lang in _LANGS:
+    if _lang.variant_of:
+        _VARIANTS.setdefault(_lang.variant_of, []).append(_lang)
+_PROFILED = [lang for lang in _LANGS if not lang.variant_of]
+_VARIANT_MARKERS: frozenset[str] = frozenset(w for vs in _VARIANTS.values() for v in vs for w in v.markers)
 
 
 def detect_language(text: str) -> str:
-    """ "id", "en", "ms" or "other".
+    """A registered language's code ("id", "en", "ms") or "other".
 
     py3langid ranks the languages; Indonesian and Malay are close, so the choice
-    between them is settled by words only one of them uses.
+    between them is settled by words only one of them uses (`LanguageData.variant_of`).
     """
     sample = text[:LANGUAGE_SAMPLE_CHARS]
     toks = words(sample)
@@ -277,30 +285,40 @@ def detect_language(text: str) -> str:
         import py3langid
 
         code, _ = py3langid.classify(sample)
-    if code in ("id", "ms"):
-        indonesian_markers = get("id").markers
-        malay = sum(1 for t in toks if t in _NEIGHBOUR_ONLY)
-        indonesian = sum(1 for t in toks if t in indonesian_markers)
-        return "ms" if malay > indonesian else "id"
-    if code == "en":
-        return "en"
+    if known(code):
+        return _settle_variant(get(code), toks)
     # Short or noisy text can fool the classifier; fall back to marker counts.
     scores = {lang.code: sum(1 for t in toks if t in lang.markers) for lang in _LANGS}
     best = max(scores, key=lambda c: scores[c])
     return best if scores[best] >= max(3, len(toks) // 20) else "other"
 
 
+def _settle_variant(lang: LanguageData, toks: list[str]) -> str:
+    """`lang`, or the close neighbour of it that has more of its own markers in the text
+    than `lang`'s base language has (a tie goes to the base)."""
+    base = get(lang.variant_of) if lang.variant_of else lang
+    best, most = base.code, sum(1 for t in toks if t in base.markers)
+    for variant in _VARIANTS.get(base.code, []):
+        n = sum(1 for t in toks if t in variant.markers)
+        if n > most:
+            best, most = variant.code, n
+    return best
+
+
 def _profile_language(toks: list[str]) -> str | None:
     """Decide from function words alone when the text leaves no doubt (most news
-    does); the classifier settles the rest. Malay is left to the classifier."""
+    does); the classifier settles the rest. A text with a variant's markers (Malay)
+    is left to the classifier."""
     if len(toks) < 30:
         return None
     counts = Counter(toks)
-    shares = {lang.code: sum(counts[w] for w in lang.stopwords if w in counts) / len(toks) for lang in _LANGS}
+    shares = {
+        lang.code: sum(counts[w] for w in lang.stopwords if w in counts) / len(toks) for lang in _PROFILED
+    }
     best = max(shares, key=lambda c: shares[c])
     others = max(v for c, v in shares.items() if c != best)
-    malay = not _NEIGHBOUR_ONLY.isdisjoint(counts)
-    if shares[best] >= PROFILE_MIN_SHARE and others <= PROFILE_MAX_OTHER and not malay:
+    variant = not _VARIANT_MARKERS.isdisjoint(counts)
+    if shares[best] >= PROFILE_MIN_SHARE and others <= PROFILE_MAX_OTHER and not variant:
         return best
     return None
 

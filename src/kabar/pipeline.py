@@ -17,7 +17,7 @@ from kabar import clean as clean_stage
 from kabar import dedup, guard, ingest, meta
 from kabar.extract import extract_article
 from kabar.features import Embedder, featurize
-from kabar.lang import LanguageData, get
+from kabar.lang import LanguageData, get, known
 from kabar.model import Article, ArticleFeatures, ChunkWrite, QuarantineEntry, RawDocument, Removal
 from kabar.parallel import Done, Pending, Pool, open_pool
 from kabar.search import index_terms
@@ -119,7 +119,7 @@ def build_article(
     removed = [Removal(collapse(t), why, n) for n, t in p.lines if (why := header.consumed.get(n))]
     body_lines = [(n, t) for n, t in p.lines if n not in header.consumed]
     body_sample = "\n".join(t for _, t in body_lines)
-    language = raw.language if raw.language in ("id", "en", "ms") else meta.detect_language(body_sample)
+    language = raw.language if known(raw.language) else meta.detect_language(body_sample)
     lang = get(language)
     title = header.title or ""
     result = clean_stage.clean(body_lines, title=title, lang=lang, recurring=recurring)

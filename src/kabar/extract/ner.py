@@ -24,7 +24,7 @@ import struct
 import time
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, compress
@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import pycrfsuite
+
+from kabar.lang import ner_code
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 LABELS = ("PERSON", "ORG", "LOC", "EVENT")
@@ -316,17 +318,16 @@ def load_dataset(path: Path, part: str = "all") -> list[tuple[list[str], list[st
 
 
 def lexicon_path(lang: str) -> Path:
-    return MODEL_DIR / f"ner-{'id' if lang == 'id' else 'en'}.lex.gz"
+    return MODEL_DIR / f"ner-{ner_code(lang)}.lex.gz"
 
 
-def raw_texts(data_root: Path, lang: str) -> Iterator[str]:
-    """Unlabelled news text for the word lexicon: IndoSum paragraphs for Indonesian; NeuS titles and
-    leads, ECB+ documents and PolNeAR train articles for English."""
-    if lang == "id":
-        with open(data_root / "indosum-dev" / "articles.jsonl", encoding="utf-8") as fh:
-            for line in fh:
-                yield from json.loads(line)["paragraphs"]
-        return
+def _indonesian_news(data_root: Path) -> Iterator[str]:
+    with open(data_root / "indosum-dev" / "articles.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            yield from json.loads(line)["paragraphs"]
+
+
+def _english_news(data_root: Path) -> Iterator[str]:
     with open(data_root / "neus-dev" / "articles.jsonl", encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
@@ -335,6 +336,16 @@ def raw_texts(data_root: Path, lang: str) -> Iterator[str]:
     for folder in (data_root / "ecbplus-dev" / "docs", data_root / "quotes-en" / "train" / "text"):
         for path in sorted(folder.glob("*.txt")):
             yield path.read_text(encoding="utf-8")
+
+
+# The unlabelled news each shipped model's word lexicon is built from, by model code.
+RAW_TEXTS: dict[str, Callable[[Path], Iterator[str]]] = {"id": _indonesian_news, "en": _english_news}
+
+
+def raw_texts(data_root: Path, lang: str) -> Iterator[str]:
+    """Unlabelled news text for the word lexicon of the model `lang` uses: IndoSum paragraphs
+    for Indonesian; NeuS titles and leads, ECB+ documents and PolNeAR train articles for English."""
+    return RAW_TEXTS[ner_code(lang)](data_root)
 
 
 def build_lexicon(
@@ -483,6 +494,11 @@ def _shape(word: str) -> str:
     return "".join(out)
 
 
+# Whose CLDR country and language names are gazetteer entries: the shipped models were trained
+# with these two, so another locale would change their features (not a language switch).
+_GAZETTEER_LOCALES = ("id", "en")
+
+
 @lru_cache(maxsize=1)
 def _gazetteer() -> tuple[dict[tuple[str, ...], str], int]:
     """Phrases (lower-case token tuples) -> gazetteer classes, from babel's CLDR data:
@@ -497,7 +513,7 @@ def _gazetteer() -> tuple[dict[tuple[str, ...], str], int]:
         if toks and len(toks) <= 5:
             entries.setdefault(toks, set()).add(cls)
 
-    for code in ("id", "en"):
+    for code in _GAZETTEER_LOCALES:
         loc = Locale.parse(code)
         for name in loc.territories.values():
             add(name, "C")
@@ -644,7 +660,7 @@ def features(tokens: Sequence[str], lang: str, folding: _Folding | None = None) 
     n = len(tokens)
     if n == 0:
         return []
-    lang = "id" if lang == "id" else "en"
+    lang = ner_code(lang)
     words = _words(tokens, _is_caseless(tokens), lang, folding)
     lefts = [_EDGE_BOS, *map(_ITEM1, words)]  # one longer than words: map stops at the shortest
     rights = [*map(_ITEM2, words[1:]), _EDGE_EOS]
@@ -671,7 +687,7 @@ def features(tokens: Sequence[str], lang: str, folding: _Folding | None = None) 
 
 
 def model_path(lang: str) -> Path:
-    return MODEL_DIR / f"ner-{'id' if lang == 'id' else 'en'}.crfsuite"
+    return MODEL_DIR / f"ner-{ner_code(lang)}.crfsuite"
 
 
 @lru_cache(maxsize=4)
@@ -688,10 +704,12 @@ def _lang_tagger(lang: str) -> tuple[Any, _Folding]:
 
 
 def tag(tokens: Sequence[str], lang: str) -> list[str]:
-    """BIO tags for one sentence of tokens. `lang` "id" or "en" (anything else: "en")."""
+    """BIO tags for one sentence of tokens in language `lang`, by the shipped model that
+    language uses (`kabar.lang.ner_code`: its own, or its fallback's; Indonesian's for a
+    language not registered)."""
     if not tokens:
         return []
-    lang = "id" if lang == "id" else "en"
+    lang = ner_code(lang)
     tagger, folding = _lang_tagger(lang)
     return tagger.tag(features(tokens, lang, folding))  # type: ignore[no-any-return]
 
@@ -764,7 +782,7 @@ def _without_long_tokens(words: Sequence[str], spans: Sequence[tuple[int, int]])
 
 def mentions(text: str, lang: str) -> list[Mention]:
     """Entity mentions in raw text, with exact character offsets."""
-    lang = "id" if lang == "id" else "en"
+    lang = ner_code(lang)
     words, ends, spans = _pieces(text)
     out: list[Mention] = []
     if not words:
@@ -851,7 +869,7 @@ def fold_vocabulary(
     """What to fold, from raw text: the `n_words` most frequent tokens (as written) that fit an
     attribute name, and the `n_classes` most frequent (shape with case class, fine cluster) pairs
     of the other tokens."""
-    lang = "id" if lang == "id" else "en"
+    lang = ner_code(lang)
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(t for t, _, _ in tokenize(text))
@@ -875,7 +893,7 @@ def fold_model(
     attribute of `base` and adds, for each of `words`, one attribute per role, and for each
     (shape with case class, fine cluster) pair of `classes` one attribute for the pair's own
     attributes and one for each neighbour role (see above)."""
-    lang = "id" if lang == "id" else "en"
+    lang = ner_code(lang)
     _, labels, attrs, _, feats = _read_crf(base)
     want: dict[bytes, dict[str, float]] = {}
     trans: dict[tuple[str, str], float] = {}

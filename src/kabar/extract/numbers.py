@@ -85,7 +85,7 @@ def _counted(text: str, end: int, lang: LanguageData) -> tuple[str | None, int]:
         low = word.lower()
         if low in lang.counted_aliases or low in lang.currencies:
             return low, end + m.end()
-        if low in lang.counted_skip or (lang.code == "en" and word[:1].isupper()):
+        if low in lang.counted_skip or (lang.capitals_are_names and word[:1].isupper()):
             continue
         if low in lang.stopwords or low.isdigit() or not low.isalpha():
             return None, end

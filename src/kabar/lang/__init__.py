@@ -1,13 +1,35 @@
 """Language data, kept apart from the algorithms that use it.
 
-Each language module (`id`, `en`) builds one `LanguageData`. Algorithms ask for
-`get(code)` or, where a cue may appear whatever the article's language (an
-Indonesian site with an English comment form), for `ALL`.
+Each language is one module here, `kabar.lang.<code>`, that builds one
+`LanguageData` named `DATA`. The modules are found by name (`register` adds one
+from elsewhere) and imported only when first asked for, as spaCy's
+`get_lang_class` does. Algorithms ask for `get(code)` or, where a cue may appear
+whatever the article's language (an Indonesian site with an English comment
+form), for `all_languages()`.
+
+THE ONE RULE for what a language lacks:
+
+* a code that is not registered (None, "other", "fr") is read as `DEFAULT`,
+  Indonesian: kabar reads Indonesian news first, and text it cannot place is
+  mostly short or noisy Indonesian (`get` and the NER choice both follow this);
+* a registered language without a capability of its own (a shipped NER model)
+  borrows it from its `fallback` language, and so on down the chain, ending at
+  `DEFAULT`. Malay (`ms`) has no NER model of its own and borrows Indonesian's,
+  its closest relative (shared script, affixes and most function words).
+
+How to add a language: write `kabar/lang/<code>.py` with `DATA = LanguageData(...)`
+(months, weekdays, time zones, cues, stopwords, speech and claim verbs, number
+words, UI labels, ...). Set `fallback` to the language whose NER model it should
+use, and `variant_of` if it is told apart from a close neighbour by marker words.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass, field
+from functools import cache
+from typing import TypeGuard
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: one instance per language
@@ -46,8 +68,6 @@ class LanguageData:
     date_line_words: list[str] = field(default_factory=list)
     byline_words: list[str] = field(default_factory=list)
     ordinal_suffixes: list[str] = field(default_factory=list)  # "December 15th"
-    # Words a closely related language uses and this one does not (Malay for Indonesian).
-    neighbour_only: set[str] = field(default_factory=set)
     markers: set[str] = field(default_factory=set)  # frequent words that mark the language
     # --- Attribution (quotes, claims, denials) ---
     # Verbs and nouns of attributed propositions that are not plain speech -> kind
@@ -90,6 +110,21 @@ class LanguageData:
     # Counted nouns that name one kind of thing across languages ("tentara", "troops" -> "soldier").
     counted_aliases: dict[str, str] = field(default_factory=dict)
     counted_skip: set[str] = field(default_factory=set)  # words between a number and what it counts
+    # --- Capabilities (see THE ONE RULE above) ---
+    # The shipped NER model this language tags with: `models/ner-<code>.crfsuite` and its
+    # lexicon. Empty: the `fallback` language's model.
+    ner_model: str = ""
+    fallback: str = ""  # whose capabilities this language borrows; empty: `DEFAULT`
+    dateparser: str = ""  # dateparser's language code ("" = dateparser does not know it)
+    # Headlines the shipped title centre (`models/title-centre.npz`) is the mean of for
+    # this language, under the data root (`features.train_title_centre`); empty: none.
+    title_centre: str = ""
+    # The close neighbour this language is told apart from by `markers` (Malay from
+    # Indonesian): whichever of the two the classifier picks, the text is this language only
+    # when it has more of this language's markers than of the neighbour's.
+    variant_of: str = ""
+    # Capital words are names here, not what a figure counts ("3 Marines" is 3 of what?).
+    capitals_are_names: bool = False
 
 
 def country_names(locale: str) -> set[str]:
@@ -101,17 +136,63 @@ def country_names(locale: str) -> set[str]:
     return {name.lower() for code, name in territories.items() if code.isalpha()}
 
 
-def get(code: str | None) -> LanguageData:
-    """Language data for `code`; Indonesian for anything it does not know."""
-    from kabar.lang import en, id
+DEFAULT = "id"
 
-    return en.DATA if code == "en" else id.DATA
+# code -> module path; filled with the modules of this package, `register` adds others.
+_REGISTRY: dict[str, str] = {
+    m.name: f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")
+}
+
+
+def register(code: str, module: str) -> None:
+    """Make `get(code)` load `module`'s `DATA` (a language kept outside this package)."""
+    _REGISTRY[code] = module
+    _load.cache_clear()
+
+
+def codes() -> list[str]:
+    """Registered language codes, the default first."""
+    return sorted(_REGISTRY, key=lambda c: (c != DEFAULT, c))
+
+
+@cache
+def _load(code: str) -> LanguageData:
+    data = importlib.import_module(_REGISTRY[code]).DATA
+    if not isinstance(data, LanguageData) or data.code != code:
+        raise TypeError(f"{_REGISTRY[code]}.DATA is not the LanguageData of {code!r}")
+    return data
+
+
+def get(code: str | None) -> LanguageData:
+    """Language data for `code`; `DEFAULT` (Indonesian) for a code not registered."""
+    return _load(code if code in _REGISTRY else DEFAULT)
+
+
+def known(code: str | None) -> TypeGuard[str]:
+    """Whether `code` is a registered language (else `get` reads it as `DEFAULT`)."""
+    return code in _REGISTRY
 
 
 def all_languages() -> list[LanguageData]:
-    from kabar.lang import en, id
+    """Every registered language, the default first (they are imported on first use)."""
+    return [_load(c) for c in codes()]
 
-    return [id.DATA, en.DATA]
+
+def capable(lang: LanguageData, has: str) -> LanguageData:
+    """The language whose `has` capability `lang` uses: itself if it has one, else its
+    `fallback`'s, down the chain to `DEFAULT` (THE ONE RULE)."""
+    seen: set[str] = set()
+    while not getattr(lang, has) and lang.code not in seen:
+        seen.add(lang.code)
+        lang = get(lang.fallback or DEFAULT)
+    if not getattr(lang, has):
+        raise LookupError(f"no language in {sorted(seen)} has a {has}")
+    return lang
+
+
+def ner_code(code: str | None) -> str:
+    """The shipped NER model a text in `code` is tagged with (by THE ONE RULE)."""
+    return capable(get(code), "ner_model").ner_model
 
 
 # Endings that mark a dateline token as a media brand rather than a place

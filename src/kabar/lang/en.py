@@ -261,4 +261,8 @@ DATA = LanguageData(
     counted_aliases=COUNTED_ALIASES,
     counted_skip={"more", "additional", "other", "north", "south", "korean", "russian", "american",
                   "ukrainian", "of", "the", "new", "extra"},
+    ner_model="en",
+    dateparser="en",
+    title_centre="quotes-en/train/text",
+    capitals_are_names=True,
 )

@@ -98,8 +98,6 @@ PLACES = {
 # Frequent words that tell Indonesian from Malay (which py3langid often confuses).
 MARKERS = {"tidak", "karena", "bisa", "sudah", "saja", "kalau", "bilang", "namun", "yakni",
            "melalui", "sejumlah", "mengatakan", "kemarin", "pekan"}  # fmt: skip
-# Malay spellings and words Indonesian news does not use.
-MALAY_ONLY = {"kerana", "ialah", "daripada", "bahawa", "iaitu", "selepas", "kerajaan", "berkata"}
 
 # Attributed propositions that are not plain speech. Passive forms ("dituduh") take
 # their holder from an agent ("oleh X"), never from the subject.
@@ -175,7 +173,6 @@ DATA = LanguageData(
     time_words=["pukul", "jam"],
     date_line_words=["dipublikasikan", "diterbitkan", "diperbarui", "terbit"],
     byline_words=["oleh", "penulis", "reporter", "pewarta"],
-    neighbour_only=MALAY_ONLY,
     decimal_separator=",",
     aliases={
         "korut": "korea utara",
@@ -282,4 +279,7 @@ DATA = LanguageData(
     percent_words={"persen", "%"},
     counted_aliases=COUNTED_ALIASES,
     counted_skip={"buah", "unit", "ekor", "lebih"},
+    ner_model="id",
+    dateparser="id",
+    title_centre="indosum-dev/articles.jsonl",
 )

@@ -44,7 +44,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kabar import guard
 from kabar.export import story_record_detailed
-from kabar.lang import get
+from kabar.lang import get, known
 from kabar.safe import displayable
 from kabar.store import Store, open_store
 from kabar.web import views
@@ -163,6 +163,8 @@ def _embedder() -> Any:
     return Embedder()
 
 
+UI_DEFAULT = "en"  # the pages' language when the reader names none
+
 # A NUL cannot go into a PostgreSQL text value (psycopg raises: a 500), and no stored
 # text holds one.
 _NO_NUL = r"^[^\x00]*$"
@@ -252,10 +254,13 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(401, "writes need a bearer token", headers={"WWW-Authenticate": "Bearer"})
 
     def page(name: str, request: Request, **context: Any) -> HTMLResponse:
-        code = request.query_params.get("lang", "en")
-        code = code if code in ("en", "id") else "en"
+        # The interface's language is the reader's choice, not a text's: any registered
+        # language with UI labels, else English (the pages' language without `?lang=`).
+        code = request.query_params.get("lang", UI_DEFAULT)
+        code = code if known(code) and get(code).ui else UI_DEFAULT
         html = templates.get_template(name).render(
-            t=get(code).ui, ui_lang=code, request=request, lang_param=("lang=id" if code == "id" else ""), **context
+            t=get(code).ui, ui_lang=code, request=request, lang_param=(f"lang={code}" if code != UI_DEFAULT else ""),
+            **context,
         )
         return HTMLResponse(html)
 

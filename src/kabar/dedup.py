@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from kabar.model import Article, Syndication, publication_order
-from kabar.store import Store
+from kabar.store import PipelineStore
 from kabar.text import key
 
 NUM_PERM = 128
@@ -201,7 +202,7 @@ class CopyIndex:
         self._found_paragraphs: dict[int, list[tuple[_Segment, int]]] = {}
 
     @classmethod
-    def load(cls, store: Store, window: int = COPY_WINDOW) -> CopyIndex:
+    def load(cls, store: PipelineStore, window: int = COPY_WINDOW) -> CopyIndex:
         """The window of the store's most recent articles, keyed in bulk into segments
         of SEGMENT articles (oldest first, so the oldest leave first)."""
         index = cls(window)
@@ -288,10 +289,51 @@ class CopyIndex:
             self._sealed -= len(self.segments.pop(0).ids)
 
 
+class CopyLookups(Protocol):
+    """What finding copies reads about articles already stored: the groups of copies they
+    belong to. `PipelineStore` provides it from the store (`CopyStage`); `MemoryCopies`
+    from articles held in memory."""
+
+    def duplicate_info(self, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:
+        """id -> (published, duplicate_of, ingest order), for the known ids among `ids`."""
+        ...
+
+    def duplicates_of(self, ids: Sequence[str]) -> list[str]:
+        """The known articles marked as copies of any of `ids`."""
+        ...
+
+
+class MemoryCopies:
+    """`CopyLookups` over articles kept in memory: what a run without a store (a test, a
+    benchmark) records after each `find_copies`, as `Store.save_chunk` would."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[str | None, str | None, int]] = {}  # id -> (published, duplicate_of, seq)
+        self.next_seq = 1  # the ingest order of the next article (the `first_seq` of the next chunk)
+
+    def record(self, articles: Sequence[Article], first_seq: int, result: CopiesResult) -> None:
+        """Keep `articles` (given to `find_copies` with `first_seq`) and the groups it changed;
+        an id already kept stays as it was, as in the store."""
+        for offset, a in enumerate(articles):
+            self.rows.setdefault(a.id, (a.published, a.duplicate_of, first_seq + offset))
+        self.next_seq = max(self.next_seq, first_seq + len(articles))
+        for aid, original, _ in result.duplicate_updates:
+            if aid in self.rows:
+                published, _, seq = self.rows[aid]
+                self.rows[aid] = (published, original, seq)
+
+    def duplicate_info(self, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:
+        return {aid: self.rows[aid] for aid in ids if aid in self.rows}
+
+    def duplicates_of(self, ids: Sequence[str]) -> list[str]:
+        wanted = set(ids)
+        return [aid for aid, (_, original, _) in self.rows.items() if original in wanted]
+
+
 class CopyStage:
     """Copies against a store: loads the recent window once, then follows the stream."""
 
-    def __init__(self, store: Store, window: int = COPY_WINDOW) -> None:
+    def __init__(self, store: PipelineStore, window: int = COPY_WINDOW) -> None:
         self.store = store
         self.window = window
         self.index: CopyIndex | None = None
@@ -307,7 +349,7 @@ class CopyStage:
 def find_copies(
     articles: list[Article],
     index: CopyIndex,
-    store: Store,
+    lookups: CopyLookups,
     first_seq: int,
     signatures: Mapping[str, ArticleSignature] | None = None,
 ) -> CopiesResult:
@@ -315,7 +357,8 @@ def find_copies(
     and record syndicated paragraphs, against the articles in `index` and each other.
     `articles` are new; `first_seq` is the ingest order the first of them will get. They
     are added to `index` as they are checked. `signatures` may hold theirs, computed
-    elsewhere (`article_signature`)."""
+    elsewhere (`article_signature`). What is known of earlier articles (their publication,
+    ingest order and copy groups) comes from `lookups`: the store, for `CopyStage`."""
     result = CopiesResult({}, {}, [], [])
     info: dict[str, tuple[str | None, str | None, int]] = {}
     by_id = {a.id: a for a in articles}
@@ -337,16 +380,16 @@ def find_copies(
         info[a.id] = (a.published, None, first_seq + offset)
         if copies:
             missing = [c for c in copies if c not in info]
-            info.update(store.duplicate_info(missing))
+            info.update(lookups.duplicate_info(missing))
             roots = {info[c][1] or c for c in copies}
             missing = [r for r in roots if r not in info]
-            info.update(store.duplicate_info(missing))
+            info.update(lookups.duplicate_info(missing))
             original = min([*roots, a.id], key=lambda x: publication_order(info[x][0], info[x][2]))
             if original != a.id:
                 a.duplicate_of, a.duplicate_similarity = original, round(max(copies.values()), 3)
                 info[a.id] = (a.published, original, first_seq + offset)
             for root in roots - {original}:  # an earlier original turned up: repoint the group
-                members = [root, *store.duplicates_of([root])]
+                members = [root, *lookups.duplicates_of([root])]
                 members += [x.id for x in articles[:offset] if x.duplicate_of == root]
                 for m in members:
                     sim = round(copies.get(m, max(copies.values())), 3)

@@ -12,27 +12,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from kabar.features import normalize_entity
 from kabar.lang import all_languages, get
 from kabar.model import Article
-from kabar.text import split_sentences, stem, well_formed, words
+from kabar.query import Filters, fts_expression, index_terms, stems
+from kabar.store import ReadStore
+from kabar.text import split_sentences, stem, words
+
+# Filters and the index-term helpers live in kabar.query (the store reads them without
+# importing this stage); they are re-exported here for callers of kabar.search.
+__all__ = ["Filters", "Hit", "fts_expression", "index_terms", "plain", "query_variants", "resolved", "run",
+           "snippet", "stems"]  # fmt: skip
 
 SNIPPET_WORDS = 40
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def stems(text: str, language: str) -> list[str]:
-    """The index terms of a text: its words' stems in the text's own language."""
-    lang = get(language)
-    return [stem(w, lang.stemmer) for w in words(well_formed(text))]  # the index stores UTF-8
-
-
-def index_terms(article: Article) -> tuple[str, str]:
-    """What the store's full-text index holds for an article: stemmed title and body."""
-    return " ".join(stems(article.title, article.language)), " ".join(stems(article.text, article.language))
 
 
 def query_variants(query: str) -> list[set[str]]:
@@ -51,30 +47,16 @@ def query_variants(query: str) -> list[set[str]]:
     return out
 
 
-def fts_expression(variants: Sequence[set[str]], mode: str = "all") -> str:
-    """An FTS5 / tsquery-neutral boolean form: ((a OR b) AND (c)). Terms are quoted, so no
-    query text is ever read as search syntax."""
-
-    def quoted(term: str) -> str:
-        return '"' + term.replace('"', '""') + '"'
-
-    groups = ["(" + " OR ".join(quoted(v) for v in sorted(g)) + ")" for g in variants if g]
-    return (" AND " if mode == "all" else " OR ").join(groups)
-
-
 def entity_keys(name: str) -> set[str]:
     """The entity keys a filter value may mean ("Korea Utara", "North Korea", "DPRK" -> C:KP)."""
     return {normalize_entity(name, lang) for lang in all_languages()}
 
 
-@dataclass(slots=True)
-class Filters:
-    since: str | None = None  # ISO date or time, inclusive
-    until: str | None = None
-    outlet: str | None = None
-    language: str | None = None
-    entity: str | None = None
-    story: str | None = None
+def resolved(filters: Filters) -> Filters:
+    """`filters` with the entity keys its entity name may mean, as the store reads them."""
+    if filters.entity is None or filters.entity_keys is not None:
+        return filters
+    return replace(filters, entity_keys=tuple(sorted(entity_keys(filters.entity))))
 
 
 @dataclass(slots=True)
@@ -129,14 +111,13 @@ def plain(segments: Sequence[tuple[str, bool]], mark: tuple[str, str] = ("«", "
 
 
 def run(
-    store: Any, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, mode: str = "all"
+    store: ReadStore, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, mode: str = "all"
 ) -> tuple[list[Hit], int]:
-    """Search the store: hits with snippets, best first, and the total number of matches.
-    `store` is a `kabar.store.Store` (typed loosely: the store imports this module)."""
+    """Search the store: hits with snippets, best first, and the total number of matches."""
     variants = query_variants(query)
     if not variants:
         return [], 0
-    found, total = store.search(variants, mode, filters or Filters(), limit, offset)
+    found, total = store.search(variants, mode, resolved(filters or Filters()), limit, offset)
     hits = []
     for article_id, score in found:
         article = store.get_article(article_id)

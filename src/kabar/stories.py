@@ -34,7 +34,7 @@ import numpy as np
 
 from kabar.features import title_centre
 from kabar.model import Article, ArticleFeatures, ChunkWrite, StoryMerge, StoryWrite, publication_order
-from kabar.store import Store
+from kabar.store import PipelineStore
 
 # Weights and thresholds, tuned on ECB+ and NeuS dev (see BENCHMARKS.md).
 W_LEX = 0.50
@@ -460,6 +460,21 @@ class StoryIndex:
             self._line_post(e, story.id)
         self.line_entities[story.id] = salient
 
+    def restore_story(self, story: StoryState) -> None:
+        """Take back an active story read from the store, into the candidate indexes."""
+        self.stories[story.id] = story
+        self._index(story)
+
+    def restore_line(self, story_id: str, storyline: str, salient: Sequence[str]) -> None:
+        """Take back a stored story's storyline and its salient names (for linking), unless
+        the story is active and already indexed by them."""
+        self.line_of[story_id] = storyline
+        self.line_members[storyline].add(story_id)
+        if story_id not in self.line_entities:
+            self.line_entities[story_id] = list(salient)
+            for e in salient:
+                self._line_post(e, story_id)
+
     def _line_post(self, entity: str, story_id: str) -> None:
         posting = self.line_index[entity]
         posting[story_id] = None
@@ -692,7 +707,7 @@ class StoryStage:
     """Online clustering against a store: loads the active stories once, assigns each
     chunk's articles in publication order, and hands back what the store must write."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: PipelineStore) -> None:
         self.store = store
         self.index: StoryIndex | None = None
 
@@ -707,16 +722,9 @@ class StoryStage:
             since = (date.fromisoformat(latest[:10]) - timedelta(days=ACTIVE_DAYS)).isoformat()
             index.newest_day = date.fromisoformat(latest[:10]).toordinal()
         for row in store.active_stories(since, index.seq - ACTIVE_RECENT):
-            st = state_from_row(row)
-            index.stories[st.id] = st
-            index._index(st)
+            index.restore_story(state_from_row(row))
         for sid, line, salient in store.story_lines():
-            index.line_of[sid] = line
-            index.line_members[line].add(sid)
-            if sid not in index.line_entities:
-                index.line_entities[sid] = salient
-                for e in salient:
-                    index._line_post(e, sid)
+            index.restore_line(sid, line, salient)
         return index
 
     def _read_state(self, story_id: str) -> StoryState | None:

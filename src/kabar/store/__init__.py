@@ -1,7 +1,16 @@
-"""Storage: one small interface, with SQLite as the embedded default.
+"""Storage: two small interfaces, with SQLite as the embedded default.
 
-The pipeline talks only to `Store`. A PostgreSQL backend implements the same
-methods; `open_store` picks the backend from the location.
+* `ReadStore` is what readers use: the CLI's listings and `show`, the web pages and
+  API, export, search and ask. Articles, stories, storylines, a story's members,
+  syndication, the quarantine list and full-text search; nothing here writes.
+* `PipelineStore` is the state the ingest runner keeps between chunks and runs: the
+  ingest lock, the one-transaction chunk write, the recurring-line evidence, the copy
+  window's signatures and duplicate groups, document frequencies, counters and the
+  active stories; and the maintenance writes (`update_extraction`, `reindex_search`).
+
+`Store` combines both; the SQLite and PostgreSQL backends implement it, and
+`open_store` picks the backend from the location. A function that only reads takes a
+`ReadStore`, so a read-only or remote backend need only implement that.
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -26,7 +35,7 @@ from kabar.model import (
     StoryWrite,
     Syndication,
 )
-from kabar.search import Filters
+from kabar.query import Filters
 
 
 def line_hash(site: str, line_key: str) -> int:
@@ -58,36 +67,10 @@ def acquire_within(try_acquire: Callable[[], bool], wait: float, busy: str) -> N
         time.sleep(0.1)
 
 
-class Store(ABC):
-    """What the pipeline needs from storage."""
-
-    @abstractmethod
-    def ingest_lock(self, wait: float) -> AbstractContextManager[None]:
-        """Held for a whole ingest run. A run keeps the active stories, the copy window and
-        the line evidence in memory, so two runs on one store at once would overwrite each
-        other's stories: runs take turns, across threads and processes. Waits up to `wait`
-        seconds for the store, then raises StoreBusy."""
-
-    @abstractmethod
-    def existing_ids(self, ids: Sequence[str]) -> set[str]: ...
-
-    @abstractmethod
-    def save_chunk(self, chunk: ChunkWrite) -> None:
-        """Write everything a chunk produced in one transaction; known article ids are skipped."""
-
-    @abstractmethod
-    def add_source(self, article_id: str, source: str) -> None: ...
-
-    @abstractmethod
-    def add_quarantine(self, entry: QuarantineEntry) -> None: ...
-
-    @abstractmethod
-    def line_stats(self, hashes: Sequence[int]) -> dict[int, int]:
-        """How many stored articles hold each recurring line key (by `line_hash`)."""
-
-    @abstractmethod
-    def line_window(self, chunks: int) -> list[list[int]]:
-        """The line keys seen once in each of the last `chunks` chunks, oldest first."""
+class ReadStore(ABC):
+    """What readers need of storage (the CLI's listings and `show`, the web, export,
+    search, ask): articles, stories and storylines, a story's members, syndication, the
+    quarantine list and full-text search. Nothing here writes."""
 
     @abstractmethod
     def get_article(self, ref: str) -> Article | None:
@@ -108,45 +91,12 @@ class Store(ABC):
     @abstractmethod
     def quarantine(self) -> list[dict[str, Any]]: ...
 
-    # --- copies ---
-    @abstractmethod
-    def recent_signatures(self, limit: int) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
-        """The MinHash signatures of the `limit` most recently stored articles, oldest first:
-        (article id, signature, paragraph numbers, their signatures one per row), uint64 arrays."""
-
-    @abstractmethod
-    def duplicate_info(self, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:
-        """id -> (published, duplicate_of, ingest order)."""
-
-    @abstractmethod
-    def duplicates_of(self, ids: Sequence[str]) -> list[str]: ...
-
     @abstractmethod
     def syndication(self, article_id: str) -> list[Syndication]: ...
 
     @abstractmethod
     def syndications(self, ids: Sequence[str]) -> dict[str, list[Syndication]]:
         """`syndication` of each of these articles, in one read; every id is a key."""
-
-    # --- stories ---
-    @abstractmethod
-    def term_df(self, terms: Sequence[str]) -> dict[str, int]: ...
-
-    @abstractmethod
-    def counter(self, name: str) -> int: ...
-
-    @abstractmethod
-    def active_stories(self, since_published: str | None, since_seq: int) -> list[StoryWrite]: ...
-
-    @abstractmethod
-    def story_state(self, story_id: str) -> StoryWrite | None:
-        """One story's stored row, active or not (storylines compare with older stories)."""
-
-    @abstractmethod
-    def story_lines(self) -> list[tuple[str, str, list[str]]]: ...
-
-    @abstractmethod
-    def latest_published(self) -> str | None: ...
 
     @abstractmethod
     def resolve_story(self, story_id: str) -> str:
@@ -179,25 +129,102 @@ class Store(ABC):
         self, variants: Sequence[set[str]], mode: str, filters: Filters, limit: int, offset: int
     ) -> tuple[list[tuple[str, float]], int]:
         """Article ids matching the query, best first, with their scores, and how many match
-        in all (counted up to 10,000). `variants` holds, per query word, the stems it may take; `mode` "all" needs
-        every word, "any" one of them."""
+        in all (counted up to `sql.COUNT_CAP`). `variants` holds, per query word, the stems it
+        may take; `mode` "all" needs every word, "any" one of them. An entity filter is read
+        by its keys (`kabar.search.resolved` fills them); ValueError if they are missing."""
 
     @abstractmethod
-    def reindex_search(self) -> int:
-        """Rebuild the search indexes from the stored articles; returns how many."""
+    def close(self) -> None: ...
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class PipelineStore(ABC):
+    """The state the ingest runner keeps in storage (`pipeline.py`, `dedup.CopyStage`,
+    `stories.StoryStage`): the ingest lock, the chunk write, the recurring-line evidence
+    (`line_stats`, `line_window`), the copy window (`recent_signatures`, `duplicate_info`,
+    `duplicates_of`), document frequencies and counters, the active stories and
+    storylines; and the maintenance writes of `kabar extract` (`update_extraction`,
+    `reindex_search`)."""
+
+    @abstractmethod
+    def ingest_lock(self, wait: float) -> AbstractContextManager[None]:
+        """Held for a whole ingest run. A run keeps the active stories, the copy window and
+        the line evidence in memory, so two runs on one store at once would overwrite each
+        other's stories: runs take turns, across threads and processes. Waits up to `wait`
+        seconds for the store, then raises StoreBusy."""
+
+    @abstractmethod
+    def existing_ids(self, ids: Sequence[str]) -> set[str]: ...
+
+    @abstractmethod
+    def save_chunk(self, chunk: ChunkWrite) -> None:
+        """Write everything a chunk produced in one transaction; known article ids are skipped."""
+
+    @abstractmethod
+    def add_source(self, article_id: str, source: str) -> None: ...
+
+    @abstractmethod
+    def add_quarantine(self, entry: QuarantineEntry) -> None: ...
+
+    @abstractmethod
+    def line_stats(self, hashes: Sequence[int]) -> dict[int, int]:
+        """How many stored articles hold each recurring line key (by `line_hash`)."""
+
+    @abstractmethod
+    def line_window(self, chunks: int) -> list[list[int]]:
+        """The line keys seen once in each of the last `chunks` chunks, oldest first."""
+
+    # --- copies ---
+    @abstractmethod
+    def recent_signatures(self, limit: int) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+        """The MinHash signatures of the `limit` most recently stored articles, oldest first:
+        (article id, signature, paragraph numbers, their signatures one per row), uint64 arrays."""
+
+    @abstractmethod
+    def duplicate_info(self, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:
+        """id -> (published, duplicate_of, ingest order)."""
+
+    @abstractmethod
+    def duplicates_of(self, ids: Sequence[str]) -> list[str]: ...
+
+    # --- stories ---
+    @abstractmethod
+    def term_df(self, terms: Sequence[str]) -> dict[str, int]: ...
+
+    @abstractmethod
+    def counter(self, name: str) -> int: ...
+
+    @abstractmethod
+    def active_stories(self, since_published: str | None, since_seq: int) -> list[StoryWrite]: ...
+
+    @abstractmethod
+    def story_state(self, story_id: str) -> StoryWrite | None:
+        """One story's stored row, active or not (storylines compare with older stories)."""
+
+    @abstractmethod
+    def story_lines(self) -> list[tuple[str, str, list[str]]]: ...
+
+    @abstractmethod
+    def latest_published(self) -> str | None: ...
+
+    # --- maintenance ---
     @abstractmethod
     def update_extraction(self, articles: Sequence[Article]) -> None:
         """Store these articles' (re-run) entities, quotes, claims and figures, in one transaction."""
 
     @abstractmethod
-    def close(self) -> None: ...
+    def reindex_search(self) -> int:
+        """Rebuild the search indexes from the stored articles; returns how many."""
 
-    def __enter__(self) -> Store:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+class Store(ReadStore, PipelineStore):
+    """Both interfaces: what a backend implements (SQLite, PostgreSQL). Callers that only
+    read should ask for a `ReadStore`."""
 
 
 def open_store(location: str) -> Store:

@@ -18,10 +18,9 @@ from typing import Any
 import psycopg
 
 from kabar.model import Article
-from kabar.search import Filters
+from kabar.query import Filters
 from kabar.store import acquire_within
-from kabar.store.sql import SQLStore
-from kabar.store.sqlite import COUNT_CAP
+from kabar.store.sql import COUNT_CAP, SQLStore
 
 # Each entry moves the schema one version up; never edit a released entry.
 MIGRATIONS: list[str] = [

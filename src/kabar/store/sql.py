@@ -28,7 +28,7 @@ from kabar.model import (
     Syndication,
     TimeMention,
 )
-from kabar.search import Filters, entity_keys
+from kabar.query import Filters, index_terms
 from kabar.store import Store, StoryMember
 
 # `StorySelection.sort` -> ORDER BY; the day first, as `kabar stories` shows it. The
@@ -38,6 +38,10 @@ _STORY_ORDER = {
     "largest": "n_articles DESC, COALESCE(last_published, '') DESC, id DESC",
 }
 
+
+# Search matches are counted up to this many: counting every hit of a common word costs
+# more than the search itself.
+COUNT_CAP = 10_000
 
 # Articles read per query when going through the whole store (export): a page of full
 # articles is a few MB, and the store may hold millions.
@@ -111,8 +115,6 @@ class SQLStore(Store):
         )
 
     def reindex_search(self) -> int:
-        from kabar.search import index_terms
-
         count = 0
         with self._transaction():
             self._clear_index()
@@ -154,8 +156,10 @@ class SQLStore(Store):
             where.append("a.story = ?")
             params.append(self.resolve_story(filters.story))
         if filters.entity:
+            if filters.entity_keys is None:
+                raise ValueError(f"entity filter {filters.entity!r} without its keys (kabar.search.resolved)")
             # The key itself, or a longer name holding it as whole words ("poso" in "kabupaten poso").
-            keys = sorted(entity_keys(filters.entity))
+            keys = sorted(filters.entity_keys)
             match = " OR ".join(["(' ' || entity || ' ') LIKE ?"] * len(keys))
             where.append(f"a.id IN (SELECT article_id FROM article_entities WHERE {match})")
             params += [f"% {k} %" for k in keys]

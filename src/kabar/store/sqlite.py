@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from kabar.model import Article
-from kabar.search import Filters, fts_expression
+from kabar.query import Filters, fts_expression
 from kabar.store import acquire_within
-from kabar.store.sql import SQLStore
+from kabar.store.sql import COUNT_CAP, SQLStore
 
 # Each entry moves the schema one version up; never edit a released entry.
 MIGRATIONS: list[str] = [
@@ -140,9 +140,6 @@ MIGRATIONS: list[str] = [
     DROP INDEX articles_story;
     """,
 ]
-# Matches are counted up to this many: counting every hit of a common word costs more
-# than the search itself.
-COUNT_CAP = 10_000
 # The migration that added the search index; stores older than it are indexed on open.
 SEARCH_MIGRATION = 4
 SIGNATURES_MIGRATION = 8

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import json
-import sys
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
@@ -29,18 +28,14 @@ from typer.core import TyperGroup
 
 from kabar import __version__, guard, ingest, pipeline
 from kabar.brief import Brief
-from kabar.evaluate import Attribution
 from kabar.export import export as export_store
-from kabar.export import story_articles, story_brief, story_facts, story_record_detailed, storyline_stories
+from kabar.export import quotes_by_speaker, story_brief, story_detail
 from kabar.model import (
     Article,
-    Claim,
     Evidence,
     QuarantineEntry,
-    Quote,
     Story,
     StoryFacts,
-    StoryQuote,
     StorySelection,
 )
 from kabar.safe import displayable
@@ -344,17 +339,9 @@ def storylines_cmd(
 
 
 def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5) -> None:
-    articles = story_articles(store, story)
-    found = story_facts(store, story, articles)
-    line = storyline_stories(store, story)
-    summary = story_brief(store, story, n_sentences, articles, line)
-    syndicated = store.syndications([a.id for a in articles])
-    shared = {aid: len({s.paragraph for s in rows}) for aid, rows in syndicated.items()}
-    others = sorted((s for s in line if s.id != story.id), key=lambda s: s.first_published or "")
+    detail = story_detail(store, story, n_sentences)
     if as_json:
-        detail = {"story": story, "articles": articles, "syndicated": shared, "facts": found, "brief": summary,
-                  "storyline": others}  # fmt: skip
-        typer.echo(_json(story_record_detailed(detail), indent=1))
+        typer.echo(_json(detail.to_record(), indent=1))
         return
     console.print(f"[bold]{_say(story.title)}[/]", highlight=False)
     _plain(
@@ -363,21 +350,22 @@ def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5)
         f"{(story.first_published or '—')[:16]} → {(story.last_published or '—')[:16]}"
     )
     table = Table("article", "published", "outlet", "lang", "copy of", "shared ¶", "title")
-    for a in sorted(articles, key=lambda a: a.published or "9999"):
+    for a in detail.articles:
         table.add_row(_cell(a.id, 10), _cell(a.published, 16), _cell(a.outlet), _cell(a.language),
-                      _cell(a.duplicate_of, 10, empty=""), str(shared[a.id] or ""), _cell(a.title, 60))  # fmt: skip
+                      _cell(a.duplicate_of, 10, empty=""), str(detail.syndicated[a.id] or ""),
+                      _cell(a.title, 60))  # fmt: skip
     console.print(table)
-    if len(story.articles) > len(articles):
+    if detail.articles_more:
         _plain(
-            f"  and {len(story.articles) - len(articles)} more articles, not listed: the facts and brief below "
-            f"are read from these {len(articles)}"
+            f"  and {detail.articles_more} more articles, not listed: the facts and brief below "
+            f"are read from these {len(detail.articles)}"
         )
-    if others:
+    if detail.storyline:
         console.print("\n[bold]Same storyline[/]")
-        for other in others:
+        for other in detail.storyline:
             _plain(f"  {(other.first_published or '—')[:10]}  {other.id}  {displayable(other.title)[:70]}")
-    _print_brief(summary)
-    _print_facts(found)
+    _print_brief(detail.brief)
+    _print_facts(detail.facts)
 
 
 def _print_brief(summary: Brief) -> None:
@@ -412,10 +400,7 @@ def _print_facts(found: StoryFacts) -> None:
         console.print("[bold]Organisations and places[/]  " + _say(named), highlight=False)
     if found.quotes:
         console.print("\n[bold]Quotes by speaker[/]")
-        by_speaker: dict[str, list[StoryQuote]] = {}
-        for q in found.quotes:
-            by_speaker.setdefault(q.speaker or "(unattributed)", []).append(q)
-        for speaker, quotes in sorted(by_speaker.items(), key=lambda kv: -max(q.independent_sources for q in kv[1])):
+        for speaker, quotes in quotes_by_speaker(found.quotes, "(unattributed)"):
             console.print(f"  [cyan]{_say(speaker)}[/]", highlight=False)
             for q in quotes[:6]:
                 mark = "“”" if q.kind == "direct" else "~"
@@ -815,23 +800,16 @@ def eval_quotes_cmd(
     PolNeAR annotates them. A JSONL gold (`{file | text, language, quotes: [{speaker,
     content, kind}]}`, content an exact substring) is scored on quotes; files are
     ingested (cleaned) first, from ROOT."""
-    from kabar.evaluate import quote_scores
+    from kabar.evaluate import brat_quotes, jsonl_quotes, quote_report
+
+    def warn(message: str) -> None:
+        err.print(displayable(message), markup=False, highlight=False)
 
     if Path(gold).is_dir():
-        texts, wanted, predicted = _brat_quotes(gold, lang, limit)
+        texts, wanted, predicted = brat_quotes(gold, lang, limit)
     else:
-        texts, wanted, predicted = _jsonl_quotes(gold, root or str(Path(gold).parent), limit)
-    report: dict[str, Any] = {"all": quote_scores(wanted, predicted, texts)}
-    if any(g.cue for g in wanted):
-        # PolNeAR annotates every attribution ("wants", "praised", "a poll shows"); this
-        # subset is what a quote extractor is for: speech, "according to", claim cues.
-        from kabar.lang import get
-
-        data = get(lang)
-        cues = data.speech_verbs | set(data.claim_cues) | {p.split()[0] for p in data.according_to} | {":"}
-        speech = [g for g in wanted if g.cue and g.cue.lower().split()[0].strip(",") in cues]
-        report["speech cues"] = quote_scores(speech, predicted, texts)
-    report["documents"] = len(texts)
+        texts, wanted, predicted = jsonl_quotes(gold, root or str(Path(gold).parent), limit, warn)
+    report = quote_report(texts, wanted, predicted, lang)
     if as_json:
         typer.echo(json.dumps(report, indent=1))
         return
@@ -842,81 +820,6 @@ def eval_quotes_cmd(
         table.add_row(name, *(f"{v:.4f}" if isinstance(v, float) else str(v) for v in values))
     console.print(table)
     console.print(f"{report['documents']} documents", highlight=False)
-
-
-def _predicted_attributions(doc: str, quotes: list[Quote], claims: list[Claim] | None) -> list[Attribution]:
-    out = [Attribution(doc, q.start, q.end, q.speaker, q.speaker_start, q.speaker_end) for q in quotes
-           if not q.nested]  # fmt: skip
-    out += [Attribution(doc, c.start, c.end, c.holder, c.holder_start, c.holder_end) for c in claims or []]
-    return out
-
-
-def _brat_quotes(folder: str, lang: str, limit: int) -> tuple[dict[str, str], list[Attribution], list[Attribution]]:
-    import re
-
-    from kabar.evaluate import read_brat
-    from kabar.extract import attribution, entities
-    from kabar.lang import get
-
-    texts, gold = read_brat(folder)
-    if limit:
-        texts = dict(list(texts.items())[:limit])
-        gold = [g for g in gold if g.doc in texts]
-    data = get(lang)
-    predicted: list[Attribution] = []
-    for doc, text in texts.items():
-        spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
-        mentions = entities.find(text, spans, data)
-        quotes, claims = attribution.extract(text, spans, data, mentions)
-        predicted += _predicted_attributions(doc, quotes, claims)
-    return texts, gold, predicted
-
-
-def _jsonl_quotes(path: str, root: str, limit: int) -> tuple[dict[str, str], list[Attribution], list[Attribution]]:
-    from kabar.extract import extract_article
-    from kabar.model import Article
-
-    records = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    if limit:
-        records = records[:limit]
-    articles: dict[str, Article] = {}
-    files = [r["file"] for r in records if "file" in r]
-    if files:
-        with tempfile.TemporaryDirectory() as tmp, _open_new(str(Path(tmp) / "eval.db")) as store:
-            pipeline.run([str(Path(root) / f) for f in files], store, embed=False)
-            for article in store.iter_articles():
-                for source in article.sources:
-                    articles[str(Path(source).resolve())] = article
-    texts: dict[str, str] = {}
-    gold: list[Attribution] = []
-    predicted: list[Attribution] = []
-    for n, record in enumerate(records):
-        doc = record.get("file") or f"record-{n}"
-        if "file" in record:
-            found = articles.get(str((Path(root) / record["file"]).resolve()))
-            if found is None:
-                err.print(displayable(f"{doc}: not ingested (see kabar quarantine); its quotes count as missed"),
-                          markup=False, highlight=False)  # fmt: skip
-                texts[doc] = ""
-                gold += [Attribution(doc, 0, 0, q.get("speaker")) for q in record.get("quotes", [])]
-                continue
-            article = found
-        else:
-            paragraphs = [p for p in record["text"].split("\n\n") if p.strip()]
-            article = extract_article(Article(doc, doc, None, None, "", None, record.get("language", "id"), None,
-                                              paragraphs))  # fmt: skip
-        text = article.text
-        texts[doc] = text
-        for q in record.get("quotes", []):
-            start = text.find(q["content"])
-            if start == -1:
-                err.print(displayable(f"{doc}: gold quote not in the clean text: {q['content'][:60]!r}"),
-                          markup=False, highlight=False)  # fmt: skip
-                gold.append(Attribution(doc, 0, 0, q.get("speaker")))
-                continue
-            gold.append(Attribution(doc, start, start + len(q["content"]), q.get("speaker")))
-        predicted += _predicted_attributions(doc, article.quotes, None)
-    return texts, gold, predicted
 
 
 @eval_app.command("brief")
@@ -945,14 +848,16 @@ def eval_brief_cmd(
             text = r.get("text") or ""
             paragraphs = r.get("paragraphs") or [p for p in text.split("\n") if p.strip()]
             if r.get("story") in wanted and paragraphs:
-                grouped.setdefault(r["story"], []).append(
-                    Article(r["id"], r["id"], None, r.get("outlet") or r["id"], r.get("title", ""), None, language,
-                            None, paragraphs))  # fmt: skip
+                grouped.setdefault(r["story"], []).append(Article(
+                    id=r["id"], source=r["id"], url=None, outlet=r.get("outlet") or r["id"], title=r.get("title", ""),
+                    published=None, language=language, dateline=None, paragraphs=paragraphs,
+                ))  # fmt: skip
         cases = [(story, arts, wanted[story]) for story, arts in grouped.items()]
     else:
         for r in rows:
-            cases.append((r["id"], [Article(r["id"], r["id"], None, None, r.get("title", ""), None, language, None,
-                                            r["paragraphs"])], r["summary"]))  # fmt: skip
+            article = Article(id=r["id"], source=r["id"], url=None, outlet=None, title=r.get("title", ""),
+                              published=None, language=language, dateline=None, paragraphs=r["paragraphs"])  # fmt: skip
+            cases.append((r["id"], [article], r["summary"]))
     if limit:
         cases = cases[:limit]
     for _, arts, _ in cases:
@@ -1051,7 +956,8 @@ def train_brief_cmd(
     rows = [json.loads(line) for line in (Path(data) / "indosum-dev" / "articles.jsonl").open(encoding="utf-8")]
     cases = []
     for r in rows:
-        article = Article(r["id"], r["id"], None, None, "", None, "id", None, list(r["paragraphs"]))
+        article = Article(id=r["id"], source=r["id"], url=None, outlet=None, title="", published=None, language="id",
+                          dateline=None, paragraphs=list(r["paragraphs"]))  # fmt: skip
         _strip_dateline(article)
         cases.append(([article], r["summary"]))
     info = brief_stage.train(cases[:train_cases], brief_stage.MODEL, cases[train_cases:])
@@ -1073,7 +979,3 @@ def train_title_centre_cmd(
 def version_cmd() -> None:
     """Print kabar's version."""
     typer.echo(__version__)
-
-
-def main() -> None:  # pragma: no cover - entry point
-    sys.exit(app())

@@ -3,16 +3,41 @@
 `score_clean` checks cleaned articles against gold in the format of
 `../shared/seeds/expected.json` (and `examples/demo/gold/gold.json`): titles,
 publication times, outlet, dateline, and the strings that must go, must stay,
-or may appear only so often.
+or may appear only so often. `cluster_report` and `cluster_errors` score stories;
+`brat_quotes` and `jsonl_quotes` read quote gold and predict on its texts, and
+`quote_report` scores them. `prf` is every precision/recall/F1 from counts.
 """
 
 from __future__ import annotations
 
+import json
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
-from kabar.model import Article
+from kabar.model import Article, Claim, Quote
 from kabar.text import collapse, key
+
+
+class PRF(NamedTuple):
+    precision: float
+    recall: float
+    f1: float
+
+
+def f1(precision: float, recall: float) -> float:
+    """The harmonic mean of precision and recall (0 when both are 0)."""
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def prf(hits: int, predicted: int, gold: int) -> PRF:
+    """Precision, recall and F1 of `hits` right among `predicted`, against `gold` wanted
+    (a ratio over nothing is 0)."""
+    p = hits / predicted if predicted else 0.0
+    r = hits / gold if gold else 0.0
+    return PRF(p, r, f1(p, r))
 
 
 @dataclass
@@ -123,7 +148,6 @@ def noise_scores(
     """Wrap real articles (`{"id", "paragraphs"}`) in synthetic noise, clean them,
     and measure what survives: real-word recall, noise lines removed, repeats collapsed."""
     from collections import Counter
-    from pathlib import Path
 
     from kabar import pipeline
     from kabar.store.sqlite import SQLiteStore
@@ -181,8 +205,7 @@ def bcubed(predicted: dict[str, str], gold: dict[str, str]) -> tuple[float, floa
     gold_size = Counter(gold[i] for i in items)
     precision = sum(pair[(predicted[i], gold[i])] / pred_size[predicted[i]] for i in items) / len(items)
     recall = sum(pair[(predicted[i], gold[i])] / gold_size[gold[i]] for i in items) / len(items)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
+    return precision, recall, f1(precision, recall)
 
 
 def cluster_report(predicted: dict[str, str], gold: dict[str, str]) -> dict[str, float | int]:
@@ -325,14 +348,8 @@ def quote_scores(
             exact += 1
     with_speaker = [(gi, pi) for gi, pi in matches if gold[gi].speaker or gold[gi].speaker_start is not None]
     right = sum(1 for gi, pi in with_speaker if speaker_matches(gold[gi], predicted[pi]))
-
-    def prf(hits: int) -> tuple[float, float, float]:
-        p = hits / len(predicted) if predicted else 0.0
-        r = hits / len(gold) if gold else 0.0
-        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-    ep, er, ef = prf(exact)
-    op, orr, of = prf(len(matches))
+    ep, er, ef = prf(exact, len(predicted), len(gold))
+    op, orr, of = prf(len(matches), len(predicted), len(gold))
     return {
         "gold": len(gold),
         "predicted": len(predicted),
@@ -350,8 +367,6 @@ def quote_scores(
 def read_brat(folder: str) -> tuple[dict[str, str], list[Attribution]]:
     """PolNeAR-style brat standoff: FOLDER/text/NAME.txt and FOLDER/attributions/NAME_ANNOTATOR.ann.
     Where several annotators did one text, the first annotation file (by name) is the gold."""
-    from pathlib import Path
-
     root = Path(folder)
     texts: dict[str, str] = {}
     gold: list[Attribution] = []
@@ -386,3 +401,109 @@ def read_brat(folder: str) -> tuple[dict[str, str], list[Attribution]]:
                 text[cue[1] : cue[2]] if cue else None,
             ))  # fmt: skip
     return texts, gold
+
+
+QuoteCases = tuple[dict[str, str], list[Attribution], list[Attribution]]  # texts, gold, predicted
+
+
+def predicted_attributions(doc: str, quotes: list[Quote], claims: list[Claim] | None) -> list[Attribution]:
+    """What kabar attributes in `doc`: its quotes (those nested in a claim aside) and claims."""
+    out = [Attribution(doc, q.start, q.end, q.speaker, q.speaker_start, q.speaker_end) for q in quotes
+           if not q.nested]  # fmt: skip
+    out += [Attribution(doc, c.start, c.end, c.holder, c.holder_start, c.holder_end) for c in claims or []]
+    return out
+
+
+def brat_quotes(folder: str, lang: str, limit: int) -> QuoteCases:
+    """A brat folder's texts and gold (`read_brat`, the first `limit` texts, 0 = all), and
+    kabar's quotes and claims on each text, its lines taken as paragraphs."""
+    import re
+
+    from kabar.extract import attribution, entities
+    from kabar.lang import get
+
+    texts, gold = read_brat(folder)
+    if limit:
+        texts = dict(list(texts.items())[:limit])
+        gold = [g for g in gold if g.doc in texts]
+    data = get(lang)
+    predicted: list[Attribution] = []
+    for doc, text in texts.items():
+        spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+        mentions = entities.find(text, spans, data)
+        quotes, claims = attribution.extract(text, spans, data, mentions)
+        predicted += predicted_attributions(doc, quotes, claims)
+    return texts, gold, predicted
+
+
+def jsonl_quotes(path: str, root: str, limit: int, warn: Callable[[str], None]) -> QuoteCases:
+    """A JSONL quote gold (`{file | text, language, quotes: [{speaker, content, kind}]}`,
+    the first `limit` records, 0 = all): files are ingested (cleaned) from `root` into a
+    temporary store, texts extracted as they are; kabar's quotes on each. A file not
+    stored, or a gold quote not in the clean text, is said through `warn` and counts as
+    missed."""
+    from kabar import pipeline
+    from kabar.extract import extract_article
+    from kabar.store.sqlite import SQLiteStore
+
+    records = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    if limit:
+        records = records[:limit]
+    articles: dict[str, Article] = {}
+    files = [r["file"] for r in records if "file" in r]
+    if files:
+        with tempfile.TemporaryDirectory() as tmp, SQLiteStore(str(Path(tmp) / "eval.db")) as store:
+            pipeline.run([str(Path(root) / f) for f in files], store, embed=False)
+            for article in store.iter_articles():
+                for source in article.sources:
+                    articles[str(Path(source).resolve())] = article
+    texts: dict[str, str] = {}
+    gold: list[Attribution] = []
+    predicted: list[Attribution] = []
+    for n, record in enumerate(records):
+        doc = record.get("file") or f"record-{n}"
+        if "file" in record:
+            found = articles.get(str((Path(root) / record["file"]).resolve()))
+            if found is None:
+                warn(f"{doc}: not ingested (see kabar quarantine); its quotes count as missed")
+                texts[doc] = ""
+                gold += [Attribution(doc, 0, 0, q.get("speaker")) for q in record.get("quotes", [])]
+                continue
+            article = found
+        else:
+            paragraphs = [p for p in record["text"].split("\n\n") if p.strip()]
+            article = extract_article(Article(
+                id=doc, source=doc, url=None, outlet=None, title="", published=None,
+                language=record.get("language", "id"), dateline=None, paragraphs=paragraphs,
+            ))  # fmt: skip
+        text = article.text
+        texts[doc] = text
+        for q in record.get("quotes", []):
+            start = text.find(q["content"])
+            if start == -1:
+                warn(f"{doc}: gold quote not in the clean text: {q['content'][:60]!r}")
+                gold.append(Attribution(doc, 0, 0, q.get("speaker")))
+                continue
+            gold.append(Attribution(doc, start, start + len(q["content"]), q.get("speaker")))
+        predicted += predicted_attributions(doc, article.quotes, None)
+    return texts, gold, predicted
+
+
+def quote_report(
+    texts: dict[str, str], gold: list[Attribution], predicted: list[Attribution], lang: str
+) -> dict[str, Any]:
+    """`quote_scores` over all the gold ("all"); where the gold names cues (PolNeAR), also
+    over those whose cue is speech, "according to", a claim cue or a colon ("speech
+    cues"); and the number of documents."""
+    report: dict[str, Any] = {"all": quote_scores(gold, predicted, texts)}
+    if any(g.cue for g in gold):
+        # PolNeAR annotates every attribution ("wants", "praised", "a poll shows"); this
+        # subset is what a quote extractor is for: speech, "according to", claim cues.
+        from kabar.lang import get
+
+        data = get(lang)
+        cues = data.speech_verbs | set(data.claim_cues) | {p.split()[0] for p in data.according_to} | {":"}
+        speech = [g for g in gold if g.cue and g.cue.lower().split()[0].strip(",") in cues]
+        report["speech cues"] = quote_scores(speech, predicted, texts)
+    report["documents"] = len(texts)
+    return report

@@ -1,6 +1,6 @@
 """Export: the store as JSON Lines files other tools can read (docs/export-format.md);
-and a story's articles, facts and brief as `kabar show`, the API and the story page read
-them.
+and a story's read model, `StoryDetail` (its articles, facts, brief and storyline), built
+once by `story_detail` for `kabar show`, GET /api/stories/{id} and the story page.
 
 A story may hold 100,000 articles (a long-running matter). Its facts and brief are
 gathered from a bounded, representative sample of them (`choose_articles`: originals
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 from kabar.brief import DEFAULT_SENTENCES, Brief
 from kabar.brief import build as build_brief
 from kabar.extract.story import facts
-from kabar.model import Article, Story, StoryFacts, StorySelection
+from kabar.model import Article, Story, StoryFacts, StoryQuote, StorySelection
 from kabar.store import Store, StoryMember
 
 # Articles a story's facts and brief are read from. Every story of the demo, the seeds,
@@ -117,28 +118,89 @@ def storyline_stories(store: Store, story: Story) -> list[Story]:
     return store.list_stories(StorySelection(storyline=story.storyline))[0]
 
 
-def story_record_detailed(detail: dict[str, Any]) -> dict[str, Any]:
-    """`kabar show STORY --json` and GET /api/stories/{id}: the story, its articles (with
-    copies and shared paragraphs), its facts and its brief. `detail` holds `story`,
-    `articles`, `syndicated` (article -> shared paragraphs), `facts` and `brief`.
-    `articles` lists the articles read (all, or a sample of a large story); of the story's
-    `articles_total`, `articles_more` are not listed."""
-    record: dict[str, Any] = detail["story"].to_record()
-    record["articles"] = [
-        {"id": a.id, "outlet": a.outlet, "title": a.title, "published": a.published, "language": a.language,
-         "duplicate_of": a.duplicate_of, "syndicated_paragraphs": detail["syndicated"][a.id]}
-        for a in detail["articles"]
-    ]  # fmt: skip
-    record["articles_total"] = len(detail["story"].articles)
-    record["articles_more"] = max(0, record["articles_total"] - len(detail["articles"]))
-    if "storyline" in detail:
+@dataclass(frozen=True, slots=True)
+class StoryDetail:
+    """One story as it is shown: `kabar show STORY` (table and --json), GET
+    /api/stories/{id} and the story page all read this, built by `story_detail`.
+
+    `articles` are the articles read (all, or a sample of a large story: `choose_articles`),
+    in publication order (undated last); `facts` and `brief` come from them. `syndicated`
+    counts each one's paragraphs shared with other outlets; `storyline` holds the other
+    stories of its storyline, earliest first."""
+
+    story: Story
+    articles: tuple[Article, ...]
+    syndicated: Mapping[str, int]
+    facts: StoryFacts
+    brief: Brief
+    storyline: tuple[Story, ...]
+
+    @property
+    def articles_total(self) -> int:
+        return len(self.story.articles)
+
+    @property
+    def articles_more(self) -> int:
+        """The story's articles that are not listed (nor read for its facts and brief)."""
+        return max(0, self.articles_total - len(self.articles))
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSON of `kabar show STORY --json` and GET /api/stories/{id}: the story, its
+        articles (with copies and shared paragraphs), its storyline, facts and brief."""
+        record: dict[str, Any] = self.story.to_record()
+        record["articles"] = [
+            {"id": a.id, "outlet": a.outlet, "title": a.title, "published": a.published, "language": a.language,
+             "duplicate_of": a.duplicate_of, "syndicated_paragraphs": self.syndicated[a.id]}
+            for a in self.articles
+        ]  # fmt: skip
+        record["articles_total"] = self.articles_total
+        record["articles_more"] = self.articles_more
         record["storyline_stories"] = [
             {"id": s.id, "title": s.title, "first_published": s.first_published, "last_published": s.last_published}
-            for s in detail["storyline"]
+            for s in self.storyline
         ]
-    record.update(detail["facts"].to_record())
-    record["brief"] = detail["brief"].to_record()
-    return record
+        record.update(self.facts.to_record())
+        record["brief"] = self.brief.to_record()
+        return record
+
+
+def story_detail(store: Store, story: Story, n_sentences: int = DEFAULT_SENTENCES) -> StoryDetail:
+    """The story's read model. Its reads are bounded whatever the story's size: at most
+    STORY_SAMPLE articles, read once for the facts and the brief; the storyline's stories,
+    of which the timeline reads the STORYLINE_STORIES nearest; syndication in batches."""
+    articles = story_articles(store, story)
+    found = story_facts(store, story, articles)
+    line = storyline_stories(store, story)
+    made = story_brief(store, story, n_sentences, articles, line)
+    shared = {aid: len({s.paragraph for s in rows}) for aid, rows in store.syndications(
+        [a.id for a in articles]).items()}  # fmt: skip
+    return StoryDetail(
+        story=story,
+        articles=tuple(sorted(articles, key=lambda a: a.published or "9999")),
+        syndicated=shared,
+        facts=found,
+        brief=made,
+        storyline=tuple(sorted((s for s in line if s.id != story.id), key=lambda s: s.first_published or "")),
+    )
+
+
+def story_record_detailed(detail: StoryDetail | Mapping[str, Any]) -> dict[str, Any]:
+    """`detail.to_record()`. A mapping with StoryDetail's fields as keys (the form before
+    StoryDetail, which tests/test_story_bounds.py and bench/story_reads.py still pass) is
+    read as a StoryDetail."""
+    if not isinstance(detail, StoryDetail):
+        detail = StoryDetail(detail["story"], tuple(detail["articles"]), detail["syndicated"], detail["facts"],
+                             detail["brief"], tuple(detail.get("storyline", ())))  # fmt: skip
+    return detail.to_record()
+
+
+def quotes_by_speaker(quotes: Sequence[StoryQuote], unnamed: str) -> list[tuple[str, list[StoryQuote]]]:
+    """A story's quotes grouped by speaker (`unnamed` for those with none), the speaker
+    with the most independently sourced quote first."""
+    grouped: dict[str, list[StoryQuote]] = {}
+    for q in quotes:
+        grouped.setdefault(q.speaker or unnamed, []).append(q)
+    return sorted(grouped.items(), key=lambda kv: -max(q.independent_sources for q in kv[1]))
 
 
 def story_record(store: Store, story: Story) -> dict[str, Any]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import date
 from itertools import combinations
 from typing import Any
@@ -14,8 +16,9 @@ from urllib.parse import urlsplit
 from kabar.ask import Answer
 from kabar.ask import ask as ask_question
 from kabar.brief import Brief
-from kabar.export import story_articles, story_brief, story_facts, storyline_stories
-from kabar.model import Article, StoryFacts, StorySelection
+from kabar.export import StoryDetail, quotes_by_speaker
+from kabar.export import story_detail as read_story
+from kabar.model import Article, StoryFacts, StoryQuote, StorySelection
 from kabar.search import Filters
 from kabar.search import run as run_search
 from kabar.store import Store
@@ -54,39 +57,29 @@ def storyline_list(store: Store, page: int, per_page: int) -> dict[str, Any]:
     return {"storylines": [line.to_record() for line in lines], **_pages(total, page, per_page)}
 
 
-def story_detail(store: Store, story_id: str, sentences: int) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class StoryPage(StoryDetail):
+    """The story page: the story's read model (GET /api/stories/{id} is its record) and
+    what the page draws from it."""
+
+    quotes_by_speaker: list[tuple[str, list[StoryQuote]]]
+    timeline_svg: dict[str, Any]
+    graph_svg: dict[str, Any]
+
+
+def story_detail(store: Store, story_id: str, sentences: int) -> StoryPage | None:
     story = store.get_story(story_id)
     if story is None:
         return None
     # A large story is read through a bounded sample of its articles (export.STORY_SAMPLE):
     # the page lists those and says how many more there are.
-    articles = story_articles(store, story)
-    facts = story_facts(store, story, articles)
-    line = storyline_stories(store, story)
-    brief = story_brief(store, story, sentences, articles, line)
-    syndicated = {aid: len({s.paragraph for s in rows}) for aid, rows in store.syndications(
-        [a.id for a in articles]).items()}  # fmt: skip
-    return {
-        "story": story,
-        "articles_total": len(story.articles),
-        "articles_more": max(0, len(story.articles) - len(articles)),
-        # The other stories of its storyline, earliest first: the matter before and after.
-        "storyline": sorted((s for s in line if s.id != story.id), key=lambda s: s.first_published or ""),
-        "articles": sorted(articles, key=lambda a: a.published or "9999"),
-        "facts": facts,
-        "brief": brief,
-        "syndicated": syndicated,
-        "quotes_by_speaker": _quotes_by_speaker(facts),
-        "timeline_svg": timeline_svg(brief),
-        "graph_svg": entity_graph_svg(articles, facts),
-    }
-
-
-def _quotes_by_speaker(facts: StoryFacts) -> list[tuple[str, list[Any]]]:
-    grouped: dict[str, list[Any]] = {}
-    for q in facts.quotes:
-        grouped.setdefault(q.speaker or "—", []).append(q)
-    return sorted(grouped.items(), key=lambda kv: -max(q.independent_sources for q in kv[1]))
+    detail = read_story(store, story, sentences)
+    return StoryPage(
+        **{f.name: getattr(detail, f.name) for f in fields(detail)},
+        quotes_by_speaker=quotes_by_speaker(detail.facts.quotes, "—"),
+        timeline_svg=timeline_svg(detail.brief),
+        graph_svg=entity_graph_svg(detail.articles, detail.facts),
+    )
 
 
 def article_detail(store: Store, article_id: str) -> dict[str, Any] | None:
@@ -140,7 +133,9 @@ def timeline_svg(brief: Brief, width: int = 720) -> dict[str, Any]:
     return {"width": width, "height": 140, "points": points, "ticks": tick_points}
 
 
-def entity_graph_svg(articles: list[Article], facts: StoryFacts, size: int = 420, limit: int = 14) -> dict[str, Any]:
+def entity_graph_svg(
+    articles: Sequence[Article], facts: StoryFacts, size: int = 420, limit: int = 14
+) -> dict[str, Any]:
     """Nodes (the story's most salient entities) on a circle, edges for entities named in
     the same paragraph (weight = paragraphs) and for speaker -> entities of their quotes."""
     top = facts.entities[:limit]
@@ -163,6 +158,8 @@ def entity_graph_svg(articles: list[Article], facts: StoryFacts, size: int = 420
         px, py = centre + radius * math.cos(angle), centre + radius * math.sin(angle)
         nodes.append({"x": round(px, 1), "y": round(py, 1), "label": e["name"][:24], "kind": e["label"].lower()})
     heaviest = float(max(weights.values(), default=1))
+    # The heaviest first, ties by node: the same edges whatever order the articles come in.
+    heavy = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:40]
     edges = [{"x1": nodes[x]["x"], "y1": nodes[x]["y"], "x2": nodes[y]["x"], "y2": nodes[y]["y"],
-              "w": round(0.5 + 3 * n / heaviest, 2)} for (x, y), n in weights.most_common(40)]  # fmt: skip
+              "w": round(0.5 + 3 * n / heaviest, 2)} for (x, y), n in heavy]  # fmt: skip
     return {"size": size, "nodes": nodes, "edges": edges}

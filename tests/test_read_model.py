@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from conftest import DEMO, ROOT, SHARED, ingest_into
 from kabar.cli import app
-from kabar.evaluate import brat_quotes, jsonl_quotes, prf, quote_report
+from kabar.evaluate import brat_quotes, brief_cases, brief_report, jsonl_quotes, prf, quote_report
 from kabar.export import (
     STORY_SAMPLE,
     StoryDetail,
@@ -144,3 +144,25 @@ def test_brat_reader_scores_polnear_with_the_speech_cue_subset() -> None:
     report = quote_report(texts, gold, predicted, "en")
     assert report["speech cues"]["gold"] < report["all"]["gold"]
     assert 0 < report["all"]["overlap_precision"] <= 1
+
+
+def test_brief_cases_strip_the_dateline_and_group_stories(tmp_path: Path) -> None:
+    lead = "JAKARTA, KOMPAS.com - Pemerintah kota menambah dua puluh bus listrik untuk jalur timur mulai pekan depan."
+    body = ["Wali kota mengatakan bus baru itu akan melayani enam halte yang selama ini sepi penumpang.",
+            "Tarif tetap sama, dan kartu lama masih bisa dipakai di semua bus baru tersebut."]  # fmt: skip
+    records = [{"id": f"a{i}", "story": "bus", "outlet": f"o{i}", "paragraphs": [lead, *body], "summary": "x"}
+               for i in range(3)]  # fmt: skip
+    file = tmp_path / "articles.jsonl"
+    file.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    single = brief_cases(str(file), None, "id", 2)
+    assert [c[0] for c in single] == ["a0", "a1"]
+    assert all(not a.paragraphs[0].startswith("JAKARTA") and "bus listrik" in a.paragraphs[0]
+               for _, arts, _ in single for a in arts)  # fmt: skip
+    summaries = tmp_path / "stories.jsonl"
+    summaries.write_text(json.dumps({"story": "bus", "summary": body[0]}) + "\n", encoding="utf-8")
+    grouped = brief_cases(str(summaries.with_name("articles.jsonl")), str(summaries), "id", 0)
+    assert [(c[0], len(c[1]), c[2]) for c in grouped] == [("bus", 3, body[0])]
+    report, written = brief_report(grouped, "id", 1)
+    assert report["records"] == 1 and set(report) == {"kabar", "lead1", "records"}
+    assert json.loads(written[0])["id"] == "bus"
+    assert 0 < report["kabar"]["rouge1"] <= 100

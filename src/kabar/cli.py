@@ -834,67 +834,20 @@ def eval_brief_cmd(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """ROUGE-1/2/L F1 of kabar's extractive briefs against reference summaries, next to LEAD-N."""
-    from statistics import mean
+    from kabar.evaluate import brief_cases, brief_report
 
-    from kabar import brief as brief_stage
-
-    rows = [json.loads(line) for line in Path(file).read_text(encoding="utf-8").splitlines() if line.strip()]
-    cases: list[tuple[str, list[Article], str]] = []
-    if summaries:
-        wanted = {r["story"]: r["summary"] for line in Path(summaries).read_text(encoding="utf-8").splitlines()
-                  if line.strip() for r in [json.loads(line)]}  # fmt: skip
-        grouped: dict[str, list[Article]] = {}
-        for r in rows:
-            text = r.get("text") or ""
-            paragraphs = r.get("paragraphs") or [p for p in text.split("\n") if p.strip()]
-            if r.get("story") in wanted and paragraphs:
-                grouped.setdefault(r["story"], []).append(Article(
-                    id=r["id"], source=r["id"], url=None, outlet=r.get("outlet") or r["id"], title=r.get("title", ""),
-                    published=None, language=language, dateline=None, paragraphs=paragraphs,
-                ))  # fmt: skip
-        cases = [(story, arts, wanted[story]) for story, arts in grouped.items()]
-    else:
-        for r in rows:
-            article = Article(id=r["id"], source=r["id"], url=None, outlet=None, title=r.get("title", ""),
-                              published=None, language=language, dateline=None, paragraphs=r["paragraphs"])  # fmt: skip
-            cases.append((r["id"], [article], r["summary"]))
-    if limit:
-        cases = cases[:limit]
-    for _, arts, _ in cases:
-        for a in arts:  # as the pipeline does: the dateline is metadata, not the first words
-            _strip_dateline(a)
-    ours: list[dict[str, dict[str, float]]] = []
-    leads: list[dict[str, dict[str, float]]] = []
-    written: list[str] = []
-    for case_id, arts, reference in cases:
-        made = " ".join(c.text for c in brief_stage.build(arts, sentences).sentences)
-        baseline = brief_stage.lead([p for a in arts for p in a.paragraphs], language, sentences)
-        ours.append(brief_stage.rouge(made, reference))
-        leads.append(brief_stage.rouge(baseline, reference))
-        written.append(json.dumps({"id": case_id, "summary": made}, ensure_ascii=False))
+    cases = brief_cases(file, summaries, language, limit)
+    report, written = brief_report(cases, language, sentences)
     if predictions:
         Path(predictions).write_text("\n".join(written) + "\n", encoding="utf-8")
-    report = {
-        name: {m: round(100 * mean(s[m]["f1"] for s in scores), 2) for m in ("rouge1", "rouge2", "rougeL")}
-        for name, scores in (("kabar", ours), (f"lead{sentences}", leads))
-        if scores
-    }
-    report["records"] = len(cases)  # type: ignore[assignment]
     if as_json:
         typer.echo(json.dumps(report, indent=1))
         return
-    table = Table("system", "ROUGE-1 F1", "ROUGE-2 F1", "ROUGE-L F1", title=f"{len(cases)} records")
+    table = Table("system", "ROUGE-1 F1", "ROUGE-2 F1", "ROUGE-L F1", title=f"{report['records']} records")
     for name, scores in report.items():
         if isinstance(scores, dict):
             table.add_row(name, *(f"{scores[m]:.2f}" for m in ("rouge1", "rouge2", "rougeL")))
     console.print(table)
-
-
-def _strip_dateline(article: Article) -> None:
-    from kabar.meta import without_dateline
-
-    if article.paragraphs:
-        article.paragraphs[0] = without_dateline(article.paragraphs[0])[0]
 
 
 @eval_app.command("ner")
@@ -952,13 +905,14 @@ def train_brief_cmd(
     """Rebuild the brief's sentence scorer (src/kabar/models/brief.json): logistic regression
     on sentence features with greedy ROUGE-1 oracle labels, from IndoSum dev articles."""
     from kabar import brief as brief_stage
+    from kabar.evaluate import strip_dateline
 
     rows = [json.loads(line) for line in (Path(data) / "indosum-dev" / "articles.jsonl").open(encoding="utf-8")]
     cases = []
     for r in rows:
         article = Article(id=r["id"], source=r["id"], url=None, outlet=None, title="", published=None, language="id",
                           dateline=None, paragraphs=list(r["paragraphs"]))  # fmt: skip
-        _strip_dateline(article)
+        strip_dateline(article)
         cases.append(([article], r["summary"]))
     info = brief_stage.train(cases[:train_cases], brief_stage.MODEL, cases[train_cases:])
     typer.echo(json.dumps(info, indent=1))

@@ -507,3 +507,73 @@ def quote_report(
         report["speech cues"] = quote_scores(speech, predicted, texts)
     report["documents"] = len(texts)
     return report
+
+
+# --- Briefs -----------------------------------------------------------------------------
+
+BriefCase = tuple[str, list[Article], str]  # id, articles, reference summary
+
+
+def strip_dateline(article: Article) -> None:
+    """As the pipeline does: the dateline is metadata, not the first words."""
+    from kabar.meta import without_dateline
+
+    if article.paragraphs:
+        article.paragraphs[0] = without_dateline(article.paragraphs[0])[0]
+
+
+def brief_cases(file: str, summaries: str | None, language: str, limit: int) -> list[BriefCase]:
+    """Cases for `kabar eval brief`, datelines stripped, the first `limit` (0 = all): one per
+    record of FILE (`{id, paragraphs, summary}`); or, with `summaries` (JSONL `{story,
+    summary}`), one per story, its articles the records of FILE with that `story`."""
+    rows = [json.loads(line) for line in Path(file).read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases: list[BriefCase] = []
+    if summaries:
+        wanted = {r["story"]: r["summary"] for line in Path(summaries).read_text(encoding="utf-8").splitlines()
+                  if line.strip() for r in [json.loads(line)]}  # fmt: skip
+        grouped: dict[str, list[Article]] = {}
+        for r in rows:
+            text = r.get("text") or ""
+            paragraphs = r.get("paragraphs") or [p for p in text.split("\n") if p.strip()]
+            if r.get("story") in wanted and paragraphs:
+                grouped.setdefault(r["story"], []).append(Article(
+                    id=r["id"], source=r["id"], url=None, outlet=r.get("outlet") or r["id"], title=r.get("title", ""),
+                    published=None, language=language, dateline=None, paragraphs=paragraphs,
+                ))  # fmt: skip
+        cases = [(story, arts, wanted[story]) for story, arts in grouped.items()]
+    else:
+        for r in rows:
+            article = Article(id=r["id"], source=r["id"], url=None, outlet=None, title=r.get("title", ""),
+                              published=None, language=language, dateline=None, paragraphs=r["paragraphs"])  # fmt: skip
+            cases.append((r["id"], [article], r["summary"]))
+    if limit:
+        cases = cases[:limit]
+    for _, arts, _ in cases:
+        for a in arts:
+            strip_dateline(a)
+    return cases
+
+
+def brief_report(cases: list[BriefCase], language: str, sentences: int) -> tuple[dict[str, Any], list[str]]:
+    """Mean ROUGE-1/2/L F1 × 100 of kabar's briefs and of LEAD-`sentences` over `cases`, with
+    the number of records; and kabar's brief of each case as a JSON line `{id, summary}`."""
+    from statistics import mean
+
+    from kabar import brief as brief_stage
+
+    ours: list[dict[str, dict[str, float]]] = []
+    leads: list[dict[str, dict[str, float]]] = []
+    written: list[str] = []
+    for case_id, arts, reference in cases:
+        made = " ".join(c.text for c in brief_stage.build(arts, sentences).sentences)
+        baseline = brief_stage.lead([p for a in arts for p in a.paragraphs], language, sentences)
+        ours.append(brief_stage.rouge(made, reference))
+        leads.append(brief_stage.rouge(baseline, reference))
+        written.append(json.dumps({"id": case_id, "summary": made}, ensure_ascii=False))
+    report: dict[str, Any] = {
+        name: {m: round(100 * mean(s[m]["f1"] for s in scores), 2) for m in ("rouge1", "rouge2", "rougeL")}
+        for name, scores in (("kabar", ours), (f"lead{sentences}", leads))
+        if scores
+    }
+    report["records"] = len(cases)
+    return report, written

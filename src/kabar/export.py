@@ -22,7 +22,7 @@ from kabar.brief import DEFAULT_SENTENCES, Brief
 from kabar.brief import build as build_brief
 from kabar.extract.story import facts
 from kabar.model import Article, Story, StoryFacts, StoryQuote, StorySelection
-from kabar.store import Store, StoryMember
+from kabar.store import ReadStore, StoryMember
 
 # Articles a story's facts and brief are read from. Every story of the demo, the seeds,
 # ECB+ and NeuS (at most 103 articles) is read whole. Reading 300 articles takes ~0.9 s,
@@ -80,7 +80,7 @@ def choose_articles(members: Sequence[StoryMember], limit: int) -> list[str]:
     return [m.id for m in members if m.id in keep]
 
 
-def story_articles(store: Store, story: Story, limit: int = STORY_SAMPLE) -> list[Article]:
+def story_articles(store: ReadStore, story: Story, limit: int = STORY_SAMPLE) -> list[Article]:
     """The story's articles, in ingest order: all of them, or `limit` chosen by
     `choose_articles` when it has more (`len(story.articles)` is how many it has)."""
     if len(story.articles) <= limit:
@@ -88,14 +88,14 @@ def story_articles(store: Store, story: Story, limit: int = STORY_SAMPLE) -> lis
     return store.get_articles(choose_articles(store.story_members(story.id), limit))
 
 
-def story_facts(store: Store, story: Story, articles: list[Article] | None = None) -> StoryFacts:
+def story_facts(store: ReadStore, story: Story, articles: list[Article] | None = None) -> StoryFacts:
     """The story's entities, quotes with sources, claims with denials, and conflicts;
     `articles_read` of `articles_total` say how much of the story they come from."""
     members = articles if articles is not None else story_articles(store, story)
     return facts(members, store.syndications([a.id for a in members]), total=len(story.articles))
 
 
-def story_brief(store: Store, story: Story, n_sentences: int = DEFAULT_SENTENCES,
+def story_brief(store: ReadStore, story: Story, n_sentences: int = DEFAULT_SENTENCES,
                 articles: list[Article] | None = None, line_stories: list[Story] | None = None) -> Brief:
     """The story's brief; its timeline covers the storyline (`line_stories`, read from the
     store when not given): the story and its STORYLINE_STORIES nearest others in time."""
@@ -113,7 +113,7 @@ def story_brief(store: Store, story: Story, n_sentences: int = DEFAULT_SENTENCES
     return build_brief(members, n_sentences, store.syndications([a.id for a in members]), storyline=line)
 
 
-def storyline_stories(store: Store, story: Story) -> list[Story]:
+def storyline_stories(store: ReadStore, story: Story) -> list[Story]:
     """Every story of `story`'s storyline, itself included."""
     return store.list_stories(StorySelection(storyline=story.storyline))[0]
 
@@ -164,7 +164,7 @@ class StoryDetail:
         return record
 
 
-def story_detail(store: Store, story: Story, n_sentences: int = DEFAULT_SENTENCES) -> StoryDetail:
+def story_detail(store: ReadStore, story: Story, n_sentences: int = DEFAULT_SENTENCES) -> StoryDetail:
     """The story's read model. Its reads are bounded whatever the story's size: at most
     STORY_SAMPLE articles, read once for the facts and the brief; the storyline's stories,
     of which the timeline reads the STORYLINE_STORIES nearest; syndication in batches."""
@@ -203,11 +203,11 @@ def quotes_by_speaker(quotes: Sequence[StoryQuote], unnamed: str) -> list[tuple[
     return sorted(grouped.items(), key=lambda kv: -max(q.independent_sources for q in kv[1]))
 
 
-def story_record(store: Store, story: Story) -> dict[str, Any]:
+def story_record(store: ReadStore, story: Story) -> dict[str, Any]:
     return {**story.to_record(), **story_facts(store, story).to_record()}
 
 
-def export(store: Store, out_dir: str) -> dict[str, int]:
+def export(store: ReadStore, out_dir: str) -> dict[str, int]:
     """Write `out_dir/articles.jsonl` and `out_dir/stories.jsonl`; each is written to a
     temporary name, then renamed, so readers never see half a file. Articles are read a
     page at a time; each story's facts from at most STORY_SAMPLE of its articles."""

@@ -19,9 +19,9 @@ from kabar.brief import Brief
 from kabar.export import StoryDetail, quotes_by_speaker
 from kabar.export import story_detail as read_story
 from kabar.model import Article, StoryFacts, StoryQuote, StorySelection
-from kabar.search import Filters
+from kabar.query import Filters
 from kabar.search import run as run_search
-from kabar.store import Store
+from kabar.store import ReadStore
 
 
 def safe_url(url: str | None) -> str | None:
@@ -45,14 +45,14 @@ def _pages(total: int, page: int, per_page: int) -> dict[str, Any]:
             "has_next": page < pages, "has_previous": page > 1}  # fmt: skip
 
 
-def story_list(store: Store, page: int, per_page: int, sort: str, since: str | None, outlet: str | None,
+def story_list(store: ReadStore, page: int, per_page: int, sort: str, since: str | None, outlet: str | None,
                language: str | None, storyline: str | None = None) -> dict[str, Any]:  # fmt: skip
     selection = StorySelection(since, outlet, language, storyline, sort, per_page, (page - 1) * per_page)
     stories, total = store.list_stories(selection)
     return {"stories": [s.to_record() for s in stories], **_pages(total, page, per_page)}
 
 
-def storyline_list(store: Store, page: int, per_page: int) -> dict[str, Any]:
+def storyline_list(store: ReadStore, page: int, per_page: int) -> dict[str, Any]:
     lines, total = store.list_storylines(per_page, (page - 1) * per_page)
     return {"storylines": [line.to_record() for line in lines], **_pages(total, page, per_page)}
 
@@ -67,7 +67,7 @@ class StoryPage(StoryDetail):
     graph_svg: dict[str, Any]
 
 
-def story_detail(store: Store, story_id: str, sentences: int) -> StoryPage | None:
+def story_detail(store: ReadStore, story_id: str, sentences: int) -> StoryPage | None:
     story = store.get_story(story_id)
     if story is None:
         return None
@@ -82,7 +82,7 @@ def story_detail(store: Store, story_id: str, sentences: int) -> StoryPage | Non
     )
 
 
-def article_detail(store: Store, article_id: str) -> dict[str, Any] | None:
+def article_detail(store: ReadStore, article_id: str) -> dict[str, Any] | None:
     article = store.get_article(article_id)
     if article is None:
         return None
@@ -91,7 +91,7 @@ def article_detail(store: Store, article_id: str) -> dict[str, Any] | None:
 
 
 def search(
-    store: Store, q: str, page: int, per_page: int, since: str | None, until: str | None,
+    store: ReadStore, q: str, page: int, per_page: int, since: str | None, until: str | None,
     outlet: str | None, language: str | None, entity: str | None, story: str | None,
 ) -> dict[str, Any]:  # fmt: skip
     filters = Filters(since or None, until or None, outlet or None, language or None, entity or None, story or None)
@@ -102,7 +102,7 @@ def search(
     return {"q": q, "hits": hits, **_pages(total, page, per_page)}
 
 
-def ask(store: Store, q: str, story: str | None, embedder: Any) -> Answer:
+def ask(store: ReadStore, q: str, story: str | None, embedder: Any) -> Answer:
     return ask_question(store, q, Filters(story=story or None), embedder)
 
 

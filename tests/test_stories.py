@@ -292,30 +292,6 @@ def test_repeated_titles_are_embedded_once() -> None:
     assert again[1] == pytest.approx(Embedder().encode(["Banjir rob di pesisir Semarang"])[0], abs=1e-5)
 
 
-def test_copy_window_forgets_the_oldest_articles(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kabar import dedup
-
-    monkeypatch.setattr(dedup.CopyIndex, "SEGMENT", 2)
-    texts = [" ".join(f"kata{i}x{j}" for j in range(60)) for i in range(6)]
-    sigs = [dedup.signature(t) for t in texts]
-    index = dedup.CopyIndex(window=3)
-    for i, text in enumerate(texts):
-        index.add(f"a{i}", sigs[i], dedup.bands(sigs[i]), dedup.paragraph_signatures([text]))
-        index.seal()  # one article per chunk; two chunks per segment
-    # Whole segments leave: at least the last 3 articles stay, the oldest go.
-    assert 3 <= len(index) <= 4
-    for i, expect_found in ((0, False), (1, False), (5, True), (4, True), (3, True)):
-        keys = dedup.bands(sigs[i])
-        index.prefetch(keys, [])
-        found = index.article_candidates(keys)
-        assert (f"a{i}" in found) == expect_found, i
-        if expect_found:
-            assert dedup.jaccard(sigs[i], found[f"a{i}"]) == 1.0
-    para = dedup.paragraph_signatures([texts[5]])[0]
-    index.prefetch([], para.bands)
-    assert list(index.paragraph_candidates(para.bands)) == [("a5", 0)]
-
-
 def _stored(store: Store) -> dict[str, tuple[object, ...]]:
     return {
         a.id: (a.story, a.duplicate_of, a.duplicate_similarity, a.outlet, a.published, a.text, sorted(a.sources),
@@ -486,20 +462,3 @@ def test_story_listings_filter_sort_and_page_in_the_database(store: Store) -> No
     line, n = store.list_stories(StorySelection(storyline=signing.storyline))
     ratified = by_rel["kabartimur/dpr-sahkan-ratifikasi-perjanjian-pasar-karbon-asean.txt"].story
     assert n == len(line) >= 2 and {signing.id, ratified} <= {s.id for s in line}
-
-
-def test_a_wire_copy_ingested_in_a_later_run_points_at_its_original(tmp_path: Path, backend: str) -> None:
-    """The copy window is rebuilt from the stored signatures when a run starts: the
-    republished wire story, ingested alone a run later, is found as a copy of the wire
-    original, and its shared paragraphs are recorded."""
-    copy_file = DEMO / "kabartimur" / "bulog-operasi-pasar-150-ribu-ton-beras.txt"
-    store = open_store(new_location(backend, tmp_path))
-    pipeline.run([str(p) for p in sorted(DEMO.rglob("*.*")) if p.parent.name != "gold" and p != copy_file], store)
-    copies_before = sum(1 for a in store.iter_articles() if a.duplicate_of)
-    pipeline.run([str(copy_file)], store)
-    assert sum(1 for a in store.iter_articles() if a.duplicate_of) == copies_before + 1
-    by_rel = {str(Path(s).relative_to(DEMO)): a for a in store.iter_articles() for s in a.sources}
-    wire, copy = by_rel["feeds/kbn.jsonl#kbn-20241014-0915-beras"], by_rel[str(copy_file.relative_to(DEMO))]
-    assert copy.duplicate_of == wire.id and copy.story == wire.story
-    assert {s.other_article_id for s in store.syndication(copy.id)} >= {wire.id}
-    store.close()

@@ -24,8 +24,8 @@ from kabar.text import split_sentences, stem, words
 
 # Filters and the index-term helpers live in kabar.query (the store reads them without
 # importing this stage); they are re-exported here for callers of kabar.search.
-__all__ = ["Filters", "Hit", "fts_expression", "index_terms", "plain", "query_variants", "resolved", "run",
-           "snippet", "stems"]  # fmt: skip
+__all__ = ["Filters", "Hit", "entity_keys", "fts_expression", "index_terms", "plain", "query_variants",
+           "resolved", "run", "snippet", "stems"]  # fmt: skip
 
 SNIPPET_WORDS = 40
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -28,10 +28,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory, module_backend: str) -> dict[
 
 def test_demo_corpus_shape() -> None:
     articles = GOLD["articles"]
-    assert len(articles) >= 40
+    assert len(articles) >= 48
     assert len({a["story"] for a in articles.values()}) >= 8
     assert len({p.split("/")[0] for p in articles if not p.startswith("feeds/")} | {"kbn", "borneo"}) >= 6
     assert sum(a["language"] == "en" for a in articles.values()) >= 5
+    assert sum(a["language"] == "ms" for a in articles.values()) >= 6  # examples/demo/beritasemenanjung
     assert any(a["published"] is None for a in articles.values())
 
 

@@ -21,7 +21,7 @@ from kabar.store import Store, open_store
 MARK = "Kotawaringin"  # a word written into one copied demo article only
 
 
-DEMO_ARTICLES = 42  # examples/demo/gold/labels.csv
+DEMO_ARTICLES = 48  # examples/demo/gold/labels.csv
 
 
 def _corpus(tmp_path: Path) -> tuple[Path, int]:

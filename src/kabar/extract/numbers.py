@@ -135,8 +135,9 @@ def _quantity(text: str, m: re.Match[str], index: int, lang: LanguageData) -> Qu
         value = parse_numeral(m.group("num"), lang)
         if value is None:
             return None
-        # A bare year ("tahun 2001") is a date, not a quantity.
-        if scale == 1 and not m.group("cur") and not m.group("pct") and value.is_integer() and 1900 <= value <= 2100:
+        # A bare year ("tahun 2001") is a date, not a quantity; "2.000" / "2,000" is not a year.
+        bare = m.group("num").isdigit()
+        if bare and scale == 1 and not m.group("cur") and not m.group("pct") and 1900 <= value <= 2100:
             return None
         low = high = value * scale
     elif m.group("word"):

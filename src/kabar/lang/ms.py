@@ -73,7 +73,8 @@ PLACES = {
 # places in either language (see `variant_of`).
 # (Not "beliau", "semalam" or "sehingga": Indonesian news uses them too.)
 MARKERS = {"kerana", "ialah", "daripada", "bahawa", "iaitu", "selepas", "kerajaan", "berkata",
-           "bilion", "julai", "ogos", "disember", "isnin", "khamis", "jumaat", "baharu"}  # fmt: skip
+           "bilion", "julai", "ogos", "disember", "isnin", "khamis", "jumaat", "baharu", "manakala",
+           "rosak", "kerosakan", "bahagian", "dikesan", "mengesan", "dirasai"}  # fmt: skip
 
 CLAIM_CUES = {
     "mendakwa": "claim", "didakwa": "claim", "dakwaan": "claim",
@@ -213,8 +214,8 @@ DATA = LanguageData(
     answers={"yes": "Ya, menurut {n} sumber.", "no": "Tidak, menurut {n} sumber.",
              "mixed": "Sumber tidak sepakat: {yes} menyokong, {no} menafikan.",
              "found": "Menurut {n} sumber:", "abstain": "Artikel-artikel ini tidak menjawabnya."},
-    inverted_cues={"kata", "katanya", "berkata", "menurut", "ujar", "ujarnya", "jelasnya", "tegasnya",
-                   "tambahnya", "ulasnya"},
+    # Not "berkata": Malay writes "X berkata, ..." (the speaker first), never "..., berkata X".
+    inverted_cues={"kata", "katanya", "menurut", "ujar", "ujarnya", "jelasnya", "tegasnya", "tambahnya", "ulasnya"},
     relatives={"yang"},
     list_conjunctions={"dan", "atau", "serta"},
     passive_cues=PASSIVE_CUES,

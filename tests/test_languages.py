@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEMO, ingest_into, new_location
+from conftest import DEMO, SHARED, ingest_into, new_location
 from kabar import lang as languages
 from kabar.extract import ner
 from kabar.extract.numbers import quantities
@@ -79,6 +79,25 @@ def test_malay_is_told_from_indonesian() -> None:
         assert detect_language(path.read_text(encoding="utf-8")) == "ms", path.name
     for path in sorted((DEMO / "wartanusantara").glob("*.txt")):
         assert detect_language(path.read_text(encoding="utf-8")) == "id", path.name
+
+
+def test_one_malay_word_does_not_make_indonesian_malay() -> None:
+    # "kerajaan" is Indonesian for a kingdom as well as Malay for a government.
+    text = ("Raja Thailand meninggalkan harta yang sangat besar bagi keluarga kerajaan. Istana kerajaan "
+            "menyebut aset kerajaan itu dikelola sebuah lembaga khusus sejak puluhan tahun lalu.")
+    assert detect_language(text) == "id"
+
+
+INDOSUM = SHARED / "data" / "indosum-dev" / "articles.jsonl"
+
+
+@pytest.mark.skipif(not INDOSUM.is_file(), reason="../shared/data is not beside the checkout")
+def test_indosum_stays_indonesian() -> None:
+    import json
+
+    with INDOSUM.open(encoding="utf-8") as fh:
+        found = [detect_language("\n".join(json.loads(line)["paragraphs"])) for line in fh]
+    assert len(found) > 2000 and set(found) == {"id"}
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
 from conftest import ROOT, SHARED
+from kabar import pipeline
+from kabar.store import open_store
 
 DATA = SHARED / "data"
 # 40 documents a corpus keeps the slice near a minute on one core (the 40 HTML pages
@@ -73,3 +76,25 @@ def test_every_stored_article_and_story_was_read(report: dict[str, Any]) -> None
     assert calls["/articles/{id}"] == calls["/api/articles/{id}"] == report["stored"]
     assert calls["show"] == calls["brief"] == calls["/api/stories/{id}"] == calls["/stories/{id}"] == report["stories"]
     assert calls["ask"] >= 2 and calls["export"] == 1
+
+
+# Whole corpora through ingest (no reads), so CI puts thousands of real documents through
+# every reader and per-document step: every page of html-eval-dev (many sites and
+# languages) and all of IndoSum dev (2,424 Indonesian articles).
+WHOLE = {"html-eval-dev": 487, "indosum-dev": 2424}
+
+
+@pytest.mark.parametrize("corpus", sorted(WHOLE))
+def test_a_whole_corpus_ingests_with_every_document_accounted_for(corpus: str, tmp_path: Path) -> None:
+    if not DATA.is_dir():
+        pytest.skip("../shared/data is not here")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    assert soak.CONVERTERS[corpus](DATA, inputs, None) == WHOLE[corpus]
+    with open_store(str(tmp_path / "k.db")) as store:
+        report = pipeline.run([str(inputs)], store, embed=False)
+        assert report.seen == WHOLE[corpus]
+        assert report.seen == report.stored + report.already + len(report.quarantined)
+        assert not [q for q in report.quarantined if q.reason.startswith(("failed in", "over the time budget"))]
+        assert report.stored >= 0.98 * WHOLE[corpus]
+        assert store.count_articles() == report.stored

@@ -73,7 +73,7 @@ def test_ingest_show_export_quarantine(tmp_path: Path, backend: str) -> None:
 def test_demo_runs_on_the_bundled_corpus() -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
-    assert "42 documents, 42 articles stored, 0 quarantined" in result.output
+    assert "48 documents, 48 articles stored, 0 quarantined" in result.output
     assert "cakrawala.co.id" in result.output
 
 
@@ -103,7 +103,7 @@ def test_eval_stories_lists_the_stories_split_and_merged(tmp_path: Path) -> None
     args = ["eval", "stories", str(DEMO), "--gold", str(labels), "--errors", "5", "--keep", str(kept)]
     report = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
     assert [e["gold"] for e in report["split"]] == ["gempa"]
-    assert report["split"][0]["pairs_lost"] == 4 * 5  # nine reports, in two stories of four and five
+    assert report["split"][0]["pairs_lost"] == 5 * 6  # eleven reports (one Malay in each), in stories of five and six
     assert [sorted(e["gold"]) for e in report["merged"]] == [["beras-bulog", "beras-bulog-2"]]
     assert report["merged"][0]["pairs_wrong"] == 2 * 3
     # The kept store holds the stories the report names, for `kabar show`.
@@ -131,7 +131,7 @@ def test_stories_commands_and_export(tmp_path: Path, backend: str) -> None:
     assert len(since) == 2 and all(json.loads(s)["last_published"] >= "2024-11-01" for s in since)
     quake = next(s for s in listed if "Poso" in s["title"])
     shown = json.loads(runner.invoke(app, ["show", quake["id"], "--db", db, "--json"]).stdout)
-    assert len(shown["articles"]) == 5 and {"en", "id"} <= set(shown["languages"])
+    assert len(shown["articles"]) == 6 and {"en", "id", "ms"} <= set(shown["languages"])
     table = runner.invoke(app, ["show", quake["id"][:8], "--db", db])
     assert table.exit_code == 0 and "Poso" in table.output
 
@@ -161,11 +161,11 @@ def test_extract_command_fills_a_store_made_without_extraction(tmp_path: Path) -
     assert run(store, "gempa", Filters(entity="Poso"))[1] == 0  # no entity index yet
     store.close()
     result = runner.invoke(app, ["extract", "--db", db])
-    assert result.exit_code == 0 and "42 articles extracted again" in result.output
+    assert result.exit_code == 0 and "48 articles extracted again" in result.output
     store = SQLiteStore(db)
     assert sum(len(a.quotes) for a in store.iter_articles()) > 50
     assert run(store, "gempa", Filters(entity="Poso"))[1] >= 3
-    assert store.reindex_search() == 42 and run(store, "gempa", Filters(entity="Poso"))[1] >= 3
+    assert store.reindex_search() == 48 and run(store, "gempa", Filters(entity="Poso"))[1] >= 3
     store.close()
 
 

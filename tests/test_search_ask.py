@@ -58,6 +58,13 @@ def test_ask_answers_with_evidence_and_abstains(demo: Store) -> None:
         assert unanswerable.abstained and not unanswerable.evidence, question
 
 
+def test_ask_within_an_entity(demo: Store) -> None:
+    """An entity filter reaches the store as the entity's keys, as search's does."""
+    answer = ask(demo, "Berapa korban meninggal akibat gempa?", Filters(entity="Poso"))
+    assert not answer.abstained and answer.evidence
+    assert all("Garut" not in e.text for e in answer.evidence)  # the other earthquake is left out
+
+
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the checkout")
 def test_seed_question_has_alliance_evidence_from_two_outlets(tmp_path: Path) -> None:
     db = str(tmp_path / "seeds.db")

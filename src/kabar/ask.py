@@ -24,7 +24,8 @@ import numpy as np
 
 from kabar.features import Embedder, normalize_entity
 from kabar.lang import LanguageData, all_languages, get
-from kabar.search import Filters, query_variants
+from kabar.search import Filters, query_variants, resolved
+from kabar.store import ReadStore
 from kabar.text import split_sentences, stem, words
 
 MIN_COVERAGE = 0.5  # share of the question's words an evidence sentence must hold
@@ -112,7 +113,7 @@ def _semantic(question: str, sentences: Sequence[str], embedder: Embedder | None
     return [float(x) for x in vectors[1:] @ vectors[0]]
 
 
-def ask(store: Any, question: str, filters: Filters | None = None, embedder: Embedder | None = None) -> Answer:
+def ask(store: ReadStore, question: str, filters: Filters | None = None, embedder: Embedder | None = None) -> Answer:
     """Answer `question` from the store (a `kabar.store.Store`). With an `embedder`,
     evidence may also match the question's meaning, not only its words."""
     lang = question_language(question)
@@ -121,7 +122,7 @@ def ask(store: Any, question: str, filters: Filters | None = None, embedder: Emb
     yes_no = bool(words(question)) and words(question)[0] in lang.yes_no_openers
     if not variants:
         return _abstain(question, lang)
-    found, _ = store.search(variants, "any", filters or Filters(), CANDIDATE_ARTICLES, 0)
+    found, _ = store.search(variants, "any", resolved(filters or Filters()), CANDIDATE_ARTICLES, 0)
     keys = _entity_keys(question)
     candidates: list[tuple[float, EvidenceSentence, set[int]]] = []
     covered_anywhere: Counter[int] = Counter()

@@ -26,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from kabar import __version__, guard, ingest, pipeline
+from kabar import __version__, guard, ingest, pipeline, stages
 from kabar.brief import Brief
 from kabar.export import export as export_store
 from kabar.export import quotes_by_speaker, story_brief, story_detail
@@ -87,6 +87,23 @@ def _options(
 ) -> None:
     if debug:
         guard.set_debug(True)
+
+
+StoriesOption = Annotated[
+    str, typer.Option("--stories", help="The story clusterer, by its registered name (kabar/stages.py).")
+]
+CopiesOption = Annotated[
+    str, typer.Option("--copies", help="The copy finder, by its registered name (kabar/stages.py).")
+]
+
+
+def _check_stages(clusterer: str, copy_finder: str) -> None:
+    """Exit 2, naming the known ones, when no module registered these names."""
+    try:
+        stages.CLUSTERERS.get(clusterer)
+        stages.COPY_FINDERS.get(copy_finder)
+    except stages.UnknownStage as exc:
+        _fail(str(exc))
 
 
 DbOption = Annotated[
@@ -168,6 +185,8 @@ def _ingest(
     workers: int = 1,
     scheduler: str | None = None,
     wait: float = pipeline.INGEST_WAIT_SECONDS,
+    clusterer: str = stages.DEFAULT_STORIES,
+    copy_finder: str = stages.DEFAULT_COPIES,
 ) -> pipeline.IngestReport:
     total = ingest.input_bytes(paths)
     progress = Progress(
@@ -190,7 +209,7 @@ def _ingest(
         task = progress.add_task("ingest", total=total)
         return pipeline.run(
             paths, store, max_bytes=max_bytes, on_item=on_item, embed=embed, workers=workers, scheduler=scheduler,
-            wait=wait, on_bytes=lambda n: progress.advance(task, n),
+            wait=wait, on_bytes=lambda n: progress.advance(task, n), clusterer=clusterer, copy_finder=copy_finder,
         )  # fmt: skip
 
 
@@ -223,11 +242,14 @@ def ingest_cmd(
     wait: Annotated[
         float, typer.Option(help="Seconds to wait for another ingest into the same store to finish.")
     ] = pipeline.INGEST_WAIT_SECONDS,
+    clusterer: StoriesOption = stages.DEFAULT_STORIES,
+    copy_finder: CopiesOption = stages.DEFAULT_COPIES,
 ) -> None:
     """Ingest articles: .txt, .html, .jsonl, .warc, and .gz of any of them.
 
     Exit code 0 when everything was stored, 3 when something was quarantined, 2 when a
-    path does not exist (nothing is stored then), the store's folder is missing, the
+    path does not exist (nothing is stored then), --stories or --copies names no
+    registered stage, the store's folder is missing, the
     Dask scheduler cannot be reached or has no worker, or another ingest kept the store
     busy for longer than --wait.
     """
@@ -236,12 +258,13 @@ def ingest_cmd(
 
     if workers < 1:
         raise typer.BadParameter("--workers must be at least 1")
+    _check_stages(clusterer, copy_finder)
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         _fail(f"ingest: no such file or folder: {', '.join(missing)}")
     with _open_new(db) as store:
         try:
-            report = _ingest(paths, store, quiet, max_bytes, embed, workers, scheduler, wait)
+            report = _ingest(paths, store, quiet, max_bytes, embed, workers, scheduler, wait, clusterer, copy_finder)
         except (PoolError, StoreBusy) as exc:
             err.print(f"kabar ingest: {displayable(str(exc))}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from exc
@@ -690,22 +713,25 @@ def eval_stories_cmd(
     errors: Annotated[int, typer.Option(help="List the N gold stories split most and the N stories merging most.")] = 0,
     keep: Annotated[str | None, typer.Option(help="Keep the evaluation store at this new path (`kabar show`).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    clusterer: StoriesOption = stages.DEFAULT_STORIES,
+    copy_finder: CopiesOption = stages.DEFAULT_COPIES,
 ) -> None:
     """Ingest FOLDER into a temporary store and score its stories against GOLD:
     B-cubed precision/recall/F1, ARI, story counts, and gold stories split or merged;
-    with --errors, which ones."""
+    with --errors, which ones. --stories and --copies choose the stages by name."""
     import csv
 
     from kabar.evaluate import cluster_errors, cluster_report
 
     root = Path(folder)
+    _check_stages(clusterer, copy_finder)
     if keep and Path(keep).exists():
         _fail(f"{keep}: already exists; --keep wants a new path, so no earlier store is mixed in", 1)
     with open(gold, encoding="utf-8") as fh:
         wanted = {str(root / r["file"]): r[column] for r in csv.DictReader(fh)}
     titles: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp, _open_new(keep or str(Path(tmp) / "eval.db")) as store:
-        pipeline.run([folder], store, embed=embed)
+        pipeline.run([folder], store, embed=embed, clusterer=clusterer, copy_finder=copy_finder)
         predicted = {}
         for article in store.iter_articles():
             for source in article.sources:

@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from kabar.model import Article, Syndication, publication_order
+from kabar.stages import COPY_FINDERS, DEFAULT_COPIES
 from kabar.store import PipelineStore
 from kabar.text import key
 
@@ -331,7 +332,8 @@ class MemoryCopies:
 
 
 class CopyStage:
-    """Copies against a store: loads the recent window once, then follows the stream."""
+    """Copies against a store, the default copy finder ("minhash", a `stages.CopyFinder`):
+    loads the recent window once, then follows the stream."""
 
     def __init__(self, store: PipelineStore, window: int = COPY_WINDOW) -> None:
         self.store = store
@@ -417,3 +419,6 @@ def _syndication(article_id: str, signatures: list[ParagraphSignature], index: C
                 sim = round(sim, 3)
                 result.syndications.append(Syndication(article_id, ps.paragraph, other, paragraph, sim))
                 result.syndications.append(Syndication(other, paragraph, article_id, ps.paragraph, sim))
+
+
+COPY_FINDERS.register(DEFAULT_COPIES, CopyStage)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 from kabar import clean as clean_stage
-from kabar import dedup, guard, ingest, meta
+from kabar import dedup, guard, ingest, meta, stages
 from kabar.extract import extract_article
 from kabar.features import Embedder, featurize
 from kabar.lang import LanguageData, get, known
@@ -22,7 +22,6 @@ from kabar.model import Article, ArticleFeatures, ChunkWrite, QuarantineEntry, R
 from kabar.parallel import Done, Pending, Pool, open_pool
 from kabar.search import index_terms
 from kabar.store import Store, line_hash
-from kabar.stories import StoryStage
 from kabar.text import collapse, key, split_sentences
 
 CHUNK_SIZE = 256
@@ -437,17 +436,23 @@ def run(
     workers: int = 1,
     scheduler: str | None = None,
     wait: float = INGEST_WAIT_SECONDS,
+    clusterer: str = stages.DEFAULT_STORIES,
+    copy_finder: str = stages.DEFAULT_COPIES,
 ) -> IngestReport:
     """Ingest everything under `paths` into `store`; with `stories`, also mark copies
-    and assign stories (title embeddings unless `embed` is off); with `extract`, find
+    and assign stories (title embeddings unless `embed` is off) with the copy finder and
+    the clusterer registered under those names (`stages.py`; an unknown name raises
+    `stages.UnknownStage` before anything is read); with `extract`, find
     entities, quotes, claims and figures. With `workers` > 1 (or a Dask `scheduler`
     address) the per-article work runs on a Dask cluster; what is stored is the same.
     Runs on one store take turns: this waits up to `wait` seconds for another to finish
     (`StoreBusy` after that). `on_bytes` is told how many input bytes each read consumed.
     `labels` maps an input path to the name its documents are stored and reported under
     (a web upload is spooled under a generated name; the client's file name is the label)."""
+    make_stories, make_copies = stages.CLUSTERERS.get(clusterer), stages.COPY_FINDERS.get(copy_finder)
     with store.ingest_lock(wait), open_pool(workers, scheduler) as pool:
-        run = _Run(store, pool, BuildOptions(extract, stories, embed), on_item, on_bytes, labels)
+        run = _Run(store, pool, BuildOptions(extract, stories, embed), on_item, on_bytes, labels,
+                   make_stories, make_copies)  # fmt: skip
         return run.ingest(paths, max_bytes, chunk_size)
 
 
@@ -463,8 +468,13 @@ class _Run:
         on_item: Callable[[str, QuarantineEntry | None], None] | None,
         on_bytes: Callable[[int], None] | None = None,
         labels: Mapping[str, str] | None = None,
+        make_stories: Callable[[Store], stages.Clusterer] | None = None,
+        make_copies: Callable[[Store], stages.CopyFinder] | None = None,
     ) -> None:
         self.store = store
+        # The ordered stages are made from the store by these, at the start and after a failure.
+        self.make_stories = make_stories or stages.CLUSTERERS.get(stages.DEFAULT_STORIES)
+        self.make_copies = make_copies or stages.COPY_FINDERS.get(stages.DEFAULT_COPIES)
         self.on_bytes = on_bytes
         self.labels = labels or {}
         self.pool = pool
@@ -472,8 +482,7 @@ class _Run:
         self.on_item = on_item
         self.report = IngestReport()
         self.evidence = LineEvidence(store)
-        self.stories = StoryStage(store) if options.stories else None
-        self.copies = dedup.CopyStage(store) if options.stories else None
+        self.stories, self.copies = self._ordered_stages()
 
     def ingest(self, paths: Iterable[str], max_bytes: int, chunk_size: int) -> IngestReport:
         pending: _Chunk | None = None
@@ -567,8 +576,13 @@ class _Run:
     def _reload(self) -> None:
         """Forget the ordered stages' memory; the next chunk reads it back from the store."""
         self.evidence = LineEvidence(self.store)
-        self.stories = StoryStage(self.store) if self.options.stories else None
-        self.copies = dedup.CopyStage(self.store) if self.options.stories else None
+        self.stories, self.copies = self._ordered_stages()
+
+    def _ordered_stages(self) -> tuple[stages.Clusterer | None, stages.CopyFinder | None]:
+        """The chosen clusterer and copy finder, new from the store (none without stories)."""
+        if not self.options.stories:
+            return None, None
+        return self.make_stories(self.store), self.make_copies(self.store)
 
     def _documents(self, paths: Iterable[str], max_bytes: int) -> Iterator[RawDocument]:
         for found in ingest.discover(paths):
@@ -685,12 +699,13 @@ class OrderedStageError(Exception):
 def _commit_chunk(
     store: Store,
     chunk: _Chunk,
-    stage: StoryStage | None,
-    copy_stage: dedup.CopyStage | None,
+    stage: stages.Clusterer | None,
+    copy_stage: stages.CopyFinder | None,
     evidence: LineEvidence | None,
 ) -> None:
     """The ordered stages for one settled chunk: copies, stories, then one transaction
-    (none without `evidence`: a trial run that stores nothing)."""
+    (none without `evidence`: a trial run that stores nothing). Each stage hands back
+    update records, folded here into the chunk's write."""
     write = chunk.write
     write.search_terms = {b.article.id: b.search_terms for b, _ in chunk.built}
     current = "copies"
@@ -703,7 +718,9 @@ def _commit_chunk(
             write.syndications = copies.syndications
             write.duplicate_updates = copies.duplicate_updates
             current = "stories"
-            stage.process(write.articles, [b.features for b, _ in chunk.built if b.features is not None], write)
+            updates = stages.StoryUpdates()
+            stage.process(write.articles, [b.features for b, _ in chunk.built if b.features is not None], updates)
+            updates.fold(write.articles, write)
         if evidence is None:
             return
         current = "store write"

@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 
 from kabar.features import title_centre
-from kabar.model import Article, ArticleFeatures, ChunkWrite, StoryMerge, StoryWrite, publication_order
+from kabar.model import Article, ArticleFeatures, StoryMerge, StoryWrite, publication_order
+from kabar.stages import CLUSTERERS, DEFAULT_STORIES, StoryUpdates
 from kabar.store import PipelineStore
 
 # Weights and thresholds, tuned on ECB+ and NeuS dev (see BENCHMARKS.md).
@@ -704,8 +705,9 @@ def _centre_sum(raw_sum: Any, n: int) -> Any:
 
 
 class StoryStage:
-    """Online clustering against a store: loads the active stories once, assigns each
-    chunk's articles in publication order, and hands back what the store must write."""
+    """Online clustering against a store, the default clusterer ("online", a
+    `stages.Clusterer`): loads the active stories once, assigns each chunk's articles in
+    publication order, and hands back what the store must write."""
 
     def __init__(self, store: PipelineStore) -> None:
         self.store = store
@@ -731,9 +733,9 @@ class StoryStage:
         row = self.store.story_state(story_id)
         return state_from_row(row) if row is not None else None
 
-    def process(self, articles: list[Article], feats: list[ArticleFeatures], chunk: ChunkWrite) -> None:
-        """Assign `articles` (their `featurize` features in the same order) to stories,
-        setting `article.story`, and fill `chunk`."""
+    def process(self, articles: list[Article], feats: list[ArticleFeatures], out: StoryUpdates) -> None:
+        """Assign `articles` (their `featurize` features in the same order) to stories in
+        publication order, and record in `out` each one's story and what the store must write."""
         if self.index is None:
             self.index = self._load()
         index = self.index
@@ -746,14 +748,14 @@ class StoryStage:
         order = sorted(range(len(articles)), key=lambda i: publication_order(articles[i].published, i))
         index.changed.clear()
         index.relined.clear()
+        assigned: dict[str, str] = {}
         for i in order:
             result = index.assign(feats[i], articles[i])
-            articles[i].story = result.story
-            chunk.merges.extend(result.merges)
-        for a in articles:
-            a.story = index.resolve(a.story or "")
+            assigned[articles[i].id] = result.story
+            out.merges.extend(result.merges)
+        out.assigned.update({aid: index.resolve(story) for aid, story in assigned.items()})
         for st in index.changed.values():
-            chunk.stories.append(
+            out.stories.append(
                 StoryWrite(
                     id=st.id, storyline=index.line_of.get(st.id, st.storyline), title=st.best_title(),
                     n_articles=st.n_articles, first_published=st.first_published,
@@ -763,7 +765,10 @@ class StoryStage:
                     last_seq=st.last_seq, salient=index.line_entities.get(st.id, []),
                 )
             )  # fmt: skip
-        chunk.storylines.update({s: line for s, line in index.relined.items() if s not in index.changed})
-        chunk.term_df.update(index.df.delta)
-        chunk.n_docs += len(articles)
-        chunk.seq = index.seq
+        out.storylines.update({s: line for s, line in index.relined.items() if s not in index.changed})
+        out.term_df.update(index.df.delta)
+        out.n_docs += len(articles)
+        out.seq = index.seq
+
+
+CLUSTERERS.register(DEFAULT_STORIES, StoryStage)

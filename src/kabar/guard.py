@@ -1,6 +1,6 @@
 """Fault isolation: what the runner does when one document's step fails or runs too long.
 
-Every per-document step runs under `guarded`: an exception becomes a `QuarantineEntry`
+Every per-document step runs under `run_steps`: an exception becomes a `QuarantineEntry`
 naming the stage, the exception type and a one-line message, and the batch goes on.
 A step that runs past the per-document time budget is stopped (where the process can
 be interrupted: the main thread of a process, which is where the CLI and `--workers`
@@ -72,16 +72,6 @@ def failure(source: str, stage: str, exc: BaseException) -> QuarantineEntry:
     if isinstance(exc, OverBudget):
         return QuarantineEntry(source, "over the time budget", f"{stage}: {exc}")
     return QuarantineEntry(source, f"failed in {stage}", one_line(exc))
-
-
-def guarded(source: str, stage: str, step: Callable[[], T]) -> T | QuarantineEntry:
-    """Run one document's step; its failure becomes a quarantine entry, never the batch's."""
-    try:
-        return step()
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except Exception as exc:  # whatever a document trips, the batch goes on
-        return failure(source, stage, exc)
 
 
 class Steps:

@@ -192,6 +192,9 @@ _STAGES: list[tuple[str, str, str]] = [
 ]
 _INSIDE = [
     ("kabar/extract/ner.py", "NER (inside extraction)"),
+    ("kabar/extract/attribution.py", "quotes and claims (inside extraction)"),
+    ("kabar/extract/numbers.py", "figures (inside extraction)"),
+    ("kabar/extract/entities.py", "entities, NER included (inside extraction)"),
     ("kabar/features.py:encode", "title embeddings (inside features)"),
 ]
 

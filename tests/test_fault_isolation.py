@@ -168,3 +168,22 @@ def test_every_input_item_has_one_outcome(tmp_path: Path) -> None:
         assert {e.reason for e in report.quarantined} >= {"empty file", "broken JSON line"}
     finally:
         store.close()
+
+
+def test_a_stage_failing_on_every_article(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every article a culprit: each is quarantined, the run ends, and nothing half-stored
+    remains."""
+    folder, n = _corpus(tmp_path)
+
+    def failing(self: stories.StoryStage, articles: list, feats: list, out: object) -> None:  # type: ignore[type-arg]
+        if articles:
+            raise RuntimeError("clusterer broken")
+
+    monkeypatch.setattr(stories.StoryStage, "process", failing)
+    report, store = _run(folder, tmp_path / "g.db")
+    try:
+        assert report.stored == 0 == store.count_articles()
+        assert len(report.quarantined) == n
+        assert {(e.reason, e.detail) for e in report.quarantined} == {("failed in stories", "RuntimeError: clusterer broken")}
+    finally:
+        store.close()

@@ -526,8 +526,9 @@ class _Run:
         try:
             self._commit_alone(kept)
             return
-        except OrderedStageError:
-            pass
+        except OrderedStageError as exc:
+            if not kept:  # nothing of the chunk is left, and still its commit fails
+                raise exc.error from exc
         stored_any = False
         failed: list[tuple[str, OrderedStageError]] = []
         for one in kept:
@@ -536,7 +537,7 @@ class _Run:
                 stored_any = True
             except OrderedStageError as exc:
                 failed.append((one[0].article.source, exc))
-        if not stored_any and all(f.stage == "store write" for _, f in failed):
+        if failed and not stored_any and all(f.stage == "store write" for _, f in failed):
             raise failed[0][1].error  # no article can be stored: the store is at fault, not them
         for source, f in failed:
             self.report.stored -= 1

@@ -34,6 +34,7 @@ from typing import Any
 
 import pycrfsuite
 
+from kabar.evaluate import prf
 from kabar.lang import ner_code
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -170,10 +171,8 @@ def chunks(tags: Sequence[str]) -> list[tuple[str, int, int]]:
 
 
 def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
-    p = tp / n_pred if n_pred else 0.0
-    r = tp / n_gold if n_gold else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": p, "recall": r, "f1": f, "support": float(n_gold), "predicted": float(n_pred)}
+    """`evaluate.prf` with the support and the number predicted, as `kabar eval ner` reports."""
+    return {**prf(tp, n_pred, n_gold)._asdict(), "support": float(n_gold), "predicted": float(n_pred)}
 
 
 def entity_scores(gold: list[list[str]], pred: list[list[str]]) -> dict[str, dict[str, float]]:

@@ -12,10 +12,9 @@ quotes, claims, figures, entities and dated events; 60 outlets, dates over a yea
 twenty a copy. Each read runs in a fresh process, which prints its time and peak RSS
 (the interpreter and its imports included):
 
-* show --json: `kabar show STORY --json` (export.story_articles, story_facts,
-  storyline_stories, story_brief, story_record_detailed, JSON);
+* show --json: `kabar show STORY --json` (export.story_detail, its record as JSON);
 * api + page: views.story_detail (what GET /api/stories/{id} and the story page read),
-  story_record_detailed, JSON;
+  its record as JSON;
 * export story: the one story's stories.jsonl record (export.story_record);
 * export store: `kabar export` of the whole store (articles.jsonl too).
 
@@ -48,12 +47,8 @@ from kabar import meta, synth
 from kabar.dedup import CopyIndex
 from kabar.export import (
     export,
-    story_articles,
-    story_brief,
-    story_facts,
+    story_detail,
     story_record,
-    story_record_detailed,
-    storyline_stories,
 )
 from kabar.extract import extract_article
 from kabar.lang import get
@@ -135,20 +130,12 @@ def _read(db: str, path: str) -> None:
     assert story is not None
     size = 0
     if path == "show --json":
-        articles = story_articles(store, story)
-        found = story_facts(store, story, articles)
-        line = storyline_stories(store, story)
-        summary = story_brief(store, story, 5, articles, line)
-        rows = store.syndications([a.id for a in articles])
-        shared = {aid: len({s.paragraph for s in found_rows}) for aid, found_rows in rows.items()}
-        others = sorted((s for s in line if s.id != story.id), key=lambda s: s.first_published or "")
-        detail = {"story": story, "articles": articles, "syndicated": shared, "facts": found, "brief": summary,
-                  "storyline": others}  # fmt: skip
-        size = len(json.dumps(story_record_detailed(detail), ensure_ascii=False, indent=1))
+        show = story_detail(store, story, 5)
+        size = len(json.dumps(show.to_record(), ensure_ascii=False, indent=1))
     elif path == "api + page":
         detail = views.story_detail(store, story.id, 5)
         assert detail is not None
-        size = len(json.dumps(story_record_detailed(detail), ensure_ascii=False, default=str))
+        size = len(json.dumps(detail.to_record(), ensure_ascii=False, default=str))
     elif path == "export story":
         size = len(json.dumps(story_record(store, story), ensure_ascii=False))
     elif path == "export store":

@@ -19,12 +19,12 @@ from conftest import SHARED
 from kabar import pipeline
 from kabar.export import (
     STORY_SAMPLE,
+    StoryDetail,
     choose_articles,
     export,
     story_articles,
     story_brief,
     story_facts,
-    story_record_detailed,
 )
 from kabar.extract import extract_article
 from kabar.extract.story import MAX_CONFLICTS, MAX_FIGURES_PER_KEY, _figure_pairs, _quote_words, facts
@@ -128,8 +128,7 @@ def test_a_story_of_thousands_reads_a_bounded_sample_and_says_so(tmp_path: Path)
     assert not any(a.duplicate_of for a in chosen)
     assert found.quotes and found.claims and found.conflicts and made.sentences
     assert len(found.conflicts) <= MAX_CONFLICTS
-    record = story_record_detailed({"story": story, "articles": chosen, "facts": found, "brief": made,
-                                    "syndicated": {a.id: 0 for a in chosen}})  # fmt: skip
+    record = StoryDetail(story, tuple(chosen), {a.id: 0 for a in chosen}, found, made, ()).to_record()
     assert record["articles_total"] == n and record["articles_more"] == n - STORY_SAMPLE
     assert len(record["articles"]) == STORY_SAMPLE
     store.close()

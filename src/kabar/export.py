@@ -184,16 +184,6 @@ def story_detail(store: ReadStore, story: Story, n_sentences: int = DEFAULT_SENT
     )
 
 
-def story_record_detailed(detail: StoryDetail | Mapping[str, Any]) -> dict[str, Any]:
-    """`detail.to_record()`. A mapping with StoryDetail's fields as keys (the form before
-    StoryDetail, which tests/test_story_bounds.py and bench/story_reads.py still pass) is
-    read as a StoryDetail."""
-    if not isinstance(detail, StoryDetail):
-        detail = StoryDetail(detail["story"], tuple(detail["articles"]), detail["syndicated"], detail["facts"],
-                             detail["brief"], tuple(detail.get("storyline", ())))  # fmt: skip
-    return detail.to_record()
-
-
 def quotes_by_speaker(quotes: Sequence[StoryQuote], unnamed: str) -> list[tuple[str, list[StoryQuote]]]:
     """A story's quotes grouped by speaker (`unnamed` for those with none), the speaker
     with the most independently sourced quote first."""

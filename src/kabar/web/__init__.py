@@ -43,7 +43,6 @@ from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kabar import guard
-from kabar.export import story_record_detailed
 from kabar.lang import get, known
 from kabar.safe import displayable
 from kabar.store import Store, open_store
@@ -322,7 +321,7 @@ def create_app(settings: Settings) -> FastAPI:
             detail = views.story_detail(store, story_id, sentences)
         if detail is None:
             raise HTTPException(404, "no such story")
-        return story_record_detailed(detail)
+        return detail.to_record()
 
     @app.get("/api/articles/{article_id}", dependencies=[Reader])
     def api_article(article_id: Id) -> dict[str, Any]:

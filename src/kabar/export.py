@@ -21,7 +21,7 @@ from typing import Any
 from kabar.brief import DEFAULT_SENTENCES, Brief
 from kabar.brief import build as build_brief
 from kabar.extract.story import facts
-from kabar.model import Article, Story, StoryFacts, StoryQuote, StorySelection
+from kabar.model import Article, Story, StoryFacts, StoryQuote, StorySelection, Syndication
 from kabar.store import ReadStore, StoryMember
 
 # Articles a story's facts and brief are read from. Every story of the demo, the seeds,
@@ -88,15 +88,21 @@ def story_articles(store: ReadStore, story: Story, limit: int = STORY_SAMPLE) ->
     return store.get_articles(choose_articles(store.story_members(story.id), limit))
 
 
-def story_facts(store: ReadStore, story: Story, articles: list[Article] | None = None) -> StoryFacts:
+def story_facts(
+    store: ReadStore, story: Story, articles: list[Article] | None = None,
+    syndications: dict[str, list[Syndication]] | None = None,
+) -> StoryFacts:
     """The story's entities, quotes with sources, claims with denials, and conflicts;
-    `articles_read` of `articles_total` say how much of the story they come from."""
+    `articles_read` of `articles_total` say how much of the story they come from.
+    `syndications` of the articles, when the caller has read them already."""
     members = articles if articles is not None else story_articles(store, story)
-    return facts(members, store.syndications([a.id for a in members]), total=len(story.articles))
+    synd = syndications if syndications is not None else store.syndications([a.id for a in members])
+    return facts(members, synd, total=len(story.articles))
 
 
 def story_brief(store: ReadStore, story: Story, n_sentences: int = DEFAULT_SENTENCES,
-                articles: list[Article] | None = None, line_stories: list[Story] | None = None) -> Brief:
+                articles: list[Article] | None = None, line_stories: list[Story] | None = None,
+                syndications: dict[str, list[Syndication]] | None = None) -> Brief:
     """The story's brief; its timeline covers the storyline (`line_stories`, read from the
     store when not given): the story and its STORYLINE_STORIES nearest others in time."""
     members = articles if articles is not None else story_articles(store, story)
@@ -110,7 +116,8 @@ def story_brief(store: ReadStore, story: Story, n_sentences: int = DEFAULT_SENTE
     nearest = {s.id for s in sorted((s for s in stories if s.id != story.id), key=distance)[:STORYLINE_STORIES]}
     line = [a for s in stories if s.id == story.id or s.id in nearest
             for a in (members if s.id == story.id else story_articles(store, s, STORYLINE_ARTICLES))]  # fmt: skip
-    return build_brief(members, n_sentences, store.syndications([a.id for a in members]), storyline=line)
+    synd = syndications if syndications is not None else store.syndications([a.id for a in members])
+    return build_brief(members, n_sentences, synd, storyline=line)
 
 
 def storyline_stories(store: ReadStore, story: Story) -> list[Story]:
@@ -169,11 +176,11 @@ def story_detail(store: ReadStore, story: Story, n_sentences: int = DEFAULT_SENT
     STORY_SAMPLE articles, read once for the facts and the brief; the storyline's stories,
     of which the timeline reads the STORYLINE_STORIES nearest; syndication in batches."""
     articles = story_articles(store, story)
-    found = story_facts(store, story, articles)
+    synd = store.syndications([a.id for a in articles])  # read once, for the facts, the brief and the counts
+    found = story_facts(store, story, articles, synd)
     line = storyline_stories(store, story)
-    made = story_brief(store, story, n_sentences, articles, line)
-    shared = {aid: len({s.paragraph for s in rows}) for aid, rows in store.syndications(
-        [a.id for a in articles]).items()}  # fmt: skip
+    made = story_brief(store, story, n_sentences, articles, line, synd)
+    shared = {aid: len({s.paragraph for s in rows}) for aid, rows in synd.items()}
     return StoryDetail(
         story=story,
         articles=tuple(sorted(articles, key=lambda a: a.published or "9999")),

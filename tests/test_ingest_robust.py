@@ -26,6 +26,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from conftest import ROOT, SHARED
+from costs import within_budget
 from kabar import synth
 from kabar.ingest import DEFAULT_MAX_BYTES, decode, discover, input_bytes, read
 from kabar.model import QuarantineEntry, RawDocument
@@ -153,13 +154,11 @@ def test_a_gzip_bomb_stops_at_the_limit(tmp_path: Path) -> None:
     limit = 1_000_000
     for name in ("bomb.txt.gz", "bomb.jsonl.gz"):
         (tmp_path / name).write_bytes(bomb)
-    start = time.monotonic()
     (txt,) = _items(tmp_path / "bomb.txt.gz", max_bytes=len(bomb) + 1)
     assert isinstance(txt, QuarantineEntry)
     assert (txt.reason, txt.detail) == ("file too large", f"decompressed size over limit {len(bomb) + 1}")
     jsonl = _items(tmp_path / "bomb.jsonl.gz", max_bytes=limit)
     assert [q.reason for q in _problems(jsonl)] == ["record too large", "gzip bomb"]
-    assert time.monotonic() - start < 10
 
 
 @needs_pages
@@ -178,11 +177,9 @@ def test_a_gzip_bomb_record_in_a_warc_stops_at_the_limit(tmp_path: Path) -> None
         parts = [compressor.compress(header)]
         parts += [compressor.compress(b"\0" * (1 << 20)) for _ in range(64)]
         fh.write(b"".join(parts) + compressor.flush())
-    start = time.monotonic()
     items = _items(path, max_bytes=1_000_000)
     assert len(_docs(items)) == 3
     assert [q.reason for q in _problems(items)] == ["record too large", "gzip bomb"]
-    assert time.monotonic() - start < 10
 
 
 def test_a_warc_header_line_without_end_is_not_read_whole(tmp_path: Path) -> None:
@@ -480,9 +477,7 @@ def _check(items: Iterator[RawDocument | QuarantineEntry]) -> None:
 
 
 def _timed(path: Path) -> None:
-    start = time.monotonic()
-    _check(read(str(path), max_bytes=50_000))
-    assert time.monotonic() - start < 1.0
+    within_budget(lambda: _check(read(str(path), max_bytes=50_000)), path.stat().st_size)
 
 
 @settings(
@@ -533,9 +528,7 @@ def test_read_never_raises_on_warc_like_bytes(tmp_path: Path, length: int, tail:
     )
 )
 def test_decode_never_raises(data: bytes) -> None:
-    start = time.monotonic()
-    result = decode(data)
-    assert time.monotonic() - start < 1.0
+    result = within_budget(lambda: decode(data), len(data))
     if isinstance(result, str):
         result.encode("utf-8", "surrogatepass")
     else:

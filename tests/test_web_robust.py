@@ -276,9 +276,7 @@ def test_an_upload_during_a_long_ingest_is_queued_and_ingested_after_it(client: 
               "text": "Festival layang-layang digelar di Pantai Parangkusumo pada Minggu pagi."}  # fmt: skip
     holder = open_store(db)
     with holder.ingest_lock(0):  # what a long `kabar ingest` holds
-        started = time.monotonic()
         accepted = client.post("/api/ingest", content=json.dumps(record) + "\n", headers=NDJSON)
-        assert time.monotonic() - started < 5
         assert accepted.status_code == 202
         job = accepted.json()
         assert job["status"] == "queued" and accepted.headers["location"] == f"/api/ingest/{job['job']}"

@@ -32,11 +32,37 @@ TAIL_MIN_OVERLAP = 0.2
 TAIL_MIN_OVERLAP_PARAGRAPH = 0.05
 TAIL_KEYWORD_LINE_WORDS = 12
 TAIL_MAX_PARAGRAPHS = 6
+# The tail test keeps at least TAIL_KEEP_PARAGRAPHS paragraphs, and counts as content
+# words only those longer than TAIL_SHORT_WORD_CHARS characters.
+TAIL_KEEP_PARAGRAPHS = 2
+TAIL_SHORT_WORD_CHARS = 2
 # Paragraphs this similar (Jaccard of word sets) are the same paragraph, lightly edited.
 NEAR_REPEAT_JACCARD = 0.85
+# Only paragraphs of at least this many distinct words are tested for near-repeats.
+NEAR_REPEAT_MIN_WORDS = 8
 MIN_REPEAT_SENTENCE_WORDS = 5
 # Boilerplate lines (comment forms, follow prompts, editor credits) are short.
 MAX_CUE_LINE_WORDS = 25
+# Photo credits and captions. A credit line ("Foto: Dok. BPBD") is at most
+# MAX_CREDIT_LINE_WORDS words, and the credit itself ("(ANTARA/Budi)", "Photo: Reuters/Jane
+# Doe") at most MAX_CREDIT_CHARS characters. A caption closed by a credit naming a photo is
+# at most MAX_CAPTION_WORDS words; one closed by a bare credit (initials, an agency in
+# capitals) and not ending as a sentence, at most MAX_BARE_CREDIT_CAPTION_WORDS. A
+# "Photo: ..." credit sits in the caption's last CAPTION_TAIL_CHARS characters.
+MAX_CREDIT_LINE_WORDS = 8
+MAX_CREDIT_CHARS = 60
+MAX_CAPTION_WORDS = 40
+MAX_BARE_CREDIT_CAPTION_WORDS = 20
+CAPTION_TAIL_CHARS = 70
+# A paragraph of more than QUOTE_MIN_WORDS words ending in a quote and at most
+# QUOTE_ATTRIBUTION_WORDS words after it ('..." kata dia.') is a quoted paragraph of the
+# article, even with a photo credit after it.
+QUOTE_MIN_WORDS = 25
+QUOTE_ATTRIBUTION_WORDS = 6
+# The line after a bare "Baca Juga:" is a related article's headline when it has this
+# many words and does not end like a sentence.
+HEADLINE_MIN_WORDS = 2
+HEADLINE_MAX_WORDS = 25
 # Bounds on the units later per-token stages (NER, attribution, embeddings) see. Text
 # without newlines is one paragraph, and a base64 blob or a minified line is one token.
 # The longest paragraph in the seeds, the demo, IndoSum, NeuS, PolNeAR and ECB+ has 2,825
@@ -59,6 +85,9 @@ NEAR_REPEAT_CANDIDATES = 200
 MAX_HTML_ELEMENTS = 20_000
 MAX_HTML_ELEMENTS_PER_1000_CHARS = 60
 HTML_DENSE_MIN_ELEMENTS = 2_000
+# trafilatura's date is trusted only for a whole page: one with "<head" in its first
+# HTML_HEAD_WITHIN_CHARS characters.
+HTML_HEAD_WITHIN_CHARS = 5000
 
 
 @dataclass(frozen=True)
@@ -92,11 +121,11 @@ def _cues() -> _Cues:
         related=re.compile(rf"^\W*(?:{related})\s*[:：]?\s*(?P<rest>.*)$", re.IGNORECASE),
         end=re.compile(rf"^\W*(?:{end})\W*$", re.IGNORECASE),
         # "Foto/AP", "Photo: Reuters/Jane Doe", "FOTO: Dok. BPBD"
-        credit_line=re.compile(rf"^\W*(?:{credit_words})\.?\s*[/:]\s*\S.{{0,60}}$", re.IGNORECASE),
+        credit_line=re.compile(rf"^\W*(?:{credit_words})\.?\s*[/:]\s*\S.{{0,{MAX_CREDIT_CHARS}}}$", re.IGNORECASE),
         # "... (Foto: gambar aliansi/ dpa/ KCNA)", "...Agresi(KCNA)", "... (ANTARA/Budi)"
-        credit_tail=re.compile(r"\((?P<credit>[^()]{1,60})\)\s*$"),
+        credit_tail=re.compile(rf"\((?P<credit>[^()]{{1,{MAX_CREDIT_CHARS}}})\)\s*$"),
         # "... Photo: Reuters/Jane Doe"
-        caption_tail=re.compile(rf"(?:{credit_words})\s*:\s*[^.]{{1,60}}$", re.IGNORECASE),
+        caption_tail=re.compile(rf"(?:{credit_words})\s*:\s*[^.]{{1,{MAX_CREDIT_CHARS}}}$", re.IGNORECASE),
     )
 
 
@@ -218,7 +247,7 @@ def _line_reason(text: str, title_key: str, recurring: Collection[str], cues: _C
             return reasons[m.lastgroup]
     if _is_site_line(text):
         return "site name"
-    if cues.credit_line.match(text) and len(text.split()) <= 8:
+    if cues.credit_line.match(text) and len(text.split()) <= MAX_CREDIT_LINE_WORDS:
         return "photo credit"
     caption = _caption_reason(text, title_key, cues)
     if caption:
@@ -247,24 +276,25 @@ def _caption_reason(text: str, title_key: str, cues: _Cues) -> str | None:
         # A photo credit closes a caption, not a sentence of the article. A bare
         # "(ANTARA/Budi)" does too, but "(agi/agi)" after a full sentence is the
         # editor's initials closing a real paragraph.
-        if photo and n_words <= 40 and not _ends_in_quote(before):
+        if photo and n_words <= MAX_CAPTION_WORDS and not _ends_in_quote(before):
             return "photo caption"
-        if "/" in credit and n_words <= 20 and not sentence_end:
+        if "/" in credit and n_words <= MAX_BARE_CREDIT_CAPTION_WORDS and not sentence_end:
             return "photo caption"
-        if credit.isupper() and n_words <= 20 and not sentence_end:
+        if credit.isupper() and n_words <= MAX_BARE_CREDIT_CAPTION_WORDS and not sentence_end:
             return "photo caption"
-    if ":" in text[-70:] and len(text.split()) <= 40 and cues.caption_tail.search(text):
+    if ":" in text[-CAPTION_TAIL_CHARS:] and len(text.split()) <= MAX_CAPTION_WORDS and cues.caption_tail.search(text):
         return "photo caption"
     return None
 
 
 def _ends_in_quote(text: str) -> bool:
-    return bool(re.search(r"[\"”]\s*,?\s*(?:\w+\s+){0,6}\w+\.?$", text)) and len(text.split()) > 25
+    quoted = re.search(rf"[\"”]\s*,?\s*(?:\w+\s+){{0,{QUOTE_ATTRIBUTION_WORDS}}}\w+\.?$", text)
+    return bool(quoted) and len(text.split()) > QUOTE_MIN_WORDS
 
 
 def _looks_like_headline(text: str) -> bool:
     n = len(text.split())
-    return 2 <= n <= 25 and not text.rstrip().endswith((".", ",", ";"))
+    return HEADLINE_MIN_WORDS <= n <= HEADLINE_MAX_WORDS and not text.rstrip().endswith((".", ",", ";"))
 
 
 class _NearRepeats:
@@ -312,7 +342,7 @@ def _drop_repeats(blocks: list[_Block], title_key: str, lang: LanguageData, remo
             continue
         tokens = frozenset(k.split())
         prefix = kept_sets.prefix(tokens)
-        if len(tokens) >= 8 and kept_sets.near(tokens, prefix):
+        if len(tokens) >= NEAR_REPEAT_MIN_WORDS and kept_sets.near(tokens, prefix):
             removed.append(Removal(block.text, "near-repeat of an earlier paragraph", block.line))
             continue
         sentences = split_sentences(text, lang.abbreviations, lang.non_final_words)
@@ -346,11 +376,11 @@ def _drop_offtopic_tail(paragraphs: list[_Block], lang: LanguageData, removed: l
     (SEO keyword lines, a generic blurb about the province)."""
 
     def content(tokens: frozenset[str]) -> set[str]:
-        return {w for w in tokens if w not in lang.stopwords and len(w) > 2 and not w.isdigit()}
+        return {w for w in tokens if w not in lang.stopwords and len(w) > TAIL_SHORT_WORD_CHARS and not w.isdigit()}
 
     contents = [content(p.tokens) for p in paragraphs]
     checked = 0
-    while len(paragraphs) > 2 and checked < TAIL_MAX_PARAGRAPHS:
+    while len(paragraphs) > TAIL_KEEP_PARAGRAPHS and checked < TAIL_MAX_PARAGRAPHS:
         own = contents[-1]
         if not own:
             break
@@ -395,7 +425,7 @@ def extract_html(html: str, url: str | None) -> tuple[str, str | None, str | Non
     if doc is None or isinstance(doc, dict) or not (doc.text or "").strip():
         return None
     published = _meta_published(html)
-    if published is None and doc.date and re.search(r"<head[\s>]", html[:5000], re.IGNORECASE):
+    if published is None and doc.date and re.search(r"<head[\s>]", html[:HTML_HEAD_WITHIN_CHARS], re.IGNORECASE):
         # htmldate reads the page's markup; on a bare fragment it would guess from
         # the text, so it is only trusted for whole pages. Its clock time is not
         # reliable, so only the day is kept.

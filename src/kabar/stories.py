@@ -54,6 +54,7 @@ CLEAR_RATIO = 3.0
 SHORT_TERMS_LOW = 40
 SHORT_TERMS_HIGH = 150
 MERGE = 0.50  # two stories an article bridges are merged when they are this alike
+MERGE_CHECKED = 2  # runners-up checked for a merge with the story an article joins
 DAY_GRACE = 3  # days: follow-ups within this distance are not penalised
 DAY_TAU = 10.0  # days: e-folding distance of the time decay beyond the grace
 # When only one side has days, the decay cannot be checked; rather than count that as "the
@@ -64,6 +65,7 @@ ONE_SIDE_DATED = 0.9
 LINE_SCORE = 0.22  # storyline link: content score without the time decay
 LINE_ENTITY = 0.35  # ... and this much of the salient names in common,
 LINE_CONTENT = 0.40  # ... or fewer names but an article this alike to the earlier story, days aside
+LINE_CANDIDATES = 5  # earlier stories sharing the most salient names that a link may go to
 LINE_READ_BACK = 2  # earlier stories compared by content per link, at most (each may be a store read)
 LINE_STATES_KEPT = 1024  # earlier stories' states kept after being read back
 ACTIVE_DAYS = 30  # stories idle longer than this (in the stream's time) ...
@@ -78,6 +80,7 @@ EMBED_CANDIDATES = 3
 POSTING_SCAN = 200  # stories read from one term's or name's posting, the most recently changed first
 MAX_SPANS = 60  # day ranges a story remembers
 TITLE_SAMPLE = 50  # headlines a story keeps to choose its title from
+TITLE_CENTRAL_TERMS = 60  # a story's heaviest stems, whose count in a headline ranks it for the title
 # The space the stored embedding sums are in: title vectors with the centre taken out
 # (`features.centred`). States without it hold raw sums and are converted on load.
 EMBEDDING_SPACE = "use3-centred-1"
@@ -202,7 +205,7 @@ class StoryState:
 
     def _ranked_titles(self) -> list[str]:
         """Article ids of the kept headlines, most central words first (the earliest on ties)."""
-        top = {t for t, _ in self.terms.most_common(60)}
+        top = {t for t, _ in self.terms.most_common(TITLE_CENTRAL_TERMS)}
 
         def centrality(rank_and_id: tuple[int, str]) -> tuple[int, int]:
             rank, article = rank_and_id
@@ -510,7 +513,7 @@ class StoryIndex:
         if joins([score for score, _ in scored], join):
             best_score, best = scored[0]
             story = self.stories[best]
-            for other_score, other in scored[1:3]:
+            for other_score, other in scored[1 : 1 + MERGE_CHECKED]:
                 if other_score >= join and self._alike(story, self.stories[other]):
                     merges.append(self._merge(other, into=best, article_id=f.article_id))
             self._unindex(best)
@@ -566,7 +569,7 @@ class StoryIndex:
                 if s != story.id and self.line_of.get(s) != self.line_of.get(story.id):
                     counts[s] += 1
         read_back = 0
-        for other, shared in counts.most_common(5):
+        for other, shared in counts.most_common(LINE_CANDIDATES):
             theirs = self.line_entities.get(other, [])
             overlap = shared / max(1, min(len(salient), len(theirs)))
             if overlap >= LINE_ENTITY:

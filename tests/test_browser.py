@@ -23,6 +23,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 SHOTS = ROOT / "build" / "screenshots"
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed (.ci/run installs it)"),
     pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the checkout"),
 ]

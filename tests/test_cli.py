@@ -83,6 +83,7 @@ def test_eval_clean_scores_the_demo_gold() -> None:
     assert scores["clean"] == 1.0 and scores["meta"] >= 0.97
 
 
+@pytest.mark.slow
 def test_eval_stories_lists_the_stories_split_and_merged(tmp_path: Path) -> None:
     # The demo gold, doctored: the two Garut and Poso earthquakes marked as one story (kabar
     # keeps them apart, so gold "gempa" is split) and the rice story cut in two (kabar
@@ -169,6 +170,7 @@ def test_extract_command_fills_a_store_made_without_extraction(tmp_path: Path) -
     store.close()
 
 
+@pytest.mark.slow
 def test_ingest_on_a_dask_cluster_started_from_its_own_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -187,6 +187,7 @@ def _kabar(*args: str, module: bool = False) -> subprocess.CompletedProcess[str]
     return subprocess.run([*entry, *args], capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_an_unexpected_failure_is_one_line_and_a_traceback_only_with_debug(tmp_path: Path) -> None:
     """A store file overwritten by something else (a real failure no command handles): one
     line and exit 1 from `kabar` and `python -m kabar`; the traceback with --debug."""

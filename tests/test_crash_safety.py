@@ -11,7 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from kabar.synth import write_corpus
+
+pytestmark = pytest.mark.slow
 
 N = 3000
 

@@ -13,6 +13,8 @@ from kabar.synth import add_noise
 
 INDOSUM = SHARED / "data" / "indosum-dev" / "articles.jsonl"
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.skipif(not INDOSUM.is_file(), reason="../shared/data/indosum-dev is not beside the checkout")
 def test_noise_goes_and_real_text_stays(tmp_path: Path) -> None:

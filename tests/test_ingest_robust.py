@@ -436,6 +436,7 @@ def _kabar(*args: str) -> subprocess.Popen[bytes]:
     )
 
 
+@pytest.mark.slow
 def test_kill_9_midway_then_rerun_stores_every_record_once(tmp_path: Path) -> None:
     texts = _articles(330, seed=5)  # two chunks of 256 documents: killed once the first is stored
     feed = tmp_path / "feed.jsonl"

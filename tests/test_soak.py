@@ -26,6 +26,8 @@ SLICE = 40
 # word and divided by zero in extract/story._quotes (export, show, the story API and page).
 FOUND = [("ecbplus-dev", "33_", 16)]
 
+pytestmark = pytest.mark.slow
+
 
 def _soak() -> ModuleType:
     spec = importlib.util.spec_from_file_location("soak", ROOT / "bench" / "soak.py")

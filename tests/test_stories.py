@@ -43,6 +43,7 @@ def test_seeds_form_one_storyline(store: Store) -> None:
     assert len({lines[a.story] for a in seeds.values() if a.story}) == 1
 
 
+@pytest.mark.slow
 def test_demo_stories_match_gold(store: Store) -> None:
     ingest_into(store, DEMO)
     report = cluster_report(_predicted(store), DEMO_LABELS)
@@ -142,6 +143,7 @@ def test_reprocessing_gives_the_same_stories(tmp_path: Path, backend: str) -> No
     assert runs[0] == runs[1]
 
 
+@pytest.mark.slow
 def test_another_process_gives_the_same_stories(tmp_path: Path) -> None:
     # Each Python process orders sets of strings by its own hash seed; nothing in story
     # assignment may depend on that order, down to the last bit of a score.
@@ -300,6 +302,7 @@ def _stored(store: Store) -> dict[str, tuple[object, ...]]:
     }  # fmt: skip
 
 
+@pytest.mark.slow
 def test_worker_processes_and_a_dask_cluster_store_what_one_process_stores(tmp_path: Path) -> None:
     """The per-article work in two worker processes, and on a Dask cluster reached by its
     scheduler address, with small chunks so that one chunk is built while the one before
@@ -362,6 +365,7 @@ def test_a_story_state_stays_small_as_the_story_grows() -> None:
     assert stories.state_from_json("s1", "s1", old, None).n_articles == 300
 
 
+@pytest.mark.slow
 def test_centred_title_vectors_leave_unrelated_headlines_apart(tmp_path: Path) -> None:
     """The shipped centre takes out the direction every headline shares: unrelated
     headlines of the demo corpus come closer to zero (0.21 to 0.14 on average), and
@@ -385,6 +389,7 @@ def test_centred_title_vectors_leave_unrelated_headlines_apart(tmp_path: Path) -
     assert gap > raw_cos[same].mean() - raw_cos[apart].mean()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (SHARED / "data" / "indosum-dev").is_dir(), reason="../shared/data is not beside the checkout")
 def test_the_shipped_title_centre_is_what_its_training_command_builds(tmp_path: Path) -> None:
     import numpy as np

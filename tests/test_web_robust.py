@@ -207,6 +207,7 @@ def _chunks(total: int, size: int = 1 << 20) -> Iterator[bytes]:
         yield piece
 
 
+@pytest.mark.slow
 def test_a_chunked_body_over_the_cap_is_refused_with_413(tmp_path: Path) -> None:
     db = str(tmp_path / "kabar.db")
     open_store(db).close()

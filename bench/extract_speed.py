@@ -16,7 +16,8 @@ import statistics
 import time
 from pathlib import Path
 
-from kabar.extract import attribution, entities, numbers, paragraph_spans
+from kabar.doc import analyse, paragraph_spans
+from kabar.extract import attribution, entities, numbers
 from kabar.lang import get
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -34,22 +35,25 @@ def _english(n: int) -> list[list[str]]:
 
 def measure(docs: list[list[str]], code: str) -> dict[str, float]:
     lang = get(code)
-    stage_time = {"entities": 0.0, "quotes+claims": 0.0, "figures": 0.0}
+    stage_time = {"analysis": 0.0, "entities": 0.0, "quotes+claims": 0.0, "figures": 0.0}
     per_kchar: list[float] = []
     chars = 0
     warm = "\n\n".join(docs[0])
-    entities.find(warm, paragraph_spans(docs[0]), lang)
+    entities.find(analyse(warm, code, paragraph_spans(docs[0])), lang)
     for paragraphs in docs:
         text = "\n\n".join(paragraphs)
         spans = paragraph_spans(paragraphs)
         t0 = time.perf_counter()
-        mentions = entities.find(text, spans, lang)
+        doc = analyse(text, code, spans)
+        ta = time.perf_counter()
+        mentions = entities.find(doc, lang)
         t1 = time.perf_counter()
-        attribution.extract(text, spans, lang, mentions)
+        attribution.extract(doc, lang, mentions)
         t2 = time.perf_counter()
         numbers.quantities(text, spans, lang)
         t3 = time.perf_counter()
-        stage_time["entities"] += t1 - t0
+        stage_time["analysis"] += ta - t0
+        stage_time["entities"] += t1 - ta
         stage_time["quotes+claims"] += t2 - t1
         stage_time["figures"] += t3 - t2
         chars += len(text)

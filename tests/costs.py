@@ -4,7 +4,7 @@ time budget that kabar itself enforces (past it, a document is quarantined).
 
 `assert_linear` compares the step on an input and on one FACTOR times longer. A
 linear step costs about FACTOR times more, a quadratic one FACTOR² times more; the
-check allows twice FACTOR, plus NOISE_SECONDS for the timer and the machine, and
+check allows SLACK times FACTOR, plus NOISE_SECONDS for the timer and the machine, and
 repeats a failing measurement before it fails, taking the fastest of each. Both runs
 are on the same machine at the same moment, so a slow CI machine slows both alike."""
 
@@ -19,8 +19,11 @@ from kabar import guard
 T = TypeVar("T")
 
 FACTOR = 4
+# Linear steps measured 4.0-4.7x on a quiet machine; with other processes on both cores
+# one pair went past 8x. Quadratic ones measure 16x or more (tests/test_costs.py).
+SLACK = 2.5
 NOISE_SECONDS = 0.05
-TRIES = 3
+TRIES = 5
 
 
 def within_budget(run: Callable[[], T], chars: int) -> T:
@@ -49,7 +52,7 @@ def growth(run: Callable[[int], object], n: int) -> tuple[float, float]:
 
 
 def linear(small: float, large: float) -> bool:
-    return large <= 2 * FACTOR * small + NOISE_SECONDS
+    return large <= SLACK * FACTOR * small + NOISE_SECONDS
 
 
 def assert_linear(run: Callable[[int], object], n: int) -> None:

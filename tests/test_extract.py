@@ -7,8 +7,9 @@ import re
 
 import pytest
 
+from kabar.doc import analyse, paragraph_spans
 from kabar.evaluate import Attribution, quote_scores
-from kabar.extract import attribution, paragraph_spans
+from kabar.extract import attribution
 from kabar.extract.numbers import overlap, parse_numeral, quantities
 from kabar.extract.story import facts
 from kabar.lang import get
@@ -29,7 +30,7 @@ def persons(text: str, *names: str) -> list[EntityMention]:
 
 def run(paragraphs: list[str], lang=ID, names: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
     text = "\n\n".join(paragraphs)
-    return text, *attribution.extract(text, paragraph_spans(paragraphs), lang, persons(text, *names))
+    return text, *attribution.extract(analyse(text, lang.code, paragraph_spans(paragraphs)), lang, persons(text, *names))
 
 
 def main_quotes(quotes: list[Quote]) -> list[Quote]:
@@ -215,10 +216,9 @@ def test_speakers_from_sources_acronyms_and_references_back() -> None:
         "Data BPBD Poso menyebutkan sekitar 3.200 warga masih mengungsi di tenda darurat.",
         "Menurut catatan pemerintah kabupaten, pengungsi tersebar di dua belas titik.",
     ])  # fmt: skip
-    spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
     orgs = [
         EntityMention("BMKG", "ORG", text.index("BMKG"), text.index("BMKG") + 4, "bmkg"),
         EntityMention("Data BPBD Poso", "ORG", text.index("Data BPBD"), text.index("Data BPBD") + 14, "x"),
     ]
-    quotes, _ = attribution.extract(text, spans, ID, orgs)
+    quotes, _ = attribution.extract(analyse(text, "id"), ID, orgs)
     assert [q.speaker for q in main_quotes(quotes)] == ["BMKG", "BMKG", "BPBD Poso", "pemerintah kabupaten"]

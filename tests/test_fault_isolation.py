@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,10 +51,10 @@ def test_a_failing_extraction_quarantines_one_document(tmp_path: Path, monkeypat
     folder, n = _corpus(tmp_path)
     real = extract.extract_article
 
-    def failing(article: object) -> None:
+    def failing(article: object, *rest: Any) -> None:
         if _marked(article):
             raise ValueError("boom on a hostile record\nsecond line of the message")
-        real(article)  # type: ignore[arg-type]
+        real(article, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pipeline, "extract_article", failing)
     report, store = _run(folder, tmp_path / "a.db")
@@ -74,10 +75,10 @@ def test_a_document_over_the_time_budget_is_stopped(tmp_path: Path, monkeypatch:
     folder, n = _corpus(tmp_path)
     real = extract.extract_article
 
-    def hanging(article: object) -> None:
+    def hanging(article: object, *rest: Any) -> None:
         while _marked(article):  # a step that never ends on one document
             time.sleep(0.01)
-        real(article)  # type: ignore[arg-type]
+        real(article, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pipeline, "extract_article", hanging)
     monkeypatch.setattr(guard, "DOCUMENT_BUDGET_SECONDS", 0.5)

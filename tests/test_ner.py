@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from kabar.doc import tokenize
 from kabar.extract import ner
-from kabar.extract.ner import Mention, entity_scores, mentions, normalise_tag, read_conll, repair_bio, tag, tokenize
+from kabar.extract.ner import Mention, entity_scores, mentions, normalise_tag, read_conll, repair_bio, tag
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
@@ -107,26 +108,6 @@ def test_read_conll(tmp_path: Path) -> None:
     ]
 
 
-# ----------------------------------------------------------------- tokens
-
-
-def test_tokenize_offsets() -> None:
-    text = "Harga naik 12.000 atau 1,2 persen di U.S. kata Jum'at, dari Kompas.com-nya; tol Cikampek-Palimanan."
-    toks = tokenize(text)
-    for tok, start, end in toks:
-        assert text[start:end] == tok
-    words = [t for t, _, _ in toks]
-    assert "12.000" in words and "1,2" in words and "U.S." in words and "Jum'at" in words
-    assert "Kompas.com-nya" in words and "Cikampek-Palimanan" in words
-    assert words[-1] == "." and ";" in words and "," in words
-
-
-def test_tokenize_glued_sentence_and_unicode() -> None:
-    text = "di Jakarta.Presiden “Prabowo” tiba"
-    words = [t for t, _, _ in tokenize(text)]
-    assert words == ["di", "Jakarta", ".", "Presiden", "“", "Prabowo", "”", "tiba"]
-
-
 # ----------------------------------------------------------------- shipped models
 
 
@@ -181,23 +162,6 @@ def test_nerui_dev_f1_floor() -> None:
     result = ner.evaluate([path], "id")
     f1 = result[str(path)]["scores"]["overall"]["f1"]
     assert f1 > 0.80
-
-
-def test_pieces_match_tokenize_and_sentence_spans() -> None:
-    texts = [
-        "Presiden Joko Widodo tiba di Jakarta. Ia disambut “Gubernur” Anies.\n\nRapat dimulai pukul 09.00 WIB.",
-        "  Budi ke Jakarta.  \n Andi  ",
-        "di Jakarta.Presiden “Prabowo” tiba",
-        "a. B c\n d. 3 ekor",
-        " ".join(["kata"] * 320) + ". Akhir",
-        "",
-    ]
-    for text in texts:
-        toks = tokenize(text)
-        words, ends, spans = ner._pieces(text)
-        assert words == [t for t, _, _ in toks]
-        assert ends == [e for _, _, e in toks]
-        assert spans == ner._sentence_spans(text, toks)
 
 
 def test_folded_model_tags_like_plain_attributes() -> None:

@@ -22,11 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from kabar.doc import of_article
 from kabar.features import Embedder, normalize_entity
 from kabar.lang import LanguageData, all_languages, get
 from kabar.search import Filters, query_variants, resolved
 from kabar.store import ReadStore
-from kabar.text import split_sentences, stem, words
+from kabar.text import stem, words
 
 MIN_COVERAGE = 0.5  # share of the question's words an evidence sentence must hold
 MAX_EVIDENCE = 8
@@ -130,22 +131,20 @@ def ask(store: ReadStore, question: str, filters: Filters | None = None, embedde
         if article.duplicate_of:
             continue
         alang = get(article.language)
-        text = article.text  # joined once: per sentence it made a long article quadratic
-        offset = 0
-        for index, paragraph in enumerate(article.paragraphs):
-            for sentence in split_sentences(paragraph, alang.abbreviations, alang.non_final_words):
-                start = text.find(sentence, offset)
-                sentence_stems = {stem(w, alang.stemmer) for w in words(sentence)} | set(words(sentence))
-                hit = {i for i, group in enumerate(variants) if group & sentence_stems}
-                covered_anywhere.update(hit)
-                coverage = len(hit) / len(variants)
-                names = {m.entity for m in article.entities if start <= m.start < start + len(sentence)}
-                bonus = 0.2 * len(names & keys) / len(keys) if keys else 0.0
-                dates = sorted({t.date for t in article.time_mentions if start <= t.start < start + len(sentence)})
-                ev = EvidenceSentence(article.id, article.outlet, index, sentence.strip(), article.published,
-                                      round(coverage, 3), dates=dates, language=alang.code)  # fmt: skip
-                candidates.append((coverage + bonus, ev, hit))
-            offset += len(paragraph) + 2
+        doc = of_article(article)
+        for k, (start, end) in enumerate(doc.sentences):
+            index, sentence = doc.paragraph_of(start), doc.sentence(k)
+            sentence_words = doc.words(start, end)
+            sentence_stems = {stem(w, alang.stemmer) for w in sentence_words} | set(sentence_words)
+            hit = {i for i, group in enumerate(variants) if group & sentence_stems}
+            covered_anywhere.update(hit)
+            coverage = len(hit) / len(variants)
+            names = {m.entity for m in article.entities if start <= m.start < end}
+            bonus = 0.2 * len(names & keys) / len(keys) if keys else 0.0
+            dates = sorted({t.date for t in article.time_mentions if start <= t.start < end})
+            ev = EvidenceSentence(article.id, article.outlet, index, sentence.strip(), article.published,
+                                  round(coverage, 3), dates=dates, language=alang.code)  # fmt: skip
+            candidates.append((coverage + bonus, ev, hit))
     # The question's rarest word (fewest sentences) must be found somewhere, or the
     # corpus is about something else that merely shares common words.
     rarest = min(range(len(variants)), key=lambda i: covered_anywhere[i]) if len(variants) > 1 else 0

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from kabar.doc import of_article
 from kabar.evaluate import prf
 from kabar.extract.story import SourceGroups, sentence_around
 from kabar.lang import get
@@ -94,17 +95,15 @@ class Brief:
 
 
 def _sentences(a: Article) -> list[Cited]:
-    lang = get(a.language)
+    doc = of_article(a)
     out: list[Cited] = []
-    rank = 0
-    for index, paragraph in enumerate(a.paragraphs):
-        for sentence in split_sentences(paragraph, lang.abbreviations, lang.non_final_words):
-            n = len(sentence.split())
-            marks = sum(sentence.count(q) for q in '"“”')
-            # A piece of a quote split across sentences reads badly out of its context.
-            if MIN_WORDS <= n <= MAX_WORDS and not sentence.rstrip().endswith("?") and marks % 2 == 0:
-                out.append(Cited(sentence.strip(), a.id, a.outlet, index, a.language, a.published, rank=rank))
-            rank += 1
+    for rank, (start, _end) in enumerate(doc.sentences):
+        sentence = doc.sentence(rank)
+        n = len(sentence.split())
+        marks = sum(sentence.count(q) for q in '"“”')
+        # A piece of a quote split across sentences reads badly out of its context.
+        if MIN_WORDS <= n <= MAX_WORDS and not sentence.rstrip().endswith("?") and marks % 2 == 0:
+            out.append(Cited(sentence, a.id, a.outlet, doc.paragraph_of(start), a.language, a.published, rank=rank))
     return out
 
 

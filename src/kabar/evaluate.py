@@ -417,8 +417,7 @@ def predicted_attributions(doc: str, quotes: list[Quote], claims: list[Claim] | 
 def brat_quotes(folder: str, lang: str, limit: int) -> QuoteCases:
     """A brat folder's texts and gold (`read_brat`, the first `limit` texts, 0 = all), and
     kabar's quotes and claims on each text, its lines taken as paragraphs."""
-    import re
-
+    from kabar.doc import analyse
     from kabar.extract import attribution, entities
     from kabar.lang import get
 
@@ -428,11 +427,11 @@ def brat_quotes(folder: str, lang: str, limit: int) -> QuoteCases:
         gold = [g for g in gold if g.doc in texts]
     data = get(lang)
     predicted: list[Attribution] = []
-    for doc, text in texts.items():
-        spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
-        mentions = entities.find(text, spans, data)
-        quotes, claims = attribution.extract(text, spans, data, mentions)
-        predicted += predicted_attributions(doc, quotes, claims)
+    for name, text in texts.items():
+        analysed = analyse(text, lang)
+        mentions = entities.find(analysed, data)
+        quotes, claims = attribution.extract(analysed, data, mentions)
+        predicted += predicted_attributions(name, quotes, claims)
     return texts, gold, predicted
 
 

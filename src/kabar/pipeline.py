@@ -15,6 +15,7 @@ from functools import partial
 
 from kabar import clean as clean_stage
 from kabar import dedup, guard, ingest, meta, stages
+from kabar.doc import of_article
 from kabar.extract import extract_article
 from kabar.features import Embedder, featurize
 from kabar.lang import LanguageData, get, known
@@ -354,9 +355,10 @@ def _build_one(
     article = build_article(p, recurring, brands, steps)
     if isinstance(article, QuarantineEntry):
         return article
+    doc = steps("analyse", of_article, article)  # segmented once; every later step reads it
     if options.extract:
-        steps("extract", extract_article, article)
-    terms = steps("search index", index_terms, article)
+        steps("extract", extract_article, article, True, doc)
+    terms = steps("search index", index_terms, article, doc)
     signature = steps("copies", dedup.article_signature, article) if options.stories else None
     return Built(article, terms, signature)
 

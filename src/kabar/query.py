@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kabar.doc import Doc, of_article
 from kabar.lang import get
 from kabar.model import Article
 from kabar.text import stem, well_formed, words
@@ -22,9 +23,12 @@ def stems(text: str, language: str) -> list[str]:
     return [stem(w, lang.stemmer) for w in words(well_formed(text))]  # the index stores UTF-8
 
 
-def index_terms(article: Article) -> tuple[str, str]:
-    """What the store's full-text index holds for an article: stemmed title and body."""
-    return " ".join(stems(article.title, article.language)), " ".join(stems(article.text, article.language))
+def index_terms(article: Article, doc: Doc | None = None) -> tuple[str, str]:
+    """What the store's full-text index holds for an article: stemmed title and body (the
+    body's words read off its analysed text, `doc`, analysed here when not given)."""
+    stemmer = get(article.language).stemmer
+    body = (doc or of_article(article)).words()  # words hold no surrogate: UTF-8 as they are
+    return " ".join(stems(article.title, article.language)), " ".join(stem(w, stemmer) for w in body)
 
 
 def fts_expression(variants: Sequence[set[str]], mode: str = "all") -> str:

@@ -10,17 +10,17 @@ come back as segments marked matched or not, so a page can escape them safely.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from kabar.doc import of_article
 from kabar.features import normalize_entity
 from kabar.lang import all_languages, get
 from kabar.model import Article
 from kabar.query import Filters, fts_expression, index_terms, stems
 from kabar.store import ReadStore
-from kabar.text import split_sentences, stem, words
+from kabar.text import WORD, stem, words
 
 # Filters and the index-term helpers live in kabar.query (the store reads them without
 # importing this stage); they are re-exported here for callers of kabar.search.
@@ -28,7 +28,6 @@ __all__ = ["Filters", "Hit", "entity_keys", "fts_expression", "index_terms", "pl
            "resolved", "run", "snippet", "stems"]  # fmt: skip
 
 SNIPPET_WORDS = 40
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def query_variants(query: str) -> list[set[str]]:
@@ -83,18 +82,18 @@ def snippet(article: Article, variants: Sequence[set[str]]) -> tuple[list[tuple[
     lang = get(article.language)
     wanted = set().union(*variants) if variants else set()
     best: tuple[int, int, str] = (-1, 0, "")
-    for index, paragraph in enumerate(article.paragraphs):
-        for sentence in split_sentences(paragraph, lang.abbreviations, lang.non_final_words):
-            hits = sum(1 for w in words(sentence) if w in wanted or stem(w, lang.stemmer) in wanted)
-            if hits > best[0]:
-                best = (hits, index, sentence)
+    doc = of_article(article)
+    for k, (start, end) in enumerate(doc.sentences):
+        hits = sum(1 for w in doc.words(start, end) if w in wanted or stem(w, lang.stemmer) in wanted)
+        if hits > best[0]:
+            best = (hits, doc.paragraph_of(start), doc.sentence(k))
     text = best[2] or (article.paragraphs[0] if article.paragraphs else article.title)
     tokens = text.split()
     if len(tokens) > SNIPPET_WORDS:
         text = " ".join(tokens[:SNIPPET_WORDS]) + " …"
     segments: list[tuple[str, bool]] = []
     last = 0
-    for m in _WORD.finditer(text):
+    for m in WORD.finditer(text):
         w = m.group(0).lower()
         if w in wanted or stem(w, lang.stemmer) in wanted:
             if m.start() > last:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection
 from functools import lru_cache
 
-_WORD = re.compile(r"\w+(?:[-']\w+)*", re.UNICODE)
+WORD = re.compile(r"\w+(?:[-']\w+)*", re.UNICODE)  # what `words` finds
 _NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 _CLOSERS = "”’)]»"
 _OPENERS = "\"“‘(«'"
@@ -16,7 +16,7 @@ _STOP_RE = re.compile(r"[.!?…]")
 
 def words(text: str) -> list[str]:
     """Lowercase word tokens."""
-    return _WORD.findall(text.lower())
+    return WORD.findall(text.lower())
 
 
 @lru_cache(maxsize=4)
@@ -82,16 +82,41 @@ def _word_before(text: str, end: int) -> str:
     return window[len(window) - run.end() :] if run else ""
 
 
+def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def split_sentences(paragraph: str, abbreviations: Collection[str], non_final: Collection[str] = ()) -> list[str]:
-    """Split a paragraph into sentences, also where a full stop is glued to the next
-    sentence ("ini.Washington", 'negara."Perjanjian').
+    """The sentences of a paragraph as text (see `sentence_spans`), without stray stops."""
+    out = [without_strays(paragraph, *span) for span in sentence_spans(paragraph, abbreviations, non_final)]
+    return [s for s in out if s]
+
+
+def without_strays(text: str, start: int, end: int, strays: frozenset[int]) -> str:
+    """text[start:end] without the stray stops at the offsets `strays`."""
+    if not strays:
+        return text[start:end]
+    return "".join(ch for k, ch in enumerate(text[start:end], start) if k not in strays)
+
+
+def sentence_spans(
+    paragraph: str, abbreviations: Collection[str], non_final: Collection[str] = ()
+) -> list[tuple[int, int, frozenset[int]]]:
+    """(start, end, stray stops) of each sentence of a paragraph, also where a full stop
+    is glued to the next sentence ("ini.Washington", 'negara."Perjanjian'); no span starts
+    or ends with whitespace, and the text between two spans is only whitespace.
 
     A stop ends a sentence when an upper-case letter or digit (maybe after an opening
     quote) follows, and the word before it is not an abbreviation or an initial.
     A full stop after a lower-case word in `non_final` (a preposition: "meluas ke.
-    Korea Utara") is a stray and is dropped instead.
+    Korea Utara") is a stray: no boundary, and its offset is given with the sentence so
+    that the sentence's text can leave it out (`without_strays`).
     """
-    sentences: list[str] = []
+    spans: list[tuple[int, int]] = []
     start = 0
     stray: list[int] = []
     n = len(paragraph)
@@ -120,28 +145,22 @@ def split_sentences(paragraph: str, abbreviations: Collection[str], non_final: C
         if not glued and j == stop + 1 and paragraph[stop] == "." and word in non_final and word.islower():
             stray.append(stop)
         elif _is_boundary(paragraph, stop, nxt, glued, word, abbreviations):
-            sentences.append(paragraph[start:j].strip())
+            spans.append(_stripped(paragraph, start, j))
             start = k
         i = max(j, i + 1)
-    tail = paragraph[start:].strip()
-    if tail:
-        sentences.append(tail)
-    if stray:
-        sentences = _drop_stray_stops(paragraph, sentences, stray)
-    return [s for s in sentences if s]
-
-
-def _drop_stray_stops(paragraph: str, sentences: list[str], stray: list[int]) -> list[str]:
-    # Rebuild sentences from the paragraph with the stray stops taken out; sentence
-    # texts are contiguous slices, so their offsets are found by searching forward.
-    out: list[str] = []
-    pos = 0
-    strays = set(stray)
-    for sentence in sentences:
-        begin = paragraph.index(sentence, pos)
-        end = begin + len(sentence)
-        out.append("".join(ch for k, ch in enumerate(paragraph[begin:end], begin) if k not in strays))
-        pos = end
+    spans.append(_stripped(paragraph, start, n))
+    out = []
+    strays = iter(stray)
+    at = next(strays, n)
+    for s, e in spans:
+        if s == e:
+            continue
+        inside = []
+        while at < e:
+            if at >= s:
+                inside.append(at)
+            at = next(strays, n)
+        out.append((s, e, frozenset(inside)))
     return out
 
 

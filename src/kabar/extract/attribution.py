@@ -26,6 +26,7 @@ from functools import lru_cache
 from itertools import accumulate, pairwise
 from typing import NamedTuple
 
+from kabar.doc import Doc
 from kabar.lang import LanguageData
 from kabar.model import Claim, EntityMention, Quote
 
@@ -37,7 +38,6 @@ _SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[]))‘([^‘’\n]{1,80}?)’(?![\w])
 # Every pattern here runs on article text, so each is linear in it: a quantifier that
 # could give back what it took is possessive or atomic where giving back never helps, and
 # a run of stops is only tried from its first character (see tests/test_extract_robust.py).
-_WORD = re.compile(r"\d++(?:[.,]\d++)*+|\w(?:\.\w)++\.?+|\w[\w'’-]*\w|\w")
 _BOUNDARY = re.compile(
     r"(?<![.!?])[.!?]++[\"”’»)]?+(?:\s++(?=[\"“„«‘(]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))"
 )
@@ -93,15 +93,17 @@ class _Span:
     mark: int = 1  # length of the closing mark ('' and `` are two characters)
 
 
-def _tokens(text: str, start: int, end: int) -> list[_Token]:
+def _tokens(doc: Doc, start: int, end: int) -> list[_Token]:
+    """The words among the analysed text's tokens inside text[start:end] (its punctuation
+    left out)."""
     out = []
-    for m in _WORD.finditer(text, start, end):
-        word = m.group()
-        if len(word) <= MAX_TOKEN_CHARS:
+    first, last = doc.token_range(start, end)
+    for word, w_start, w_end in zip(doc.tokens[first:last], doc.starts[first:last], doc.ends[first:last], strict=True):
+        if (word[0].isalnum() or word[0] == "_") and len(word) <= MAX_TOKEN_CHARS:
             lower = word.lower()
             # A word already in lower case (most are) shares its string: a 1 MB paragraph
             # holds some 150,000 tokens.
-            out.append(_Token(word, word if lower == word else lower, m.start(), m.end()))
+            out.append(_Token(word, word if lower == word else lower, w_start, w_end))
     return out
 
 
@@ -473,13 +475,14 @@ class _Paragraph:
     that every question a rule asks about a position is a binary search, never a scan of
     the paragraph (a text without line breaks is one paragraph of any length)."""
 
-    def __init__(self, text: str, start: int, end: int, index: int, lang: LanguageData) -> None:
-        self.text = text
+    def __init__(self, doc: Doc, start: int, end: int, index: int, lang: LanguageData) -> None:
+        text = self.text = doc.text
+        self.doc = doc
         self.start = start
         self.end = end
         self.index = index
         self.spans = quote_spans(text, start, end)
-        self.tokens = _tokens(text, start, end)
+        self.tokens = _tokens(doc, start, end)
         self.starts = [t.start for t in self.tokens]
         self.ends = [t.end for t in self.tokens]
         self.sentences = _bounded(sentence_spans(text, start, end, lang, self.spans), self.starts)
@@ -563,13 +566,9 @@ class _Draft:
     passive: bool = False
 
 
-def extract(
-    text: str,
-    paragraphs: Sequence[tuple[int, int]],
-    lang: LanguageData,
-    mentions: Sequence[EntityMention] = (),
-) -> tuple[list[Quote], list[Claim]]:
-    """Quotes and claims of one article; offsets are into `text`."""
+def extract(doc: Doc, lang: LanguageData, mentions: Sequence[EntityMention] = ()) -> tuple[list[Quote], list[Claim]]:
+    """Quotes and claims of one analysed article; offsets are into `doc.text`."""
+    text, paragraphs = doc.text, doc.paragraphs
     resolver = _Resolver(mentions, lang)
     quotes: list[Quote] = []
     claims: list[Claim] = []
@@ -578,7 +577,7 @@ def extract(
         if not (_may_attribute(text[p_start:p_end], lang) or _SPEAKER_LINE.match(text, p_start, p_end)):
             pending = []  # no quote mark and no cue word: most paragraphs, skipped cheaply
             continue
-        para = _Paragraph(text, p_start, p_end, index, lang)
+        para = _Paragraph(doc, p_start, p_end, index, lang)
         drafts: list[_Draft] = []
         continued: list[tuple[int, int, int, _Draft]] = []
         for span in para.spans:
@@ -722,7 +721,7 @@ def _reported(para: _Paragraph, lang: LanguageData) -> list[_Draft]:
         head = s_start
         if s_start == para.start:
             dateline = _DATELINE.match(text, s_start, s_end)
-            if dateline and not any(_cue_kind(t, lang) for t in _tokens(text, s_start, dateline.end())):
+            if dateline and not any(_cue_kind(t, lang) for t in _tokens(para.doc, s_start, dateline.end())):
                 head = dateline.end()
         end = s_end
         while end > head and text[end - 1] in ".!?\"”’ ":
@@ -786,7 +785,7 @@ def _cue_last(para: _Paragraph, idx: Sequence[int], head: int, end: int, lang: L
             content_end = tokens[idx[n - 1]].end
         elif not _HAS_WORD.search(text, tok.end, end) and (comma := para.last_comma(head, tok.start)) != -1:
             # "..., Putin said." / "..., he added."
-            between = _tokens(text, comma + 1, tok.start)
+            between = _tokens(para.doc, comma + 1, tok.start)
             if not between or len(between) > 6:
                 continue
             first = between[0]

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import islice
 
+from kabar.doc import Doc
 from kabar.extract import ner
 from kabar.features import normalize_entity
 from kabar.lang import LanguageData, all_languages
@@ -34,13 +35,9 @@ def _is_alias(key: str) -> bool:
     return any(key in lang.aliases for lang in all_languages())
 
 
-def find(text: str, paragraphs: Sequence[tuple[int, int]], lang: LanguageData) -> list[EntityMention]:
-    """Mentions with character offsets into `text`, keyed."""
-    found: list[ner.Mention] = []
-    for start, end in paragraphs:
-        for m in ner.mentions(text[start:end], lang.code):
-            found.append(ner.Mention(m.text, m.label, m.start + start, m.end + start))
-    return key_mentions(text, found, lang)
+def find(doc: Doc, lang: LanguageData) -> list[EntityMention]:
+    """Mentions with character offsets into the analysed text, keyed."""
+    return key_mentions(doc.text, ner.doc_mentions(doc), lang)
 
 
 def key_mentions(text: str, found: Iterable[ner.Mention], lang: LanguageData) -> list[EntityMention]:

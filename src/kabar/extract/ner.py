@@ -22,32 +22,22 @@ import re
 import string
 import struct
 import time
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, compress
 from operator import add, itemgetter
 from pathlib import Path
 from typing import Any
 
 import pycrfsuite
 
+from kabar.doc import Doc, analyse, pieces, tokenize
 from kabar.evaluate import prf
 from kabar.lang import ner_code
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 LABELS = ("PERSON", "ORG", "LOC", "EVENT")
-
-# --------------------------------------------------------------------------- tokens
-
-# Abbreviations written with dots ("U.S.", "S.H."), then words and numbers with internal
-# hyphens, apostrophes, decimal/thousand marks ("12.000", "1,2") and dotted domains in lower
-# case ("Kompas.com"; "ini.Washington" stays two words), then any other single character.
-_TOKEN_RE = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-'’]\w+|[.,]\d+|\.(?=[a-z])\w+)*|[^\w\s]")
-_SENT_END = frozenset(".!?…")
-
 
 @dataclass(frozen=True)
 class Mention:
@@ -55,44 +45,6 @@ class Mention:
     label: str  # "PERSON" | "ORG" | "LOC" | "EVENT"
     start: int
     end: int
-
-
-def tokenize(text: str) -> list[tuple[str, int, int]]:
-    """Tokens of raw text with their character offsets: (token, start, end)."""
-    return [(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
-
-
-def _sentence_spans(text: str, toks: Sequence[tuple[str, int, int]], max_len: int = 150) -> list[tuple[int, int]]:
-    """Token index ranges of sentence-sized pieces: a break after . ! ? when whitespace and a
-    capital (maybe after an opening quote) follow, and at every line break; a piece longer
-    than `max_len` tokens is cut every `max_len` tokens."""
-    n = len(toks)
-    cuts = [i + 1 for i, tok in enumerate(toks) if tok[0] in _SENT_END and i + 1 < n]
-    if "\n" in text:
-        starts = [t[1] for t in toks]
-        pos = text.find("\n")
-        while pos >= 0:
-            k = bisect_left(starts, pos)  # the first token after the line break
-            if 0 < k < n:
-                cuts.append(k)
-            pos = text.find("\n", starts[k] if k < n else len(text))
-        cuts = sorted(set(cuts))
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for k in cuts:
-        end, nxt_start = toks[k - 1][2], toks[k][1]
-        gap = text[end:nxt_start]
-        cut = "\n" in gap
-        if not cut and toks[k - 1][0] in _SENT_END and gap:
-            first = toks[k][0]
-            if not first[0].isalnum() and k + 1 < n:
-                first = toks[k + 1][0]
-            cut = first[0].isupper() or first[0].isdigit()
-        if cut:
-            spans.extend((a, min(a + max_len, k)) for a in range(start, k, max_len))
-            start = k
-    spans.extend((a, min(a + max_len, n)) for a in range(start, n, max_len))
-    return spans
 
 
 # --------------------------------------------------------------------------- tags and scores
@@ -347,6 +299,9 @@ def raw_texts(data_root: Path, lang: str) -> Iterator[str]:
     return RAW_TEXTS[ner_code(lang)](data_root)
 
 
+_SENTENCE_STOPS = frozenset(".!?…")  # a word after one of these is capitalised as the first of its sentence
+
+
 def build_lexicon(
     texts: Iterable[str],
     out: Path,
@@ -383,7 +338,7 @@ def build_lexicon(
         counts.update(low)
         for i in range(1, len(toks)):
             tok = toks[i]
-            if not tok[0].isalpha() or toks[i - 1] in _SENT_END or not toks[i - 1][0].isalnum():
+            if not tok[0].isalpha() or toks[i - 1] in _SENTENCE_STOPS or not toks[i - 1][0].isalnum():
                 continue
             mid[low[i]] += 1
             if tok[0].isupper():
@@ -713,11 +668,6 @@ def tag(tokens: Sequence[str], lang: str) -> list[str]:
     return tagger.tag(features(tokens, lang, folding))  # type: ignore[no-any-return]
 
 
-# `mentions()` works on the matches of this pattern (a token with the whitespace before it): one
-# findall, no match objects, and the offsets come from the running sum of the match lengths.
-_SPACED_TOKEN_RE = re.compile(r"\s*(?:" + _TOKEN_RE.pattern + ")")
-
-
 def _may_name(words: Sequence[str], lexicon: dict[str, tuple[str, str, str]]) -> bool:
     """Whether a sentence can hold a name at all: a capital past its first word, or a first
     word the lexicon does not know as an ordinary lower-case word ("Pemerintah", "Dan").
@@ -728,37 +678,6 @@ def _may_name(words: Sequence[str], lexicon: dict[str, tuple[str, str, str]]) ->
     return any(w[:1].isupper() for w in words[1:])
 
 
-def _pieces(text: str, max_len: int = 150) -> tuple[list[str], list[int], list[tuple[int, int]]]:
-    """Tokens, their end offsets and sentence-sized token ranges, as `tokenize()` and
-    `_sentence_spans()` give them."""
-    # Trailing whitespace is left out: every token follows its whitespace, so none is lost,
-    # and a run of blanks with no token after it would otherwise be tried (and fail) once
-    # from each of its positions, which is quadratic in its length.
-    spaced = _SPACED_TOKEN_RE.findall(text, 0, len(text.rstrip()))
-    words = list(map(str.lstrip, spaced))
-    ends = list(accumulate(map(len, spaced)))
-    n = len(words)
-    cuts = list(compress(range(1, n), map(_SENT_END.__contains__, words)))
-    if "\n" in text:
-        cuts += [k for k in range(1, n) if "\n" in spaced[k]]
-        cuts = sorted(set(cuts))
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for k in cuts:
-        gap = spaced[k]
-        cut = "\n" in gap
-        if not cut and words[k - 1] in _SENT_END and len(gap) != len(words[k]):
-            first = words[k]
-            if not first[0].isalnum() and k + 1 < n:
-                first = words[k + 1]
-            cut = first[0].isupper() or first[0].isdigit()
-        if cut:
-            spans.extend((a, min(a + max_len, k)) for a in range(start, k, max_len))
-            start = k
-    spans.extend((a, min(a + max_len, n)) for a in range(start, n, max_len))
-    return words, ends, spans
-
-
 # A token longer than this is no word (a base64 blob, a minified script, URLs run together):
 # it is never tagged, and the piece it stands in is tagged as the pieces on either side of
 # it. The longest token in IndoSum dev, PolNeAR, ECB+ and NeuS is a 137-character URL
@@ -766,7 +685,7 @@ def _pieces(text: str, max_len: int = 150) -> tuple[list[str], list[int], list[t
 MAX_TOKEN_CHARS = 200
 
 
-def _without_long_tokens(words: Sequence[str], spans: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+def _without_long_tokens(words: Sequence[str], spans: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
     """`spans` with every token over MAX_TOKEN_CHARS taken out (a span is split around it)."""
     for s, e in spans:
         start = s
@@ -780,15 +699,27 @@ def _without_long_tokens(words: Sequence[str], spans: Sequence[tuple[int, int]])
 
 
 def mentions(text: str, lang: str) -> list[Mention]:
-    """Entity mentions in raw text, with exact character offsets."""
-    lang = ner_code(lang)
-    words, ends, spans = _pieces(text)
+    """Entity mentions in any text (its lines are its paragraphs), with exact character
+    offsets; an article's own analysed text goes through `doc_mentions`."""
+    return doc_mentions(analyse(text, lang))
+
+
+# The longest token run the tagger sees at once: a sentence longer than this (a list, a
+# table read as text) is tagged in pieces of this many tokens.
+MAX_PIECE_TOKENS = 150
+
+
+def doc_mentions(doc: Doc) -> list[Mention]:
+    """Entity mentions in an analysed text, sentence by sentence, with character offsets
+    into `doc.text`."""
+    lang = ner_code(doc.language)
+    words, ends = doc.tokens, doc.ends
     out: list[Mention] = []
     if not words:
         return out
     lexicon = _lexicon(lang)
     tagger, folding = _lang_tagger(lang)
-    for s, e in _without_long_tokens(words, spans):
+    for s, e in _without_long_tokens(words, pieces(doc, MAX_PIECE_TOKENS)):
         piece = words[s:e]
         if not _may_name(piece, lexicon):
             continue
@@ -797,7 +728,7 @@ def mentions(text: str, lang: str) -> list[Mention]:
             continue
         for typ, a, b in chunks(tags):
             start, end = ends[s + a] - len(piece[a]), ends[s + b - 1]
-            out.append(Mention(text[start:end], typ, start, end))
+            out.append(Mention(doc.text[start:end], typ, start, end))
     return out
 
 

@@ -16,6 +16,7 @@ from itertools import accumulate
 
 from kabar.lang import LanguageData
 from kabar.model import Quantity, TimeMention
+from kabar.text import words
 
 # How far "sekitar" / "about" stretches a figure either way, and "hampir" / "nearly" below it.
 ABOUT = 0.15
@@ -51,7 +52,6 @@ def _pattern(lang: LanguageData) -> re.Pattern[str]:
 
 
 _DIGIT = re.compile(r"\d")
-_WORD = re.compile(r"\w+")
 
 
 @lru_cache(maxsize=8)
@@ -110,7 +110,7 @@ def quantities(
     amount_words = _amount_words(lang)
     for index, (p_start, p_end) in enumerate(paragraphs):
         segment = text[p_start:p_end]
-        if not _DIGIT.search(segment) and amount_words.isdisjoint(_WORD.findall(segment.lower())):
+        if not _DIGIT.search(segment) and amount_words.isdisjoint(words(segment)):
             continue  # no digit and no number word: nothing to read, and the big pattern is not cheap
         for m in pattern.finditer(text, p_start, p_end):
             k = bisect_left(dated_starts, m.end()) - 1

@@ -1,0 +1,146 @@
+"""One article's text analysed once: paragraphs, sentences and tokens with offsets.
+
+Like spaCy's `Doc`, this is the only place the text is segmented. `analyse` runs once per
+article (the runner calls it after cleaning, and a reader calls `of_article` on a stored
+article), and every later stage reads the one `Doc`: NER tags its sentences' tokens,
+attribution and figures read its tokens and sentences, the search index, the story
+features, the brief and `ask` read its words and sentences.
+
+Offsets are character offsets into `Doc.text`: an article's paragraphs joined by a blank
+line (`Article.text`), or any text, whose lines are then its paragraphs.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import TYPE_CHECKING
+
+from kabar.lang import get
+from kabar.text import WORD, sentence_spans, without_strays
+
+if TYPE_CHECKING:
+    from kabar.model import Article
+
+Span = tuple[int, int]
+
+# Abbreviations written with dots ("U.S.", "S.H."), then words and numbers with internal
+# hyphens, apostrophes, decimal/thousand marks ("12.000", "1,2", "27.5mm") and dotted
+# domains in lower case ("Kompas.com"; "ini.Washington" stays two words), then any other
+# single character. A token never ends inside a run of word characters, so the words of
+# the tokens are the words of the text (`Doc.words`).
+TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-'’]\w+|[.,]\d\w*|\.(?=[a-z])\w+)*|[^\w\s]")
+# A token with the whitespace before it: one findall over a paragraph gives the tokens,
+# and their offsets come from the running sum of the match lengths (no match objects).
+_SPACED_TOKEN = re.compile(r"\s*(?:" + TOKEN.pattern + ")")
+PARAGRAPH_BREAK = "\n\n"  # between two paragraphs in an article's text
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """Tokens with offsets, sentence and paragraph spans of one text, computed once.
+
+    `tokens[i]` is `text[starts[i]:ends[i]]`; `sentence_tokens[k]` is the range of token
+    indices inside `sentences[k]`; every sentence lies inside one paragraph."""
+
+    text: str
+    language: str
+    paragraphs: tuple[Span, ...]
+    sentences: tuple[Span, ...]
+    tokens: tuple[str, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    sentence_tokens: tuple[Span, ...]
+    strays: frozenset[int]  # offsets of stray full stops ("meluas ke. Korea"), no boundary
+
+    def sentence(self, k: int) -> str:
+        """The text of sentence `k`, without its stray stops."""
+        return without_strays(self.text, *self.sentences[k], self.strays)
+
+    def sentences_in(self, start: int, end: int) -> range:
+        """Indices of the sentences that start inside text[start:end] (a paragraph)."""
+        first = bisect_left(self.sentences, (start, start))
+        last = bisect_left(self.sentences, (end, end), first)
+        return range(first, last)
+
+    def paragraph_of(self, offset: int) -> int:
+        """The index of the paragraph holding (or, in a gap, following) `offset`."""
+        return max(0, bisect_left(self.paragraphs, (offset + 1, offset + 1)) - 1)
+
+    def words(self, start: int = 0, end: int | None = None) -> list[str]:
+        """The lower-case words of the tokens inside text[start:end], as `text.words`
+        finds them in that text: what the search index, figures and story features count."""
+        first, last = self.token_range(start, len(self.text) if end is None else end)
+        return [w for t in self.tokens[first:last] for w in WORD.findall(t.lower())]
+
+    def token_range(self, start: int, end: int) -> Span:
+        """The indices [i, j) of the tokens that lie inside text[start:end]."""
+        return bisect_left(self.starts, start), bisect_left(self.ends, end + 1)
+
+
+def tokenize(text: str) -> list[tuple[str, int, int]]:
+    """The tokens of any text with their character offsets: (token, start, end)."""
+    return [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+
+
+def analyse(text: str, language: str, paragraphs: Sequence[Span] | None = None) -> Doc:
+    """Segment `text` once. `paragraphs` are its paragraph spans; by default its lines."""
+    if paragraphs is None:
+        paragraphs = _lines(text)
+    lang = get(language)
+    sentences: list[Span] = []
+    tokens: list[str] = []
+    ends: list[int] = []
+    sentence_tokens: list[Span] = []
+    strays: set[int] = set()
+    for p_start, p_end in paragraphs:
+        spaced = _SPACED_TOKEN.findall(text, p_start, p_start + len(text[p_start:p_end].rstrip()))
+        at = len(tokens)
+        tokens.extend(map(str.lstrip, spaced))
+        ends.extend(p_start + n for n in accumulate(map(len, spaced)))
+        paragraph = text[p_start:p_end]
+        for s, e, stray in sentence_spans(paragraph, lang.abbreviations, lang.non_final_words):
+            sentences.append((p_start + s, p_start + e))
+            strays.update(p_start + k for k in stray)
+            stop = at
+            while stop < len(tokens) and ends[stop] - len(tokens[stop]) < p_start + e:
+                stop += 1
+            sentence_tokens.append((at, stop))  # a sentence holds every token of its span
+            at = stop
+    starts = tuple(end - len(tok) for tok, end in zip(tokens, ends, strict=True))
+    return Doc(text, language, tuple(paragraphs), tuple(sentences), tuple(tokens), starts, tuple(ends),
+               tuple(sentence_tokens), frozenset(strays))  # fmt: skip
+
+
+def paragraph_spans(paragraphs: Sequence[str]) -> list[Span]:
+    """Offsets of each paragraph in an article's text (paragraphs joined by a blank line)."""
+    spans = []
+    pos = 0
+    for p in paragraphs:
+        spans.append((pos, pos + len(p)))
+        pos += len(p) + len(PARAGRAPH_BREAK)
+    return spans
+
+
+def of_article(article: Article) -> Doc:
+    """The analysed text of an article (stored or just built)."""
+    return analyse(article.text, article.language, paragraph_spans(article.paragraphs))
+
+
+def pieces(doc: Doc, max_tokens: int) -> Iterator[Span]:
+    """The sentences' token ranges, each cut every `max_tokens` tokens."""
+    for s, e in doc.sentence_tokens:
+        yield from ((a, min(a + max_tokens, e)) for a in range(s, e, max_tokens))
+
+
+def _lines(text: str) -> list[Span]:
+    spans = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans

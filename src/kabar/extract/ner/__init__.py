@@ -36,7 +36,7 @@ from kabar.doc import Doc, analyse, pieces, tokenize
 from kabar.evaluate import prf
 from kabar.lang import ner_code
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+MODEL_DIR = Path(__file__).resolve().parents[2] / "models"  # src/kabar/models
 LABELS = ("PERSON", "ORG", "LOC", "EVENT")
 
 @dataclass(frozen=True)

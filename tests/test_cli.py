@@ -70,6 +70,7 @@ def test_ingest_show_export_quarantine(tmp_path: Path, backend: str) -> None:
     assert missing.exit_code == 1
 
 
+@pytest.mark.slow
 def test_demo_runs_on_the_bundled_corpus() -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output

@@ -65,6 +65,7 @@ def test_ask_within_an_entity(demo: Store) -> None:
     assert all("Garut" not in e.text for e in answer.evidence)  # the other earthquake is left out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the checkout")
 def test_seed_question_has_alliance_evidence_from_two_outlets(tmp_path: Path) -> None:
     db = str(tmp_path / "seeds.db")

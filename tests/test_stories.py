@@ -276,6 +276,7 @@ def test_time_decay_uses_the_closest_pair_of_day_ranges() -> None:
     assert stories.day_decay([(200, 200)], [(100, 199), (150, 150)]) == 1.0
 
 
+@pytest.mark.slow
 def test_repeated_titles_are_embedded_once() -> None:
     from kabar.features import Embedder
 

@@ -17,6 +17,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from operator import sub
 from typing import TYPE_CHECKING
 
 from kabar.lang import get
@@ -73,8 +74,9 @@ class Doc:
     def words(self, start: int = 0, end: int | None = None) -> list[str]:
         """The lower-case words of the tokens inside text[start:end], as `text.words`
         finds them in that text: what the search index, figures and story features count."""
-        first, last = self.token_range(start, len(self.text) if end is None else end)
-        return [w for t in self.tokens[first:last] for w in WORD.findall(t.lower())]
+        # A token never ends inside a word (see TOKEN), so the words of the tokens in the
+        # span are the words of the span's text, found in one pass.
+        return WORD.findall(self.text[start:end].lower())
 
     def token_range(self, start: int, end: int) -> Span:
         """The indices [i, j) of the tokens that lie inside text[start:end]."""
@@ -93,25 +95,29 @@ def analyse(text: str, language: str, paragraphs: Sequence[Span] | None = None) 
     lang = get(language)
     sentences: list[Span] = []
     tokens: list[str] = []
+    starts: list[int] = []
     ends: list[int] = []
     sentence_tokens: list[Span] = []
     strays: set[int] = set()
     for p_start, p_end in paragraphs:
-        spaced = _SPACED_TOKEN.findall(text, p_start, p_start + len(text[p_start:p_end].rstrip()))
-        at = len(tokens)
-        tokens.extend(map(str.lstrip, spaced))
-        ends.extend(p_start + n for n in accumulate(map(len, spaced)))
         paragraph = text[p_start:p_end]
+        spaced = _SPACED_TOKEN.findall(paragraph, 0, len(paragraph.rstrip()))
+        words = list(map(str.lstrip, spaced))
+        p_ends = list(accumulate(map(len, spaced), initial=p_start))[1:]
+        p_starts = list(map(sub, p_ends, map(len, words)))
+        base = len(tokens)
+        at = 0
         for s, e, stray in sentence_spans(paragraph, lang.abbreviations, lang.non_final_words):
             sentences.append((p_start + s, p_start + e))
-            strays.update(p_start + k for k in stray)
-            stop = at
-            while stop < len(tokens) and ends[stop] - len(tokens[stop]) < p_start + e:
-                stop += 1
-            sentence_tokens.append((at, stop))  # a sentence holds every token of its span
+            if stray:
+                strays.update(p_start + k for k in stray)
+            stop = bisect_left(p_starts, p_start + e, at)  # every token starting inside the span
+            sentence_tokens.append((base + at, base + stop))
             at = stop
-    starts = tuple(end - len(tok) for tok, end in zip(tokens, ends, strict=True))
-    return Doc(text, language, tuple(paragraphs), tuple(sentences), tuple(tokens), starts, tuple(ends),
+        tokens.extend(words)
+        starts.extend(p_starts)
+        ends.extend(p_ends)
+    return Doc(text, language, tuple(paragraphs), tuple(sentences), tuple(tokens), tuple(starts), tuple(ends),
                tuple(sentence_tokens), frozenset(strays))  # fmt: skip
 
 

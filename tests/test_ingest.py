@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from conftest import DEMO, ingest_into, new_location
-from kabar import pipeline
+from kabar import ingest, pipeline
+from kabar.model import QuarantineEntry, RawDocument
 from kabar.store import Store, open_store
 from kabar.text import key
 
@@ -89,6 +92,79 @@ def test_every_format(tmp_path: Path, store: Store) -> None:
     warc = next(a for s, a in by_source.items() if s.startswith(str(corpus / "crawl.warc.gz") + "#<urn:uuid:"))
     assert warc.url == "https://warta.example.id/c" and warc.outlet == "warta.example.id"
     assert by_source[str(corpus / "banjir-copy.txt.gz")].dateline == "PATI"
+
+
+def _read_csv(opened: ingest.Opened) -> Iterator[ingest.Item]:
+    """A made-up format: one document per row of `id,title,text`."""
+    raw = gzip.GzipFile(fileobj=opened.fh) if opened.gz else opened.fh
+    for row in csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", newline="")):
+        where = f"{opened.source}#{row['id']}"
+        if not row["text"].strip():
+            yield QuarantineEntry(where, "row has no text")
+        else:
+            yield RawDocument(
+                source=where, body=row["text"], format="txt", title=row["title"], site_key=opened.site_key
+            )
+        opened.tick()
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["id", "title", "text"])
+    writer.writeheader()
+    writer.writerows(rows)
+    if path.suffix == ".gz":
+        path.write_bytes(gzip.compress(out.getvalue().encode()))
+    else:
+        path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def test_a_registered_reader_reads_a_new_format(tmp_path: Path, store: Store) -> None:
+    """A format added by one reader function and `register_reader`: its files (and their
+    gzip) are found in folders, read row by row, and stored like any other document."""
+    body = ARTICLE_ID.split("\n", 2)[2]
+    _write_csv(tmp_path / "feed.csv", [
+        {"id": "k1", "title": "Banjir Rendam Tiga Kecamatan di Kudus", "text": body},
+        {"id": "k2", "title": "Tanpa Isi", "text": "  "},
+    ])  # fmt: skip
+    _write_csv(tmp_path / "older.csv.gz", [
+        {"id": "p1", "title": "Banjir Rendam Tiga Kecamatan di Pati", "text": body.replace("Kudus", "Pati")},
+    ])  # fmt: skip
+    assert ingest_into(store, tmp_path).seen == 0  # not registered: the folder has nothing to read
+    ingest.register_reader([".csv"], _read_csv)
+    try:
+        assert ".csv" in ingest.SUPPORTED
+        report = ingest_into(store, tmp_path)
+    finally:
+        del ingest.READERS[".csv"]
+    assert [(Path(q.source).name, q.reason) for q in report.quarantined] == [("feed.csv#k2", "row has no text")]
+    by_source = {Path(a.source).name: a for a in store.iter_articles()}
+    assert sorted(by_source) == ["feed.csv#k1", "older.csv.gz#p1"]
+    kudus, pati = by_source["feed.csv#k1"], by_source["older.csv.gz#p1"]
+    assert kudus.title == "Banjir Rendam Tiga Kecamatan di Kudus" and "2.300 warga mengungsi" in kudus.text
+    assert pati.title.endswith("di Pati") and "Sungai Wulan" in pati.text
+    assert ".csv" not in ingest.SUPPORTED
+
+
+@pytest.mark.parametrize("suffixes", [["csv"], [".CSV"], [".gz"], [".csv.gz"], [""], [".csv", ".txt"]])
+def test_registering_a_bad_or_taken_suffix_is_refused(suffixes: list[str]) -> None:
+    """No dot, upper case, `.gz` or two parts (never matched), or a suffix another reader
+    holds: refused, and none of the call's suffixes is registered."""
+    before = dict(ingest.READERS)
+    with pytest.raises(ValueError, match="suffix"):
+        ingest.register_reader(suffixes, _read_csv)
+    assert before == ingest.READERS
+
+
+def test_a_taken_suffix_can_be_replaced_on_purpose() -> None:
+    builtin = ingest.READERS[".txt"]
+    ingest.register_reader([".txt"], builtin)  # the same reader again (a reloaded module): fine
+    ingest.register_reader([".txt"], _read_csv, replace=True)
+    try:
+        assert ingest.READERS[".txt"] is _read_csv
+    finally:
+        ingest.register_reader([".txt"], builtin, replace=True)
+    assert ingest.READERS[".txt"] is ingest.read_text and ingest.READERS[".htm"] is ingest.read_html
 
 
 def test_reingest_is_idempotent(tmp_path: Path, store: Store) -> None:

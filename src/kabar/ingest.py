@@ -4,6 +4,22 @@ Formats: `.txt`, `.html`/`.htm`, `.jsonl`, `.warc`/`.warc.gz`, and gzip of any
 of them. Bad input never stops a batch: it becomes a `QuarantineEntry` naming
 the file (and line or record) and the reason.
 
+Each format is a `Reader`, registered by suffix in `READERS`: a function from the
+`Opened` file (its handle, size, limit, ...) to the items it holds. A new format is
+one module with a reader and one call, made before `pipeline.run` (reading happens in
+the calling process, whatever the worker count)::
+
+    from kabar import ingest
+
+    def read_csv(opened: ingest.Opened) -> Iterator[ingest.Item]: ...
+
+    ingest.register_reader((".csv",), read_csv)
+
+`read` opens the file, quarantines what cannot be opened or is empty, and reports
+progress; the reader owns everything else, limits included. A gzip of a registered
+suffix (`x.csv.gz`) reaches the same reader with `gz` set; a file given by name with a
+suffix nobody registered is read as plain text.
+
 JSONL and WARC are archives: they are streamed record by record from the file (memory
 stays flat whatever their size), and the size limit applies to each record. A plain
 text or HTML file is one document, and the limit applies to the whole file (after
@@ -28,7 +44,8 @@ import re
 import stat
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, KeysView
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import IO, Any
@@ -37,8 +54,6 @@ from kabar.guard import one_line
 from kabar.model import DocFormat, QuarantineEntry, RawDocument
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html"}
-SUPPORTED = (".txt", ".text", ".html", ".htm", ".jsonl", ".warc")
 # Share of control characters above which a file is binary, not text.
 MAX_CONTROL_SHARE = 0.01
 # Decompressed bytes per compressed byte beyond which a gzip stream is a bomb. Of the 487
@@ -51,6 +66,9 @@ SKIP_PIECE = 1 << 20
 
 Item = RawDocument | QuarantineEntry
 OnBytes = Callable[[int], None]
+# A suffix a reader can register: a dot and one lower-case extension (files match it in
+# any case; `.gz` is taken off first, so it and two-part suffixes would never match).
+_SUFFIX = re.compile(r"\.[a-z0-9_+-]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -69,7 +87,7 @@ def discover(paths: Iterable[str]) -> Iterator[str | QuarantineEntry]:
                 dirs.sort()
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
                 for name in sorted(files):
-                    if not name.startswith(".") and _inner_suffix(name) in SUPPORTED:
+                    if not name.startswith(".") and _inner_suffix(name) in READERS:
                         yield str(Path(root) / name)
             yield from _folder_errors(unreadable)
         elif path.is_file():
@@ -117,6 +135,42 @@ class _Progress:
             self.reported = position
 
 
+@dataclass(frozen=True)
+class Opened:
+    """One input file as `read` hands it to a reader: open, regular, not empty."""
+
+    source: str  # the path; a record's source is `source#<its id or number>`
+    fh: IO[bytes]  # the raw file, at its start (still compressed when `gz`)
+    gz: bool  # the name ends in `.gz`: the reader decompresses (and guards against bombs)
+    size: int  # bytes on disk
+    max_bytes: int  # the size limit, per document (per record in an archive)
+    site_key: str  # the file's folder: the site of its documents when nothing better is known
+    tick: Callable[[], None]  # report progress up to `fh`'s position (between records)
+
+
+Reader = Callable[[Opened], Iterator[Item]]
+READERS: dict[str, Reader] = {}
+# The suffixes `discover` picks up in folders; a live view of `READERS`.
+SUPPORTED: KeysView[str] = READERS.keys()
+
+
+def register_reader(suffixes: Iterable[str], reader: Reader, *, replace: bool = False) -> None:
+    """Read files ending in any of `suffixes` (and their `.gz`) with `reader`. A suffix
+    is a dot and one lower-case extension (`".csv"`); one taken by another reader is
+    refused unless `replace`. Nothing is registered when any suffix is refused."""
+    wanted = [suffixes] if isinstance(suffixes, str) else list(suffixes)
+    if not wanted:
+        raise ValueError("no suffix to register")
+    for suffix in wanted:
+        if not isinstance(suffix, str) or not _SUFFIX.fullmatch(suffix) or suffix == ".gz":
+            raise ValueError(f"bad reader suffix {suffix!r}: a dot and one lower-case extension, like '.csv'")
+        taken = READERS.get(suffix, reader)
+        if taken is not reader and not replace:
+            raise ValueError(f"suffix {suffix!r} is already read by {getattr(taken, '__name__', taken)!r}")
+    for suffix in wanted:
+        READERS[suffix] = reader
+
+
 def read(source: str, max_bytes: int = DEFAULT_MAX_BYTES, on_bytes: OnBytes | None = None) -> Iterator[Item]:
     """Raw documents (or quarantine entries) from one input file.
 
@@ -137,23 +191,16 @@ def read(source: str, max_bytes: int = DEFAULT_MAX_BYTES, on_bytes: OnBytes | No
         if size == 0:
             yield QuarantineEntry(source, "empty file")
             return
-        suffix = _inner_suffix(source)
         gz = source.lower().endswith(".gz")
         site_key = str(Path(source).parent)
-        items: Iterator[Item]
 
         # Archives report progress per line or record, skipped ones included.
         def tick() -> None:
             progress.to(fh.tell())
 
-        if suffix == ".jsonl":
-            items = _read_jsonl(source, fh, gz, max_bytes, site_key, tick)
-        elif suffix == ".warc":
-            items = _read_warc(source, fh, max_bytes, site_key, tick)
-        else:
-            items = _read_text(source, fh, gz, size, max_bytes, site_key)
+        reader = READERS.get(_inner_suffix(source), read_text)
         try:
-            for item in items:
+            for item in reader(Opened(source, fh, gz, size, max_bytes, site_key, tick)):
                 progress.to(fh.tell())
                 yield item
         except OSError as exc:  # the disk failed under us (a gzip's own errors are caught inside)
@@ -163,7 +210,20 @@ def read(source: str, max_bytes: int = DEFAULT_MAX_BYTES, on_bytes: OnBytes | No
         progress.to(size)
 
 
-def _read_text(source: str, fh: IO[bytes], gz: bool, size: int, max_bytes: int, site_key: str) -> Iterator[Item]:
+def read_text(opened: Opened) -> Iterator[Item]:
+    """A plain text file: one document."""
+    return _read_whole(opened, "txt")
+
+
+def read_html(opened: Opened) -> Iterator[Item]:
+    """An HTML page: one document."""
+    return _read_whole(opened, "html")
+
+
+def _read_whole(opened: Opened, fmt: DocFormat) -> Iterator[Item]:
+    source, fh, gz, size, max_bytes, site_key = (
+        opened.source, opened.fh, opened.gz, opened.size, opened.max_bytes, opened.site_key,
+    )  # fmt: skip
     if size > max_bytes:
         yield QuarantineEntry(source, "file too large", f"{size} bytes > limit {max_bytes}")
         return
@@ -185,8 +245,6 @@ def _read_text(source: str, fh: IO[bytes], gz: bool, size: int, max_bytes: int, 
             return
     else:
         data = fh.read(max_bytes + 1)
-    suffix = _inner_suffix(source)
-    fmt: DocFormat = "html" if TEXT_SUFFIXES.get(suffix) == "html" else "txt"
     text = decode(data)
     if isinstance(text, str):
         if not text.strip():
@@ -315,9 +373,11 @@ def _wide_encoding(stream: IO[bytes] | gzip.GzipFile) -> str | None:
     return best.encoding if best is not None and best.encoding.startswith(("utf_16", "utf_32")) else None
 
 
-def _read_jsonl(
-    source: str, fh: IO[bytes], gz: bool, max_bytes: int, site_key: str, tick: Callable[[], None]
-) -> Iterator[Item]:
+def read_jsonl(opened: Opened) -> Iterator[Item]:
+    """JSON Lines: one document per line, streamed."""
+    source, fh, gz, max_bytes, site_key, tick = (
+        opened.source, opened.fh, opened.gz, opened.max_bytes, opened.site_key, opened.tick,
+    )  # fmt: skip
     raw: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=fh) if gz else fh
     wide = _wide_encoding(raw)
     stream = raw if wide is None else _Recoded(raw, wide)
@@ -426,9 +486,13 @@ def _field(record: dict[str, Any], name: str) -> str | None:
 # ---- WARC
 
 
-def _read_warc(source: str, fh: IO[bytes], max_bytes: int, site_key: str, tick: Callable[[], None]) -> Iterator[Item]:
+def read_warc(opened: Opened) -> Iterator[Item]:
+    """A WARC archive (gzipped per record, as a whole, or not): one document per HTML
+    response, streamed."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
+
+    source, fh, max_bytes, site_key, tick = opened.source, opened.fh, opened.max_bytes, opened.site_key, opened.tick
 
     reader = _WarcReader(source, max_bytes, site_key, tick)
     try:
@@ -567,3 +631,11 @@ class _WarcReader:
             if _bomb(self.inflated, fh.tell(), self.max_bytes):
                 return False
         return True
+
+
+# ---- The built-in formats
+
+register_reader((".txt", ".text"), read_text)
+register_reader((".html", ".htm"), read_html)
+register_reader((".jsonl",), read_jsonl)
+register_reader((".warc",), read_warc)

@@ -191,7 +191,7 @@ _STAGES: list[tuple[str, str, str]] = [
     ("kabar/ingest.py", "", "read input"),
 ]
 _INSIDE = [
-    ("kabar/extract/ner.py", "NER (inside extraction)"),
+    ("kabar/extract/ner/", "NER (inside extraction)"),
     ("kabar/extract/attribution.py", "quotes and claims (inside extraction)"),
     ("kabar/extract/numbers.py", "figures (inside extraction)"),
     ("kabar/extract/entities.py", "entities, NER included (inside extraction)"),

@@ -38,9 +38,8 @@ _SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[]))‘([^‘’\n]{1,80}?)’(?![\w])
 # Every pattern here runs on article text, so each is linear in it: a quantifier that
 # could give back what it took is possessive or atomic where giving back never helps, and
 # a run of stops is only tried from its first character (see tests/test_extract_robust.py).
-_BOUNDARY = re.compile(
-    r"(?<![.!?])[.!?]++[\"”’»)]?+(?:\s++(?=[\"“„«‘(]?[A-Z0-9])|(?<=[a-z][.!?])(?=[A-Z][a-z]))"
-)
+_STOPS = ".!?…"
+_CLOSING_MARKS = "\"”’»)'"
 _DATELINE = re.compile(r"^[^\n]{0,60}?\s[-–—]{1,2}\s")
 # "TRUMP: ..." / "Alex Seitz-Wald: ...". Each word takes all its letters (a word may not
 # end where the next begins), so a 5,000-letter capitalised blob is read once, not split
@@ -73,9 +72,6 @@ MAX_SENTENCE_TOKENS = 400
 # ends any speaker phrase around it. The longest token in the same corpora is a
 # 137-character URL slug.
 MAX_TOKEN_CHARS = 200
-# How far back from a stop `sentence_spans` looks for the word it ends; no word in the
-# language modules' abbreviation and non-final lists is nearly this long.
-_LAST_WORD_CHARS = MAX_TOKEN_CHARS
 
 
 class _Token(NamedTuple):
@@ -133,27 +129,26 @@ def quote_spans(text: str, start: int, end: int) -> list[_Span]:
     return spans
 
 
-def sentence_spans(
-    text: str, start: int, end: int, lang: LanguageData, quotes: Sequence[_Span] = ()
-) -> list[tuple[int, int]]:
-    """Sentences of a paragraph as offsets. A stop after a word that cannot end a
-    sentence ("ke. Moskow"), after an abbreviation, or inside a quote is not a boundary."""
+def sentence_spans(doc: Doc, start: int, end: int, quotes: Sequence[_Span] = ()) -> list[tuple[int, int]]:
+    """The analysed text's sentences in a paragraph (text[start:end]), joined where a
+    sentence would end inside a quote."""
     out: list[tuple[int, int]] = []
-    begin = start
+    text = doc.text
     quote_starts = [q.start for q in quotes]  # in order and disjoint, as quote_spans gives them
-    for m in _BOUNDARY.finditer(text, start, end):
-        q = bisect.bisect_left(quote_starts, m.start()) - 1
-        if q >= 0 and m.start() < quotes[q].end - 1:
-            continue
-        before = text[max(begin, m.start() - _LAST_WORD_CHARS) : m.start()].rsplit(None, 1)
-        word = before[-1].lower().strip("\"“”'’(") if before else ""
-        word = word.rsplit(".", 1)[-1] if "." in word and not word.replace(".", "").isalpha() else word
-        if word in lang.non_final_words or word in lang.abbreviations or (len(word) == 1 and word.isalpha()):
-            continue
-        out.append((begin, m.start() + len(m.group(0).rstrip())))
-        begin = m.end()
-    if begin < end:
-        out.append((begin, end))
+    for k in doc.sentences_in(start, end):
+        s, e = doc.sentences[k]
+        if out:
+            stop = out[-1][1]
+            while stop > out[-1][0] and text[stop - 1] in _CLOSING_MARKS:
+                stop -= 1
+            while stop > out[-1][0] + 1 and text[stop - 2] in _STOPS:
+                stop -= 1
+            stop -= 1  # the first stop of the run that ended the sentence before
+            q = bisect.bisect_left(quote_starts, stop) - 1
+            if q >= 0 and stop < quotes[q].end - 1:
+                out[-1] = (out[-1][0], e)
+                continue
+        out.append((s, e))
     return out
 
 
@@ -485,7 +480,7 @@ class _Paragraph:
         self.tokens = _tokens(doc, start, end)
         self.starts = [t.start for t in self.tokens]
         self.ends = [t.end for t in self.tokens]
-        self.sentences = _bounded(sentence_spans(text, start, end, lang, self.spans), self.starts)
+        self.sentences = _bounded(sentence_spans(doc, start, end, self.spans), self.starts)
         self.sentence_starts = [s for s, _ in self.sentences]
         # Quote spans are in text order and disjoint (see quote_spans), so their ends are sorted too.
         self.span_starts = [q.start for q in self.spans]

@@ -130,6 +130,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.slow  # a growth check: runs each step on two sizes, up to five times
 @pytest.mark.parametrize("code", ["id", "en"])
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_paragraphs_cost_linear_time(name: str, code: str) -> None:
@@ -155,6 +156,7 @@ def test_a_long_single_line_gives_what_each_copy_gives(code: str) -> None:
         assert repeated == Counter({k: v * copies for k, v in once.items()})
 
 
+@pytest.mark.slow  # a growth check: runs each step on two sizes, up to five times
 def test_extraction_cost_is_linear_in_a_single_line() -> None:
     # The quadratic cost this replaced made 8x the text cost about 60x.
     extract_article(article(SENTENCES["id"], "id"))  # models loaded before timing

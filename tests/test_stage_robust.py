@@ -227,6 +227,7 @@ def _assert_stages_linear(make: Callable[[int], str], n: int) -> None:
         assert_linear(lambda k, i=i: _stages(make(k))[i](), n)  # type: ignore[misc]
 
 
+@pytest.mark.slow  # a growth check: runs each step on two sizes, up to five times
 @pytest.mark.parametrize("unit", UNITS)
 def test_adversarial_runs_stay_linear(unit: str) -> None:
     # Up to 30,000 characters of the run: a backtracking regex shows long before that.
@@ -341,6 +342,7 @@ def test_search_terms_and_signatures_never_raise(title: str, body: str, code: st
     assert len(signature.signature) == dedup.NUM_PERM and len(signature.bands) == dedup.BANDS
 
 
+@pytest.mark.slow  # a growth check: runs each step on two sizes, up to five times
 @settings(derandomize=True, max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.integers(4, MAX_CHARS), st.sampled_from(UNITS))
 def test_inputs_up_to_100_kb_stay_linear(size: int, unit: str) -> None:

@@ -51,6 +51,9 @@ POSITION_DECAY = 0.5
 OTHER_LANGUAGE = 0.8  # a sentence not in the story's main language counts this much
 MIN_WORDS, MAX_WORDS = 6, 70
 MAX_CANDIDATES = 600  # per story; the leads of many articles say what the story is
+# A paragraph another outlet also ran (a wire paragraph) scores this much: one source
+# however often it appears. Hand-set, a tie-breaker below the other weights' steps.
+SYNDICATED = 0.95
 
 
 @dataclass(slots=True)
@@ -174,7 +177,7 @@ def build(
             central, corroboration, position = rows[i][0], rows[i][1], rows[i][2]
             score = W_CENTRAL * central + W_CORROBORATED * corroboration + W_POSITION * position
         if (c.article, c.paragraph) in sources.syndicated:
-            score *= 0.95  # a shared wire paragraph is one source however often it appears
+            score *= SYNDICATED
         c.score = score * (1.0 if c.language == language else OTHER_LANGUAGE)
     chosen = _mmr(candidates, similarity, n_sentences)
     brief.sentences = sorted((candidates[i] for i in chosen), key=lambda c: (c.published or "", c.article, c.paragraph))

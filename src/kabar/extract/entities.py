@@ -26,6 +26,16 @@ from kabar.text import words
 # in a text naming thousands of different people.
 MAX_NAME_FORMS = 64
 
+# Salience of an entity in a set of articles (`salience`): hand-set weights, checked by
+# the seeds' expected top entities (tests/test_seed_extraction.py) and the demo stories.
+# Being in more articles counts most; mentions count with diminishing returns (square
+# root); a first mention early in an article counts 1 / (1 + rank / EARLY_RANKS); a name
+# in a headline counts as much as one more article.
+SALIENCE_ARTICLE = 2.0
+SALIENCE_MENTIONS = 0.5
+EARLY_RANKS = 5
+SALIENCE_TITLE = 2.0
+
 
 def _plain_key(name: str) -> str:
     return " ".join(words(name.replace("-", " ")))
@@ -99,13 +109,14 @@ def salience(mentions_by_article: Sequence[Sequence[EntityMention]], titles: Seq
             if m.entity not in seen:
                 seen.add(m.entity)
                 article_count[m.entity] += 1
-                early[m.entity] += 1.0 / (1 + rank / 5)  # type: ignore[assignment]
+                early[m.entity] += 1.0 / (1 + rank / EARLY_RANKS)  # type: ignore[assignment]
     title_text = " ".join(titles).lower()
     ranked = []
     for key, n_articles in article_count.items():
         best = max(names[key].items(), key=lambda kv: (len(kv[0].split()), kv[1]))[0]
         in_title = 1.0 if best.lower() in title_text or key in title_text else 0.0
-        score = 2.0 * n_articles + 0.5 * mention_count[key] ** 0.5 + float(early[key]) + 2.0 * in_title
+        score = (SALIENCE_ARTICLE * n_articles + SALIENCE_MENTIONS * mention_count[key] ** 0.5 + float(early[key])
+                 + SALIENCE_TITLE * in_title)  # fmt: skip
         ranked.append((key, labels[key].most_common(1)[0][0], best, round(score, 3)))
     ranked.sort(key=lambda r: (-r[3], r[0]))
     return ranked

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import DEMO, ROOT, SEEDS, ingest_into, new_location
 from kabar import export, pipeline, search
+from kabar import store as store_package
 from kabar.query import Filters
 from kabar.store import PipelineStore, ReadStore, Store, open_store
 from kabar.store.sql import _STORY_ORDER
@@ -89,6 +90,31 @@ def test_the_store_package_imports_no_stage() -> None:
     stages = {"kabar.search", "kabar.features", "kabar.dedup", "kabar.stories", "kabar.pipeline", "kabar.clean",
               "kabar.meta", "kabar.extract", "kabar.brief", "kabar.ask", "kabar.export"}  # fmt: skip
     assert not loaded & stages
+
+
+class _Archive(SQLiteStore):
+    """A backend written for the test: `archive://NAME` opens NAME as a SQLite file."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location.removeprefix("archive://"))
+
+
+def test_a_backend_is_one_class_plus_registration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_package, "_BACKENDS", dict(store_package._BACKENDS))
+    with pytest.raises(ValueError, match="no store backend for archive://"):
+        open_store(f"archive://{tmp_path / 'a.db'}")
+    store_package.register_backend(["archive"], _Archive)
+    store = open_store(f"archive://{tmp_path / 'a.db'}")
+    try:
+        report = ingest_into(store, SEEDS)
+        assert isinstance(store, _Archive) and report.stored == store.count_articles() > 0
+    finally:
+        store.close()
+    assert (tmp_path / "a.db").exists()
+    store_package.register_backend(["archive"], _Archive)  # the same again: fine
+    for scheme in ("postgresql", "Archive", "a+b"):
+        with pytest.raises(ValueError):
+            store_package.register_backend([scheme], _Archive)
 
 
 def test_schema_is_migrated_on_open_and_wal_is_on(tmp_path: Path) -> None:

@@ -227,12 +227,41 @@ class Store(ReadStore, PipelineStore):
     read should ask for a `ReadStore`."""
 
 
-def open_store(location: str) -> Store:
-    """A PostgreSQL store for a `postgresql://` URL, else a SQLite file at that path."""
-    if location.startswith(("postgresql://", "postgres://")):
-        from kabar.store.postgres import PostgresStore
+StoreFactory = Callable[[str], Store]
+_BACKENDS: dict[str, StoreFactory] = {}
 
-        return PostgresStore(location)
+
+def register_backend(schemes: Sequence[str], factory: StoreFactory) -> None:
+    """Open locations `scheme://...` with `factory(location)`. A scheme is taken once
+    (registering the same factory again is fine); a location without a scheme is a SQLite
+    file."""
+    for scheme in schemes:
+        if not scheme.isalnum() or scheme != scheme.lower():
+            raise ValueError(f"a store scheme is lower-case letters and digits, not {scheme!r}")
+        if _BACKENDS.get(scheme, factory) is not factory:
+            raise ValueError(f"store scheme {scheme!r} is already registered")
+    for scheme in schemes:
+        _BACKENDS[scheme] = factory
+
+
+def open_store(location: str) -> Store:
+    """The store at `location`: a registered backend's for a `scheme://` URL
+    (`postgresql://` is built in), else a SQLite file at that path."""
+    scheme, sep, _ = location.partition("://")
+    if sep and scheme.isalnum():
+        factory = _BACKENDS.get(scheme.lower())
+        if factory is None:
+            raise ValueError(f"no store backend for {scheme}:// (known: {', '.join(sorted(_BACKENDS))})")
+        return factory(location)
     from kabar.store.sqlite import SQLiteStore
 
     return SQLiteStore(location)
+
+
+def _postgres(location: str) -> Store:
+    from kabar.store.postgres import PostgresStore  # psycopg is imported only when used
+
+    return PostgresStore(location)
+
+
+register_backend(["postgresql", "postgres"], _postgres)

@@ -177,6 +177,7 @@ _RUNNER = ("kabar/pipeline.py", "kabar/guard.py", "kabar/parallel.py")
 _STAGES: list[tuple[str, str, str]] = [
     ("kabar/clean.py", "extract_html", "HTML extraction (trafilatura)"),
     ("kabar/clean.py", "", "clean"),
+    ("kabar/doc.py", "", "analysis (doc.py: tokens, sentences)"),
     ("kabar/meta.py", "", "meta (header, language, dates, outlet)"),
     ("kabar/text.py", "", "meta (header, language, dates, outlet)"),
     ("kabar/extract/", "", "extraction (entities, quotes, claims, figures)"),

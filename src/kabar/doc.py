@@ -3,8 +3,8 @@
 Like spaCy's `Doc`, this is the only place the text is segmented. `analyse` runs once per
 article (the runner calls it after cleaning, and a reader calls `of_article` on a stored
 article), and every later stage reads the one `Doc`: NER tags its sentences' tokens,
-attribution and figures read its tokens and sentences, the search index, the story
-features, the brief and `ask` read its words and sentences.
+attribution reads its tokens and sentences, figures its paragraphs, the search index its
+words, and search snippets, the brief and `ask` its sentences and words.
 
 Offsets are character offsets into `Doc.text`: an article's paragraphs joined by a blank
 line (`Article.text`), or any text, whose lines are then its paragraphs.
@@ -72,8 +72,8 @@ class Doc:
         return max(0, bisect_left(self.paragraphs, (offset + 1, offset + 1)) - 1)
 
     def words(self, start: int = 0, end: int | None = None) -> list[str]:
-        """The lower-case words of the tokens inside text[start:end], as `text.words`
-        finds them in that text: what the search index, figures and story features count."""
+        """The lower-case words of text[start:end] (a span of whole tokens), as
+        `text.words` finds them: what the search index and `ask` count."""
         # A token never ends inside a word (see TOKEN), so the words of the tokens in the
         # span are the words of the span's text, found in one pass.
         return WORD.findall(self.text[start:end].lower())

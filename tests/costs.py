@@ -4,8 +4,8 @@ time budget that kabar itself enforces (past it, a document is quarantined).
 
 `assert_linear` compares the step on an input and on one FACTOR times longer. A
 linear step costs about FACTOR times more, a quadratic one FACTOR² times more; the
-check allows SLACK times FACTOR, plus NOISE_SECONDS for the timer and the machine, and
-repeats a failing measurement before it fails, taking the fastest of each. Both runs
+check allows SLACK times FACTOR, plus NOISE_SECONDS for the timer and the machine; it
+takes the fastest of three small runs and repeats the large one before it fails. Both runs
 are on the same machine at the same moment, so a slow CI machine slows both alike."""
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from kabar import guard
 
 T = TypeVar("T")
 
-FACTOR = 4
-# Linear steps measured 4.0-4.7x on a quiet machine; with other processes on both cores
-# one pair went past 8x. Quadratic ones measure 16x or more (tests/test_costs.py).
+FACTOR = 8
+# A linear step measures about 8x (4x measured 4.0-4.7x on a quiet machine, and past 8x
+# once with other processes on both cores); a quadratic one about 64x (tests/test_costs.py).
 SLACK = 2.5
 NOISE_SECONDS = 0.05
 TRIES = 5
+SMALL_TRIES = 3
 
 
 def within_budget(run: Callable[[], T], chars: int) -> T:
@@ -40,11 +41,12 @@ def _seconds(run: Callable[[int], object], size: int) -> float:
 
 
 def growth(run: Callable[[int], object], n: int) -> tuple[float, float]:
-    """The fastest of up to TRIES timings of `run(n)` and `run(FACTOR * n)`, stopping as
-    soon as the pair looks linear."""
-    small = large = float("inf")
+    """The fastest of SMALL_TRIES timings of `run(n)`, and the fastest of up to TRIES of
+    `run(FACTOR * n)`, stopping as soon as the pair looks linear. (The small run is always
+    timed SMALL_TRIES times: one slow small run would make a quadratic step look linear.)"""
+    small = min(_seconds(run, n) for _ in range(SMALL_TRIES))
+    large = float("inf")
     for _ in range(TRIES):
-        small = min(small, _seconds(run, n))
         large = min(large, _seconds(run, FACTOR * n))
         if linear(small, large):
             break

@@ -149,3 +149,14 @@ def test_after_a_failure_the_runner_remakes_the_chosen_clusterer(tmp_path: Path)
         assert sorted(a.story or "" for a in articles) == sorted(f"own-{a.id}" for a in articles)
     finally:
         store.close()
+
+
+def test_eval_scores_the_storylines_too(tmp_path: Path) -> None:
+    report, _ = _eval(tmp_path)
+    lines = report["storyline"]
+    assert isinstance(lines, dict) and lines["items"] == report["items"] == 48
+    # A storyline holds whole stories: never more of them, never a lower recall.
+    assert lines["predicted_stories"] <= report["predicted_stories"]  # type: ignore[operator]
+    assert lines["bcubed_recall"] >= report["bcubed_recall"]  # type: ignore[operator]
+    missing = runner.invoke(app, ["eval", "stories", str(DEMO), "--gold", str(LABELS), "--storyline-column", "matter"])
+    assert missing.exit_code == 2 and "no column matter" in missing.output

@@ -1,8 +1,13 @@
-"""The story-clustering scores (B-cubed, split and merge reports) on hand-made clusterings."""
+"""The story-clustering scores (B-cubed, split and merge reports) on hand-made clusterings,
+and the two levels they are read at (stories and storylines) on the seeds."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+from conftest import SEEDS
 
 
 def test_bcubed_on_hand_made_clusterings() -> None:
@@ -38,3 +43,26 @@ def test_cluster_errors_name_what_was_split_and_merged_worst_first() -> None:
     assert found["merged"][0]["gold"] == {"3": ["f", "g"], "2": ["e"]}
     # Items missing from either side are not counted.
     assert cluster_errors({"a": "p"}, gold) == {"split": [], "merged": []}
+
+
+def test_clustered_reads_each_source_at_story_and_storyline_level(tmp_path: Path) -> None:
+    # The two levels `kabar eval stories` scores, on the seeds (expected.json): the June
+    # summit's four reports are one story, and all five are one storyline.
+    from kabar import pipeline
+    from kabar.evaluate import cluster_report, clustered
+    from kabar.store import open_store
+
+    store = open_store(str(tmp_path / "seeds.db"))
+    try:
+        pipeline.run([str(SEEDS)], store)
+        stories, lines = clustered(store)
+        line_of = {s.id: s.storyline for s in store.stories()}
+    finally:
+        store.close()
+    by_name = {Path(source).name[:3]: story for source, story in stories.items()}
+    assert sorted(by_name) == ["000", "001", "002", "003", "004"]
+    assert len({by_name[n] for n in ("000", "001", "003", "004")}) == 1
+    assert all(lines[source] == (line_of[story] or story) for source, story in stories.items())
+    june = {source: "june" if Path(source).name[:3] != "002" else "november" for source in stories}
+    assert cluster_report(lines, dict.fromkeys(stories, "asean"))["bcubed_f1"] == 1.0
+    assert cluster_report(stories, june)["bcubed_recall"] == 1.0

@@ -709,6 +709,11 @@ def eval_stories_cmd(
     folder: Annotated[str, typer.Argument(help="Folder of labelled articles.")],
     gold: Annotated[str, typer.Option(help="CSV with columns file,story (file relative to FOLDER).")],
     column: Annotated[str, typer.Option(help="The CSV column holding the gold story.")] = "story",
+    storyline_column: Annotated[
+        str | None,
+        typer.Option(help="The CSV column holding the gold storyline (the matter); by default each gold story is "
+                     "its own matter."),
+    ] = None,
     embed: Annotated[bool, typer.Option(help="Use title embeddings.")] = True,
     errors: Annotated[int, typer.Option(help="List the N gold stories split most and the N stories merging most.")] = 0,
     keep: Annotated[str | None, typer.Option(help="Keep the evaluation store at this new path (`kabar show`).")] = None,
@@ -718,36 +723,40 @@ def eval_stories_cmd(
 ) -> None:
     """Ingest FOLDER into a temporary store and score its stories against GOLD:
     B-cubed precision/recall/F1, ARI, story counts, and gold stories split or merged;
-    with --errors, which ones. --stories and --copies choose the stages by name."""
+    with --errors, which ones. The storylines are scored the same way against the gold
+    storylines (--storyline-column). --stories and --copies choose the stages by name."""
     import csv
 
-    from kabar.evaluate import cluster_errors, cluster_report
+    from kabar.evaluate import cluster_errors, cluster_report, clustered
 
     root = Path(folder)
     _check_stages(clusterer, copy_finder)
     if keep and Path(keep).exists():
         _fail(f"{keep}: already exists; --keep wants a new path, so no earlier store is mixed in", 1)
     with open(gold, encoding="utf-8") as fh:
-        wanted = {str(root / r["file"]): r[column] for r in csv.DictReader(fh)}
+        rows = list(csv.DictReader(fh))
+    if rows and (column not in rows[0] or (storyline_column and storyline_column not in rows[0])):
+        _fail(f"{gold}: no column {column if column not in rows[0] else storyline_column}", 2)
+    wanted = {str(root / r["file"]): r[column] for r in rows}
+    wanted_lines = {str(root / r["file"]): r[storyline_column or column] for r in rows}
     titles: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp, _open_new(keep or str(Path(tmp) / "eval.db")) as store:
         pipeline.run([folder], store, embed=embed, clusterer=clusterer, copy_finder=copy_finder)
-        predicted = {}
+        predicted, predicted_lines = clustered(store)
         for article in store.iter_articles():
-            for source in article.sources:
-                predicted[source] = store.resolve_story(article.story or "")
-                titles[source] = article.title
+            titles.update(dict.fromkeys(article.sources, article.title))
     report: dict[str, Any] = dict(cluster_report(predicted, wanted))
+    lines = cluster_report(predicted_lines, wanted_lines)
     found = cluster_errors(predicted, wanted)
     if errors:
         report["split"], report["merged"] = found["split"][:errors], found["merged"][:errors]
     if as_json:
-        typer.echo(_json(report, indent=1))
+        typer.echo(_json({**report, "storyline": lines}, indent=1))
         return
-    table = Table("measure", "value")
+    table = Table("measure", "stories", "storylines")
     for name, value in report.items():
         if not isinstance(value, list):
-            table.add_row(name, f"{value:.4f}" if isinstance(value, float) else str(value))
+            table.add_row(name, *(f"{v:.4f}" if isinstance(v, float) else str(v) for v in (value, lines[name])))
     console.print(table)
     if errors:
         _print_cluster_errors(found, errors, titles, root)

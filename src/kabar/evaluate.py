@@ -15,10 +15,13 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kabar.model import Article, Claim, Quote
 from kabar.text import collapse, key
+
+if TYPE_CHECKING:
+    from kabar.store import ReadStore
 
 
 class PRF(NamedTuple):
@@ -206,6 +209,21 @@ def bcubed(predicted: dict[str, str], gold: dict[str, str]) -> tuple[float, floa
     precision = sum(pair[(predicted[i], gold[i])] / pred_size[predicted[i]] for i in items) / len(items)
     recall = sum(pair[(predicted[i], gold[i])] / gold_size[gold[i]] for i in items) / len(items)
     return precision, recall, f1(precision, recall)
+
+
+def clustered(store: ReadStore) -> tuple[dict[str, str], dict[str, str]]:
+    """Every stored article's input sources, each with its story (a merged story's
+    survivor) and with its storyline (the story itself when it is in no storyline):
+    the two levels at which `kabar eval stories` scores a clustering."""
+    line_of = {s.id: s.storyline or s.id for s in store.stories()}
+    stories: dict[str, str] = {}
+    lines: dict[str, str] = {}
+    for article in store.iter_articles():
+        story = store.resolve_story(article.story or article.id)
+        for source in article.sources or [article.source]:
+            stories[source] = story
+            lines[source] = line_of.get(story, story)
+    return stories, lines
 
 
 def cluster_report(predicted: dict[str, str], gold: dict[str, str]) -> dict[str, float | int]:

@@ -578,12 +578,20 @@ class StoryIndex:
                 if s != story.id and self.line_of.get(s) != self.line_of.get(story.id):
                     counts[s] += 1
         read_back = 0
+        mine_alone = len(self.line_members.get(self.line_of.get(story.id, story.id), ())) <= 1
         for other, shared in counts.most_common(LINE_CANDIDATES):
+            if not mine_alone and len(self.line_members.get(self.line_of.get(other, other), ())) > 1:
+                continue  # a link adds a story to a matter; it never joins two matters
             theirs = self.line_entities.get(other, [])
             overlap = shared / max(1, min(len(salient), len(theirs)))
             if overlap >= LINE_ENTITY:
                 other_state = self.stories.get(other)
-                if other_state is not None and self.content_score(f, other_state, vecs) < LINE_SCORE:
+                if other_state is None:  # swept out of memory: read back, as few as for weak links
+                    if read_back >= LINE_READ_BACK:
+                        continue
+                    read_back += 1
+                    other_state = self._state(other)
+                if other_state is None or self.content_score(f, other_state, vecs) < LINE_SCORE:
                     continue
             else:
                 # Few names in common (the ratification names the parliament, the signing

@@ -39,6 +39,10 @@ def _run(folder: Path, gold_by_source: dict[str, str], embed: bool) -> dict[str,
     report: dict[str, object] = dict(cluster_report(predicted, gold_by_source))
     report["seconds"] = round(seconds, 1)
     report["storyline"] = _rounded(cluster_report(lines, gold_by_source))
+    stories_in: dict[str, set[str]] = {}
+    for source, line in lines.items():
+        stories_in.setdefault(line, set()).add(predicted[source])
+    report["storyline"]["largest_storyline_stories"] = max(map(len, stories_in.values()), default=0)  # type: ignore[index]
     return report
 
 

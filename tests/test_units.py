@@ -66,3 +66,23 @@ def test_clustered_reads_each_source_at_story_and_storyline_level(tmp_path: Path
     june = {source: "june" if Path(source).name[:3] != "002" else "november" for source in stories}
     assert cluster_report(lines, dict.fromkeys(stories, "asean"))["bcubed_f1"] == 1.0
     assert cluster_report(stories, june)["bcubed_recall"] == 1.0
+
+
+def test_leave_one_out_chooses_on_the_other_corpora() -> None:
+    from kabar.evaluate import leave_one_out
+
+    scores = {
+        0.3: {"ecb": 0.90, "neus": 0.50, "demo": 1.00},
+        0.5: {"ecb": 0.80, "neus": 0.70, "demo": 1.00},
+        0.7: {"ecb": 0.60, "neus": 0.75, "demo": 0.90},
+    }
+    # Without ecb: 0.3 gives 1.50, 0.5 1.70, 0.7 1.65 -> 0.5, and ecb scores 0.80 there.
+    # Without neus: 1.90, 1.80, 1.50 -> 0.3 (neus 0.50). Without demo: 1.40, 1.50, 1.35 -> 0.5.
+    assert leave_one_out(scores) == {"demo": (0.5, 1.00), "ecb": (0.5, 0.80), "neus": (0.3, 0.50)}
+    tie = {"a": {"x": 1.0, "y": 0.0}, "b": {"x": 1.0, "y": 1.0}}
+    assert leave_one_out(tie)["y"] == ("a", 0.0)  # the first value given wins a tie ...
+    assert leave_one_out(tie, prefer="b")["y"] == ("b", 1.0)  # ... unless one is in use
+    with pytest.raises(ValueError):
+        leave_one_out({1: {"x": 1.0, "y": 1.0}, 2: {"x": 1.0}})
+    with pytest.raises(ValueError):
+        leave_one_out({1: {"x": 1.0}})

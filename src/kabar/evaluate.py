@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from kabar.model import Article, Claim, Quote
 from kabar.text import collapse, key
 
 if TYPE_CHECKING:
     from kabar.store import ReadStore
+
+V = TypeVar("V", bound=Hashable)
 
 
 class PRF(NamedTuple):
@@ -224,6 +226,26 @@ def clustered(store: ReadStore) -> tuple[dict[str, str], dict[str, str]]:
             stories[source] = story
             lines[source] = line_of.get(story, story)
     return stories, lines
+
+
+def leave_one_out(scores: Mapping[V, Mapping[str, float]], prefer: V | None = None) -> dict[str, tuple[V, float]]:
+    """Leave-one-corpus-out choice of a setting. `scores[value][corpus]` is a corpus's score
+    with the setting at `value`. For each corpus: the value with the best mean score over
+    the *other* corpora, and the left-out corpus's own score at that value, which no
+    choice was made on. A tie goes to `prefer` (the value in use: where the other corpora
+    cannot tell values apart they give no reason to change), else to the first given."""
+    values = sorted(scores, key=lambda v: v != prefer)  # stable: `prefer` first, then as given
+    corpora = sorted({c for by_corpus in scores.values() for c in by_corpus})
+    if not values or any(set(scores[v]) != set(corpora) for v in values):
+        raise ValueError("every value needs a score on every corpus")
+    if len(corpora) < 2:
+        raise ValueError("leaving one corpus out needs at least two")
+    out: dict[str, tuple[V, float]] = {}
+    for held in corpora:
+        others = [c for c in corpora if c != held]
+        chosen = max(values, key=lambda v: (sum(scores[v][c] for c in others), -values.index(v)))
+        out[held] = (chosen, scores[chosen][held])
+    return out
 
 
 def cluster_report(predicted: dict[str, str], gold: dict[str, str]) -> dict[str, float | int]:

@@ -14,13 +14,16 @@ import json
 import re
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from kabar.doc import Doc, of_article
 from kabar.lang import LanguageData, all_languages, get
 from kabar.model import Article, ArticleFeatures
 from kabar.text import stem, well_formed, words
@@ -52,9 +55,20 @@ def _country_codes() -> dict[str, str]:
 
 def terms(text: str, lang: LanguageData) -> Counter[str]:
     """Stemmed content words."""
-    return Counter(
-        stem(w, lang.stemmer) for w in words(text) if len(w) > 2 and w not in lang.stopwords and not w.isdigit()
-    )
+    return _counted(words(text), lang)
+
+
+def _counted(found: Iterable[str], lang: LanguageData) -> Counter[str]:
+    return Counter(stem(w, lang.stemmer) for w in found if len(w) > 2 and w not in lang.stopwords and not w.isdigit())
+
+
+_SPACED_WORD = re.compile(r"\S+")
+
+
+def _body_end(text: str) -> int:
+    """Where the first BODY_WORDS whitespace-separated words of `text` end."""
+    ends = [m.end() for m in islice(_SPACED_WORD.finditer(text), BODY_WORDS)]
+    return ends[-1] if ends else 0
 
 
 def normalize_entity(name: str, lang: LanguageData) -> str:
@@ -248,14 +262,19 @@ def train_title_centre(root: Path, out: Path = TITLE_CENTRE) -> dict[str, Any]:
     }
 
 
-def featurize(articles: list[Article], embedder: Embedder | None) -> list[ArticleFeatures]:
-    """Features for a batch of articles (embeddings are computed in one batch)."""
+def featurize(
+    articles: list[Article], embedder: Embedder | None, docs: Sequence[Doc] | None = None
+) -> list[ArticleFeatures]:
+    """Features for a batch of articles (embeddings are computed in one batch), read off
+    their analysed texts (`docs`, analysed here when not given)."""
     vectors = centred(embedder.encode([a.title for a in articles])) if embedder else None
     out = []
     for i, a in enumerate(articles):
         lang = get(a.language)
-        body = " ".join(" ".join(a.paragraphs).split()[:BODY_WORDS])
-        term_counts = terms(body, lang)
+        doc = docs[i] if docs is not None else of_article(a)
+        end = _body_end(doc.text)
+        body = doc.text[:end]  # the first BODY_WORDS words
+        term_counts = _counted(doc.words(0, end), lang)
         title_terms = terms(a.title, lang)
         for t, n in title_terms.items():
             term_counts[t] += n * TITLE_WEIGHT

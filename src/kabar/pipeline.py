@@ -15,7 +15,7 @@ from functools import partial
 
 from kabar import clean as clean_stage
 from kabar import dedup, guard, ingest, meta, stages
-from kabar.doc import of_article
+from kabar.doc import Doc, of_article
 from kabar.extract import extract_article
 from kabar.features import Embedder, featurize
 from kabar.lang import LanguageData, get, known
@@ -328,6 +328,7 @@ class Built:
     search_terms: tuple[str, str]
     signature: dedup.ArticleSignature | None = None
     features: ArticleFeatures | None = None
+    doc: Doc | None = None  # the analysed text, until the features are read off it (not sent back)
 
 
 _EMBEDDER: Embedder | None = None
@@ -360,17 +361,26 @@ def _build_one(
         steps("extract", extract_article, article, True, doc)
     terms = steps("search index", index_terms, article, doc)
     signature = steps("copies", dedup.article_signature, article) if options.stories else None
-    return Built(article, terms, signature)
+    return Built(article, terms, signature, doc=doc)
 
 
 def _featurize(built: list[Built], options: BuildOptions) -> list[Built | QuarantineEntry]:
     """Story features for the chunk's articles, the title embeddings in one batch. If the
     batch fails, each article is featurised alone and only the failing ones are quarantined."""
+    try:
+        return _featurize_batch(built, options)
+    finally:
+        for b in built:
+            b.doc = None  # read; not worth sending back from a worker
+
+
+def _featurize_batch(built: list[Built], options: BuildOptions) -> list[Built | QuarantineEntry]:
     if not options.stories or not built:
         return list(built)
     embedder = _embedder() if options.embed else None
     try:
-        for b, f in zip(built, featurize([b.article for b in built], embedder), strict=True):
+        articles, docs = [b.article for b in built], [b.doc or of_article(b.article) for b in built]
+        for b, f in zip(built, featurize(articles, embedder, docs), strict=True):
             b.features = f
         return list(built)
     except Exception as exc:  # fall back to one article at a time
@@ -378,7 +388,7 @@ def _featurize(built: list[Built], options: BuildOptions) -> list[Built | Quaran
     out: list[Built | QuarantineEntry] = []
     for b in built:
         feats = guard.run_steps(
-            b.article.source, "features", partial(_featurize_alone, b.article, embedder),
+            b.article.source, "features", partial(_featurize_alone, b, embedder),
             guard.document_budget(len(b.article.raw_text)),
         )  # fmt: skip
         if isinstance(feats, QuarantineEntry):
@@ -389,8 +399,8 @@ def _featurize(built: list[Built], options: BuildOptions) -> list[Built | Quaran
     return out
 
 
-def _featurize_alone(article: Article, embedder: Embedder | None, steps: guard.Steps) -> list[ArticleFeatures]:
-    return featurize([article], embedder)
+def _featurize_alone(b: Built, embedder: Embedder | None, steps: guard.Steps) -> list[ArticleFeatures]:
+    return featurize([b.article], embedder, [b.doc] if b.doc else None)
 
 
 def build_all(

@@ -66,6 +66,8 @@ def test_an_articles_doc_has_its_paragraphs_sentences_and_tokens() -> None:
     assert sentences == [s for p in paragraphs for s in split_sentences(p, get("id").abbreviations)]
     assert "Jl. Sudirman yang baru." in sentences[0]  # an abbreviation ends no sentence
     assert list(doc.sentences_in(*doc.paragraphs[1])) == [2, 3]  # "W." is an initial
+    assert [doc.sentence_of(doc.text.index(w)) for w in ("Sudirman", "katanya", "Bush", "warga")] == [0, 1, 2, 3]
+    assert doc.sentence_of(doc.paragraphs[1][0] - 1) is None  # in the blank line between paragraphs
     assert doc.words(*doc.paragraphs[1])[:4] == ["george", "w", "bush", "tiba"]
 
 
@@ -94,3 +96,5 @@ def test_any_text_gives_a_consistent_doc(text: str, code: str) -> None:
     assert [t for t, _, _ in tokenize(text)] == list(doc.tokens)
     assert doc.words() == words(text)
     assert all(b - a <= 150 for a, b in pieces(doc, 150))
+    for k, (s, e) in enumerate(doc.sentences):
+        assert doc.sentence_of(s) == doc.sentence_of(e - 1) == k

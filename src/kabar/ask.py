@@ -132,6 +132,13 @@ def ask(store: ReadStore, question: str, filters: Filters | None = None, embedde
             continue
         alang = get(article.language)
         doc = of_article(article)
+        # Names and dates by sentence, each looked up once (not every mention per sentence).
+        names_in: dict[int | None, set[str]] = {}
+        for m in article.entities:
+            names_in.setdefault(doc.sentence_of(m.start), set()).add(m.entity)
+        dates_in: dict[int | None, set[str]] = {}
+        for t in article.time_mentions:
+            dates_in.setdefault(doc.sentence_of(t.start), set()).add(t.date)
         for k, (start, end) in enumerate(doc.sentences):
             index, sentence = doc.paragraph_of(start), doc.sentence(k)
             sentence_words = doc.words(start, end)
@@ -139,9 +146,8 @@ def ask(store: ReadStore, question: str, filters: Filters | None = None, embedde
             hit = {i for i, group in enumerate(variants) if group & sentence_stems}
             covered_anywhere.update(hit)
             coverage = len(hit) / len(variants)
-            names = {m.entity for m in article.entities if start <= m.start < end}
-            bonus = 0.2 * len(names & keys) / len(keys) if keys else 0.0
-            dates = sorted({t.date for t in article.time_mentions if start <= t.start < end})
+            bonus = 0.2 * len(names_in.get(k, set()) & keys) / len(keys) if keys else 0.0
+            dates = sorted(dates_in.get(k, ()))
             ev = EvidenceSentence(article.id, article.outlet, index, sentence.strip(), article.published,
                                   round(coverage, 3), dates=dates, language=alang.code)  # fmt: skip
             candidates.append((coverage + bonus, ev, hit))

@@ -13,7 +13,7 @@ line (`Article.text`), or any text, whose lines are then its paragraphs.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -66,6 +66,11 @@ class Doc:
         first = bisect_left(self.sentences, (start, start))
         last = bisect_left(self.sentences, (end, end), first)
         return range(first, last)
+
+    def sentence_of(self, offset: int) -> int | None:
+        """The index of the sentence holding `offset`, or None (between sentences)."""
+        k = bisect_right(self.sentences, (offset, len(self.text) + 1)) - 1
+        return k if k >= 0 and offset < self.sentences[k][1] else None
 
     def paragraph_of(self, offset: int) -> int:
         """The index of the paragraph holding (or, in a gap, following) `offset`."""

@@ -743,11 +743,12 @@ def eval_stories_cmd(
     with tempfile.TemporaryDirectory() as tmp, _open_new(keep or str(Path(tmp) / "eval.db")) as store:
         pipeline.run([folder], store, embed=embed, clusterer=clusterer, copy_finder=copy_finder)
         predicted, predicted_lines = clustered(store)
-        for article in store.iter_articles():
-            titles.update(dict.fromkeys(article.sources, article.title))
+        if errors and not as_json:  # the listing shows titles; read the articles again only for it
+            for article in store.iter_articles():
+                titles.update(dict.fromkeys(article.sources, article.title))
     report: dict[str, Any] = dict(cluster_report(predicted, wanted))
     lines = cluster_report(predicted_lines, wanted_lines)
-    found = cluster_errors(predicted, wanted)
+    found = cluster_errors(predicted, wanted) if errors else {"split": [], "merged": []}
     if errors:
         report["split"], report["merged"] = found["split"][:errors], found["merged"][:errors]
     if as_json:

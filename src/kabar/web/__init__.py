@@ -271,9 +271,18 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
     def stories_page(request: Request, query: StoryQuery) -> HTMLResponse:
         with opened() as store:
-            listing = views.story_list(store, **query)
+            listing = views.story_list_page(store, **query)
         form = {k: query[k] or "" for k in ("sort", "since", "outlet", "language", "storyline")}
         return page("stories.html", request, listing=listing, **form)
+
+    @app.get("/storylines", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
+    def storylines_page(request: Request, page_no: PageNo = 1, per_page: PerPage = 20) -> HTMLResponse:
+        with opened() as store:
+            listing = views.storylines_page(store, page_no, per_page)
+        response = page("storylines.html", request, listing=listing)
+        if page_no > listing["pages"]:  # past the last page: there is no such page
+            response.status_code = 404
+        return response
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
     def story_page(request: Request, story_id: Id, sentences: int = Query(5, ge=1, le=20)) -> HTMLResponse:

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from kabar.meta import detect_language, find_dateline, normalize_published, parse_date_line
+from kabar.lang import get
+from kabar.meta import (
+    day_marks,
+    detect_language,
+    find_dateline,
+    normalize_published,
+    parse_date_line,
+    resolve_time_mentions,
+)
 
 
 @pytest.mark.parametrize(
@@ -64,3 +72,21 @@ def test_language() -> None:
     )
     malay = "Kerajaan negeri berkata bahawa penduduk yang terjejas akibat banjir telah dipindahkan kerana keadaan semakin buruk."
     assert detect_language(malay) == "ms"
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "marks"),
+    [
+        # "(14/11)" names a day of the year with or without a publication date.
+        ("Sidang praperadilan digelar pada Selasa (14/11) di PN Jakarta Selatan.", None, ["11-14"]),
+        ("Sidang praperadilan digelar pada Selasa (14/11).", "2017-11-15T10:00:00+07:00", ["11-14"]),
+        # A full date counts; relative words restate the publication day, and do not.
+        ("Putusan dibacakan pada 9 Mei 2017, kata jaksa hari ini.", "2017-06-01T10:00:00+07:00", ["05-09"]),
+        ("Hakim membacakan putusan hari ini, Rabu.", "2017-06-01T10:00:00+07:00", []),
+        # Not a day: "(45/13)" is a ratio or a score.
+        ("Skor akhir (45/13) untuk tim tuan rumah.", None, []),
+    ],
+)
+def test_day_marks(text: str, published: str | None, marks: list[str]) -> None:
+    lang = get("id")
+    assert day_marks(text, resolve_time_mentions(text, published, lang)) == marks

@@ -25,6 +25,7 @@ import numpy as np
 
 from kabar.doc import Doc, of_article
 from kabar.lang import LanguageData, all_languages, get
+from kabar.meta import day_marks
 from kabar.model import Article, ArticleFeatures
 from kabar.text import stem, well_formed, words
 
@@ -289,6 +290,7 @@ def featurize(
                 entities=dict(ents),
                 days=event_days(a),
                 embedding=vectors[i] if vectors is not None else None,
+                day_marks=tuple(day_marks(doc.text, a.time_mentions)),
             )
         )
     return out

@@ -11,6 +11,7 @@ import re
 from bisect import bisect_right
 from calendar import monthrange
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 from functools import lru_cache
@@ -422,6 +423,25 @@ def _month(year: int, month: int) -> tuple[date, date] | None:
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _DAY_MONTH = re.compile(r"\((\d{1,2})/(\d{1,2})\)")
 _DAY_MONTH_YEAR = re.compile(r"\((\d{1,2})/(\d{1,2})/((?:19|20)\d{2})\)")  # "Selasa (19/11/2024)"
+
+
+def day_marks(text: str, mentions: Sequence[TimeMention]) -> list[str]:
+    """The calendar days (month-day, no year) an article names in digits: its resolved
+    dates ("19 November 2024"), and the "(14/11)" of Indonesian news, which needs no
+    publication date to say which day of the year is meant. Relative words ("hari ini",
+    "on Wednesday") are left out: they restate the publication day, and a background
+    piece months later says "today" of its own day, not of the event's.
+
+    Two reports of one event name the same days ("Selasa (14/11)"); two hearings of one
+    case, weeks apart, name different ones. Over the IndoSum dev stream's gold, of the
+    pairs of articles of one matter that both name a "(d/m)" day, 1,918 of 1,970 in
+    different events named no day in common, against 23 of 62 in one event."""
+    marks = {m.date[5:] for m in mentions if m.end_date is None and any(c.isdigit() for c in m.text)}
+    for m in _DAY_MONTH.finditer(text):
+        day, month = int(m.group(1)), int(m.group(2))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            marks.add(f"{month:02d}-{day:02d}")
+    return sorted(marks)
 
 
 def resolve_time_mentions(text: str, published: str | None, lang: LanguageData) -> list[TimeMention]:

@@ -238,6 +238,7 @@ class ArticleFeatures:
     entities: dict[str, int]  # normalised name keys with counts
     days: list[tuple[int, int]]  # ordinal day ranges the article is about (publication, named days)
     embedding: Any = None  # title embedding, numpy float32 vector, or None
+    day_marks: tuple[str, ...] = ()  # calendar days the text names, "MM-DD" (`meta.day_marks`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,7 @@ MERGE = 0.50  # two stories an article bridges are merged when they are this ali
 MERGE_CHECKED = 2
 DAY_GRACE = 3  # days: follow-ups within this distance are not penalised
 DAY_TAU = 10.0  # days: e-folding distance of the time decay beyond the grace
+OTHER_DAYS = 0.6  # score factor when the article and the story both name days, and none in common
 # When only one side has days, the decay cannot be checked; rather than count that as "the
 # same days" (1.0), the score takes a small discount, so an undated report needs a little
 # more in common to join a dated story. When neither side has days (NeuS), every pair is
@@ -76,6 +77,8 @@ LINE_READ_BACK = 2  # earlier stories compared by content per link, at most (eac
 LINE_STATES_KEPT = 1024  # earlier stories' states kept after being read back
 ACTIVE_DAYS = 30  # stories idle longer than this (in the stream's time) ...
 ACTIVE_RECENT = 5000  # ... and for more assignments than this leave the candidate index
+RECALL_TERMS = 8  # an article older than memory looks for its stored story by this many strongest terms,
+RECALL_STORIES = 8  # ... among the stories of its days the search index ranks first
 EXPIRE_EVERY = 256  # assignments between sweeps of idle stories out of the candidate index
 TOP_TERMS = 300
 INDEX_TERMS = 25  # terms of a story that go into the candidate index
@@ -132,6 +135,7 @@ class StoryState:
     terms: Counter[str] = field(default_factory=Counter)
     entities: Counter[str] = field(default_factory=Counter)
     days: list[tuple[int, int]] = field(default_factory=list)
+    day_marks: Counter[str] = field(default_factory=Counter)  # calendar days the members name ("11-14")
     languages: Counter[str] = field(default_factory=Counter)
     outlets: Counter[str] = field(default_factory=Counter)
     first_published: str | None = None
@@ -180,6 +184,9 @@ class StoryState:
             self.entities = Counter(dict(self.entities.most_common(TOP_ENTITIES)))
         self._units = self._embedding = self._reach = None
         self.days = sorted(set(self.days) | set(f.days))[-MAX_SPANS:]
+        self.day_marks.update(f.day_marks)
+        if len(self.day_marks) > MAX_SPANS * 2:
+            self.day_marks = Counter(dict(self.day_marks.most_common(MAX_SPANS)))
         if f.embedding is not None:
             self.embedding_sum = f.embedding.copy() if self.embedding_sum is None else self.embedding_sum + f.embedding
             self.n_embedded += 1
@@ -198,6 +205,7 @@ class StoryState:
         self.outlets.update(other.outlets)
         self._published(other.first_published)
         self._published(other.last_published)
+        self.day_marks.update(other.day_marks)
         self.titles.update(other.titles)
         self.title_terms.update(other.title_terms)
         self.terms.update(other.terms)
@@ -403,6 +411,10 @@ class StoryIndex:
         # How to read back a story that has left the active set (the store, for StoryStage;
         # nothing, for `cluster`), and the ones read lately.
         self.read_state: Callable[[str], StoryState | None] = lambda story_id: None
+        # Stories of an article's days that the store's search index matches on its terms
+        # (`PipelineStore.stories_about`; nothing, for `cluster`), for an article older than
+        # what memory holds.
+        self.recall: Callable[[list[str], int, int], list[str]] = lambda terms, first, last: []
         self.read_states: OrderedDict[str, StoryState | None] = OrderedDict()
 
     # --- scoring ---------------------------------------------------------------
@@ -413,9 +425,12 @@ class StoryIndex:
         return _tfidf(f.terms, self.df), {k[2:]: v for k, v in _tfidf(ents, self.df).items()}
 
     def score(self, f: ArticleFeatures, story: StoryState, vecs: tuple[dict[str, float], dict[str, float]]) -> float:
+        """How well the article fits the story: alike in content, and about the same days."""
         decay = day_decay(f.days, story.days, story.reach())
         if bool(f.days) != bool(story.days):
             decay *= ONE_SIDE_DATED
+        if f.day_marks and story.day_marks and not any(m in story.day_marks for m in f.day_marks):
+            decay *= OTHER_DAYS  # both name the days they are about, and none is the same
         return self.content_score(f, story, vecs) * decay
 
     def content_score(
@@ -510,9 +525,15 @@ class StoryIndex:
         self.seq += 1
         # The stream's clock is its newest publication day: a date an article names ("the
         # election on 14 February") is not the stream's time.
+        day = None
         if published := article.published:
-            self.newest_day = max(self.newest_day, date.fromisoformat(published[:10]).toordinal())
+            day = date.fromisoformat(published[:10]).toordinal()
+            self.newest_day = max(self.newest_day, day)
         vecs = self.vectors(f)
+        # Undated, an article is placed by the days it names, if any ("Selasa (20/8)").
+        when = (day, day) if day is not None else (f.days[0][0], max(e for _, e in f.days)) if f.days else None
+        if when is not None and self.newest_day - when[0] > ACTIVE_DAYS - DAY_GRACE:
+            self._recall(vecs[0], *when)
         scored = sorted(
             ((self.score(f, self.stories[s], vecs), s) for s in self.candidates(f, *vecs)),
             key=lambda x: (-x[0], x[1]),
@@ -541,6 +562,20 @@ class StoryIndex:
         self.changed[story.id] = story
         self._expire()
         return Assignment(f.article_id, story.id, best_score, new, merges)
+
+    def _recall(self, vec: dict[str, float], first: int, last: int) -> None:
+        """Bring back into memory the stored stories of the days `first` to `last` that
+        match the article's strongest terms: its story may have been swept out while the
+        stream ran ahead."""
+        for story_id in self.recall(heapq.nlargest(RECALL_TERMS, vec, key=vec.__getitem__), first, last):
+            if story_id in self.stories:
+                continue
+            state = self.changed.get(story_id)  # swept out, but not saved yet: newer than the store's
+            if state is None:
+                self.read_states.pop(story_id, None)  # a copy read for linking may be older
+                state = self.read_state(story_id)
+            if state is not None:
+                self.restore_story(state)
 
     def _alike(self, a: StoryState, b: StoryState) -> bool:
         (la, ea), (lb, eb) = a.units(), b.units()
@@ -676,6 +711,7 @@ def state_to_json(st: StoryState) -> dict[str, Any]:
         "terms": dict(st.terms),
         "entities": dict(st.entities),
         "days": st.days,
+        "day_marks": dict(st.day_marks),
         "languages": dict(st.languages),
         "outlets": dict(st.outlets),
         "first_published": st.first_published,
@@ -699,6 +735,7 @@ def state_from_json(story_id: str, storyline: str, data: Mapping[str, Any], embe
         terms=Counter(data["terms"]),
         entities=Counter(data["entities"]),
         days=[(int(x), int(y)) for x, y in data["days"]],
+        day_marks=Counter(data.get("day_marks", {})),
         languages=Counter(data["languages"]),
         outlets=Counter(data["outlets"]),
         first_published=data["first_published"],
@@ -737,6 +774,7 @@ class StoryStage:
         store = self.store
         index = StoryIndex(DocFreq(store.counter("n_docs")))
         index.read_state = self._read_state
+        index.recall = self._recall
         index.seq = store.counter("seq")
         latest = store.latest_published()
         since = None
@@ -752,6 +790,11 @@ class StoryStage:
     def _read_state(self, story_id: str) -> StoryState | None:
         row = self.store.story_state(story_id)
         return state_from_row(row) if row is not None else None
+
+    def _recall(self, terms: list[str], first: int, last: int) -> list[str]:
+        since = date.fromordinal(first - DAY_GRACE).isoformat()
+        until = date.fromordinal(last + DAY_GRACE).isoformat()
+        return self.store.stories_about(terms, since, until, RECALL_STORIES)
 
     def process(self, articles: list[Article], feats: list[ArticleFeatures], out: StoryUpdates) -> None:
         """Assign `articles` (their `featurize` features in the same order) to stories in

@@ -212,6 +212,13 @@ class PipelineStore(ABC):
     @abstractmethod
     def latest_published(self) -> str | None: ...
 
+    @abstractmethod
+    def stories_about(self, terms: Sequence[str], since: str, until: str, limit: int) -> list[str]:
+        """Stories with articles published from `since` to `until` (ISO dates, inclusive)
+        that the full-text index matches on any of `terms` (index stems), best first, at most
+        `limit`: where an article older than the stream's clock finds its story when that
+        story has left memory (an archive ingested one outlet at a time)."""
+
     # --- maintenance ---
     @abstractmethod
     def update_extraction(self, articles: Sequence[Article]) -> None:

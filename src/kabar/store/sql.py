@@ -338,6 +338,20 @@ class SQLStore(Store):
         row = self._x("SELECT max(last_published) FROM stories").fetchone()
         return row[0] if row else None
 
+    def stories_about(self, terms: Sequence[str], since: str, until: str, limit: int) -> list[str]:
+        # The full-text index ranks the articles of those days by the terms; their stories,
+        # in that order. Twice `limit` articles: a story's reports tend to come up together.
+        if not terms:
+            return []
+        hits, _ = self.search([{t} for t in terms], "any", Filters(since=since, until=until), 2 * limit, 0)
+        ids = [aid for aid, _ in hits]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        story_of = dict(self._x(f"SELECT id, story FROM articles WHERE id IN ({marks})", ids).fetchall())
+        found = [story_of[a] for a in ids if story_of.get(a)]
+        return list(dict.fromkeys(self.resolve_story(s) for s in found))[:limit]
+
     def resolve_story(self, story_id: str) -> str:
         seen = set()
         while story_id not in seen:

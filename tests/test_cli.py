@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import DEMO, SEEDS, new_location
+from kabar import stories
 from kabar.cli import EXIT_QUARANTINED, app
 
 runner = CliRunner()
@@ -115,6 +116,38 @@ def test_eval_stories_lists_the_stories_split_and_merged(tmp_path: Path) -> None
     assert again.exit_code == 1 and "already exists" in " ".join(again.output.split())
     table = runner.invoke(app, args[:-2]).output
     assert "gold gempa split in 2" in table and "joins 2 gold stories" in table
+
+
+@pytest.mark.slow
+def test_eval_stories_leave_one_out(tmp_path: Path) -> None:
+    # Two labelled corpora (the demo, and the demo with the quakes labelled one story); a
+    # join threshold no report reaches leaves every article alone, so each corpus left out
+    # gets the value the other prefers, scored on itself.
+    rows = list(csv.DictReader((DEMO / "gold" / "labels.csv").open(encoding="utf-8")))
+    for r in rows:
+        r["story"] = "gempa" if r["story"] in ("gempa-garut", "gempa-poso") else r["story"]
+    merged = tmp_path / "quakes-as-one.csv"
+    with merged.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, ["file", "story"])
+        writer.writeheader()
+        writer.writerows(rows)
+    spec = tmp_path / "corpora.toml"
+    spec.write_text(
+        f'[[corpus]]\nname = "demo"\nfolder = "{DEMO}"\ngold = "{DEMO / "gold" / "labels.csv"}"\n\n'
+        f'[[corpus]]\nname = "quakes"\nfolder = "{DEMO}"\ngold = "{merged.name}"\n',
+        encoding="utf-8",
+    )
+    args = ["eval", "stories", "--leave-one-out", str(spec), "--tune", "JOIN=0.3,5.0", "--no-embed", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    scores = {float(v): by for v, by in report["scores"].items()}
+    assert scores[5.0]["demo"] < scores[0.3]["demo"] and scores[5.0]["quakes"] < scores[0.3]["quakes"]
+    assert scores[0.3]["quakes"] < scores[0.3]["demo"]  # the merged labels split what kabar keeps apart
+    assert report["left_out"] == {c: {"chosen": 0.3, "f1": scores[0.3][c]} for c in ("demo", "quakes")}
+    assert stories.JOIN == 0.3  # the constant is put back
+    bad = runner.invoke(app, ["eval", "stories", "--leave-one-out", str(spec), "--tune", "JOINS=1"])
+    assert bad.exit_code == 2 and "not a numeric constant" in bad.output
 
 
 def test_stories_commands_and_export(tmp_path: Path, backend: str) -> None:

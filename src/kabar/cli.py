@@ -233,9 +233,7 @@ def ingest_cmd(
     embed: Annotated[
         bool, typer.Option(help="Compare titles by multilingual embeddings (about 1 ms per article).")
     ] = True,
-    workers: Annotated[
-        int, typer.Option(help="Clean, extract and embed articles in this many worker processes.")
-    ] = 1,
+    workers: Annotated[int, typer.Option(help="Clean, extract and embed articles in this many worker processes.")] = 1,
     scheduler: Annotated[
         str | None, typer.Option(help="Do that on the Dask cluster at this scheduler address (tcp://host:8786).")
     ] = None,
@@ -694,8 +692,11 @@ def demo_cmd(
             _plain(f"\nstore kept at {keep}: try `kabar show --db {keep} <id> --removed`")
             _plain(f"open the UI: `kabar serve --db {keep}`, then http://127.0.0.1:8000/")
         else:
-            console.print("\nopen the UI: `kabar demo --keep demo.db`, then `kabar serve --db demo.db` and "
-                          "http://127.0.0.1:8000/", highlight=False)
+            console.print(
+                "\nopen the UI: `kabar demo --keep demo.db`, then `kabar serve --db demo.db` and "
+                "http://127.0.0.1:8000/",
+                highlight=False,
+            )
 
 
 eval_app = typer.Typer(help="Score kabar against gold labels.", no_args_is_help=True)
@@ -706,14 +707,29 @@ app.add_typer(train_app, name="train")
 
 @eval_app.command("stories")
 def eval_stories_cmd(
-    folder: Annotated[str, typer.Argument(help="Folder of labelled articles.")],
-    gold: Annotated[str, typer.Option(help="CSV with columns file,story (file relative to FOLDER).")],
+    folder: Annotated[str | None, typer.Argument(help="Folder of labelled articles.")] = None,
+    gold: Annotated[str | None, typer.Option(help="CSV with columns file,story (file relative to FOLDER).")] = None,
     column: Annotated[str, typer.Option(help="The CSV column holding the gold story.")] = "story",
     storyline_column: Annotated[
         str | None,
-        typer.Option(help="The CSV column holding the gold storyline (the matter); by default each gold story is "
-                     "its own matter."),
+        typer.Option(
+            help="The CSV column holding the gold storyline (the matter); by default each gold story is its own matter."
+        ),
     ] = None,
+    leave_one_out: Annotated[
+        str | None,
+        typer.Option(
+            "--leave-one-out",
+            help="A TOML list of labelled corpora ([[corpus]] name, folder, gold, "
+            "column, storyline_column): choose each --tune value on all corpora but one, and score it on "
+            "the one left out.",
+        ),
+    ] = None,
+    tune: Annotated[
+        list[str] | None,
+        typer.Option(help="With --leave-one-out: NAME=V1,V2,... a constant of kabar.stories and the values to try."),
+    ] = None,
+    level: Annotated[str, typer.Option(help="With --leave-one-out: score 'story' or 'storyline' B³ F1.")] = "story",
     embed: Annotated[bool, typer.Option(help="Use title embeddings.")] = True,
     errors: Annotated[int, typer.Option(help="List the N gold stories split most and the N stories merging most.")] = 0,
     keep: Annotated[str | None, typer.Option(help="Keep the evaluation store at this new path (`kabar show`).")] = None,
@@ -724,33 +740,24 @@ def eval_stories_cmd(
     """Ingest FOLDER into a temporary store and score its stories against GOLD:
     B-cubed precision/recall/F1, ARI, story counts, and gold stories split or merged;
     with --errors, which ones. The storylines are scored the same way against the gold
-    storylines (--storyline-column). --stories and --copies choose the stages by name."""
-    import csv
-
-    from kabar.evaluate import cluster_errors, cluster_report, clustered
-
-    root = Path(folder)
+    storylines (--storyline-column). --stories and --copies choose the stages by name.
+    With --leave-one-out CORPORA.toml --tune NAME=V1,V2: leave-one-corpus-out tuning."""
     _check_stages(clusterer, copy_finder)
+    if leave_one_out:
+        _eval_stories_loco(leave_one_out, tune or [], level, embed, as_json, clusterer, copy_finder)
+        return
+    if folder is None or gold is None:
+        _fail("eval stories needs FOLDER and --gold (or --leave-one-out CORPORA.toml)", 2)
+    root = Path(folder)
     if keep and Path(keep).exists():
         _fail(f"{keep}: already exists; --keep wants a new path, so no earlier store is mixed in", 1)
-    with open(gold, encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    if rows and (column not in rows[0] or (storyline_column and storyline_column not in rows[0])):
-        _fail(f"{gold}: no column {column if column not in rows[0] else storyline_column}", 2)
-    wanted = {str(root / r["file"]): r[column] for r in rows}
-    wanted_lines = {str(root / r["file"]): r[storyline_column or column] for r in rows}
+    wanted, wanted_lines = _gold_columns(root, gold, column, storyline_column)
     titles: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp, _open_new(keep or str(Path(tmp) / "eval.db")) as store:
-        pipeline.run([folder], store, embed=embed, clusterer=clusterer, copy_finder=copy_finder)
-        predicted, predicted_lines = clustered(store)
+        report, lines, found = _score_stories(store, root, wanted, wanted_lines, embed, clusterer, copy_finder, errors)
         if errors and not as_json:  # the listing shows titles; read the articles again only for it
             for article in store.iter_articles():
                 titles.update(dict.fromkeys(article.sources, article.title))
-    report: dict[str, Any] = dict(cluster_report(predicted, wanted))
-    lines = cluster_report(predicted_lines, wanted_lines)
-    found = cluster_errors(predicted, wanted) if errors else {"split": [], "merged": []}
-    if errors:
-        report["split"], report["merged"] = found["split"][:errors], found["merged"][:errors]
     if as_json:
         typer.echo(_json({**report, "storyline": lines}, indent=1))
         return
@@ -761,6 +768,95 @@ def eval_stories_cmd(
     console.print(table)
     if errors:
         _print_cluster_errors(found, errors, titles, root)
+
+
+def _gold_columns(
+    root: Path, gold: str, column: str, storyline_column: str | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Source -> gold story, and source -> gold storyline, from a labels CSV."""
+    import csv
+
+    with open(gold, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if rows and (column not in rows[0] or (storyline_column and storyline_column not in rows[0])):
+        _fail(f"{gold}: no column {column if column not in rows[0] else storyline_column}", 2)
+    wanted = {str(root / r["file"]): r[column] for r in rows}
+    return wanted, {str(root / r["file"]): r[storyline_column or column] for r in rows}
+
+
+def _score_stories(
+    store: Store, root: Path, wanted: dict[str, str], wanted_lines: dict[str, str], embed: bool,
+    clusterer: str, copy_finder: str, errors: int = 0,
+) -> tuple[dict[str, Any], dict[str, float | int], dict[str, list[dict[str, Any]]]]:  # fmt: skip
+    """Ingest `root` into `store` and score its stories and storylines."""
+    from kabar.evaluate import cluster_errors, cluster_report, clustered
+
+    pipeline.run([str(root)], store, embed=embed, clusterer=clusterer, copy_finder=copy_finder)
+    predicted, predicted_lines = clustered(store)
+    report: dict[str, Any] = dict(cluster_report(predicted, wanted))
+    lines = cluster_report(predicted_lines, wanted_lines)
+    found = cluster_errors(predicted, wanted) if errors else {"split": [], "merged": []}
+    if errors:
+        report["split"], report["merged"] = found["split"][:errors], found["merged"][:errors]
+    return report, lines, found
+
+
+def _eval_stories_loco(
+    spec: str, tune: list[str], level: str, embed: bool, as_json: bool, clusterer: str, copy_finder: str
+) -> None:
+    import tomllib
+
+    from kabar import stories
+    from kabar.evaluate import leave_one_out
+
+    if level not in ("story", "storyline"):
+        _fail(f"--level {level}: 'story' or 'storyline'", 2)
+    if len(tune) != 1 or "=" not in tune[0]:
+        _fail("--leave-one-out needs one --tune NAME=V1,V2,...", 2)
+    name, _, raw = tune[0].partition("=")
+    shipped = getattr(stories, name, None)
+    if not name.isupper() or not isinstance(shipped, int | float) or isinstance(shipped, bool):
+        _fail(f"--tune {name}: not a numeric constant of kabar.stories", 2)
+    try:
+        values = [type(shipped)(v) for v in raw.split(",") if v.strip()]
+    except ValueError:
+        _fail(f"--tune {tune[0]}: values must be numbers like {shipped}", 2)
+    base = Path(spec).parent
+    try:
+        with open(spec, "rb") as fh:
+            corpora = tomllib.load(fh).get("corpus", [])
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        _fail(f"{spec}: {exc}", 2)
+    if len(corpora) < 2 or any(not {"name", "folder", "gold"} <= set(c) for c in corpora):
+        _fail(f"{spec}: needs at least two [[corpus]] tables, each with name, folder and gold", 2)
+    scores: dict[float, dict[str, float]] = {}
+    try:
+        for value in values:
+            setattr(stories, name, value)
+            scores[value] = {}
+            for c in corpora:
+                root = base / c["folder"]
+                wanted, wanted_lines = _gold_columns(root, str(base / c["gold"]), c.get("column", "story"),
+                                                     c.get("storyline_column"))  # fmt: skip
+                with tempfile.TemporaryDirectory() as tmp, _open_new(str(Path(tmp) / "eval.db")) as store:
+                    report, lines, _ = _score_stories(store, root, wanted, wanted_lines, embed, clusterer, copy_finder)
+                scores[value][c["name"]] = float((report if level == "story" else lines)["bcubed_f1"])
+                if not as_json:
+                    console.print(f"{name}={value} {c['name']}: {scores[value][c['name']]:.4f}", highlight=False)
+    finally:
+        setattr(stories, name, shipped)
+    chosen = leave_one_out(scores, prefer=shipped if shipped in scores else None)
+    if as_json:
+        left_out = {c: {"chosen": v, "f1": f} for c, (v, f) in chosen.items()}
+        typer.echo(_json({"constant": name, "level": level, "shipped": shipped, "scores": scores,
+                          "left_out": left_out}, indent=1))  # fmt: skip
+        return
+    names = [c["name"] for c in corpora]
+    table = Table(f"{name}", *names, title=f"{level} B³ F1; shipped {shipped}")
+    for value in values:
+        table.add_row(f"{value}{' *' if value == shipped else ''}", *(f"{scores[value][n]:.4f}" for n in names))
+    table.add_row("left out", *(f"{chosen[n][1]:.4f} ({chosen[n][0]})" for n in names))
+    console.print(table)
 
 
 def _print_cluster_errors(found: dict[str, list[dict[str, Any]]], n: int, titles: dict[str, str], root: Path) -> None:
@@ -861,8 +957,10 @@ def eval_quotes_cmd(
 @eval_app.command("brief")
 def eval_brief_cmd(
     file: Annotated[str, typer.Argument(help="JSONL: {id, paragraphs, summary} per article, or NeuS-style articles.")],
-    summaries: Annotated[str | None, typer.Option(help="JSONL {story, summary}: score multi-source briefs of "
-                                                       "FILE's articles grouped by `story`.")] = None,
+    summaries: Annotated[
+        str | None,
+        typer.Option(help="JSONL {story, summary}: score multi-source briefs of FILE's articles grouped by `story`."),
+    ] = None,
     sentences: Annotated[int, typer.Option(help="Sentences per brief (LEAD-N uses the same N).")] = 3,
     language: Annotated[str, typer.Option(help="Language of the texts.")] = "id",
     limit: Annotated[int, typer.Option(help="Score only the first N records (0 = all).")] = 0,

@@ -66,6 +66,7 @@ OTHER_DAYS = 0.6  # score factor when the article and the story both name days, 
 # more in common to join a dated story. When neither side has days (NeuS), every pair is
 # alike in this and nothing changes. ECB+ B3 F1 0.844 -> 0.856 (flat from 0.88 to 0.92).
 ONE_SIDE_DATED = 0.9
+NEITHER_DATED = 1.0  # score factor when neither side has days (to be chosen by leave-one-corpus-out)
 LINE_SCORE = 0.22  # storyline link: content score without the time decay
 LINE_ENTITY = 0.35  # ... and this much of the salient names in common,
 LINE_CONTENT = 0.40  # ... or fewer names but an article this alike to the earlier story, days aside
@@ -79,6 +80,8 @@ ACTIVE_DAYS = 30  # stories idle longer than this (in the stream's time) ...
 ACTIVE_RECENT = 5000  # ... and for more assignments than this leave the candidate index
 RECALL_TERMS = 8  # an article older than memory looks for its stored story by this many strongest terms,
 RECALL_STORIES = 8  # ... among the stories of its days the search index ranks first
+ACTIVE_MAX = 20_000  # stories in memory at most (about 40 KB each on a 10,000-a-day feed: bench/memory_stream.py)
+ACTIVE_REFILL = 0.9  # ... cut back to this share of it, so the cut runs once per many sweeps
 EXPIRE_EVERY = 256  # assignments between sweeps of idle stories out of the candidate index
 TOP_TERMS = 300
 INDEX_TERMS = 25  # terms of a story that go into the candidate index
@@ -402,6 +405,7 @@ class StoryIndex:
         self.line_members: dict[str, set[str]] = defaultdict(set)  # storyline -> its stories
         self.seq = 0
         self.newest_day = 0
+        self.evicted_day = 0  # the latest publication day of a story cut from memory by ACTIVE_MAX
         self.indexed: dict[str, list[tuple[dict[str, dict[str, None]], str]]] = {}  # story -> its index entries
         self.embeddings = _EmbeddingTable()
         # Stories changed since the last save, held here so that one expiring from the
@@ -429,6 +433,8 @@ class StoryIndex:
         decay = day_decay(f.days, story.days, story.reach())
         if bool(f.days) != bool(story.days):
             decay *= ONE_SIDE_DATED
+        elif not f.days:
+            decay *= NEITHER_DATED
         if f.day_marks and story.day_marks and not any(m in story.day_marks for m in f.day_marks):
             decay *= OTHER_DAYS  # both name the days they are about, and none is the same
         return self.content_score(f, story, vecs) * decay
@@ -532,7 +538,9 @@ class StoryIndex:
         vecs = self.vectors(f)
         # Undated, an article is placed by the days it names, if any ("Selasa (20/8)").
         when = (day, day) if day is not None else (f.days[0][0], max(e for _, e in f.days)) if f.days else None
-        if when is not None and self.newest_day - when[0] > ACTIVE_DAYS - DAY_GRACE:
+        if when is not None and (
+            self.newest_day - when[0] > ACTIVE_DAYS - DAY_GRACE or when[0] - DAY_GRACE <= self.evicted_day
+        ):
             self._recall(vecs[0], *when)
         scored = sorted(
             ((self.score(f, self.stories[s], vecs), s) for s in self.candidates(f, *vecs)),
@@ -675,6 +683,17 @@ class StoryIndex:
             if idle:
                 self._unindex(sid)
                 del self.stories[sid]
+        if len(self.stories) > ACTIVE_MAX:
+            # A busy feed makes thousands of stories a day, most of one article: past the cap,
+            # the least recently joined leave memory. An article of their days finds them
+            # again in the store (`_recall`), as one older than the stream's clock does.
+            excess = len(self.stories) - int(ACTIVE_MAX * ACTIVE_REFILL)
+            for sid in heapq.nsmallest(excess, self.stories, key=lambda s: self.stories[s].last_seq):
+                st = self.stories.pop(sid)
+                self._unindex(sid)
+                if st.last_published:
+                    last = date.fromisoformat(st.last_published[:10]).toordinal()
+                    self.evicted_day = max(self.evicted_day, last)
 
     def resolve(self, story_id: str) -> str:
         while story_id in self.redirects:

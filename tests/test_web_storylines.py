@@ -228,6 +228,23 @@ def long_line(tmp_path_factory: pytest.TempPathFactory, module_backend: str) -> 
     return TestClient(create_app(Settings(db=path)))
 
 
+def test_a_storyline_listing_reads_only_its_latest_stories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kabar.store import sql
+
+    monkeypatch.setattr(sql, "LINE_STORIES_READ", 5)
+    store = open_store(str(tmp_path / "line.db"))
+    rows = [StoryWrite(id=f"s{n:02d}", storyline="s00", title=f"Hearing {n}", n_articles=1,
+                       first_published=f"{(DAY0 + timedelta(days=n)).isoformat()}T09:00:00",
+                       last_published=f"{(DAY0 + timedelta(days=n)).isoformat()}T18:00:00", languages=["id"],
+                       outlets=["kabartimur"], state={}, embedding=None, last_seq=n) for n in range(8)]  # fmt: skip
+    store.save_chunk(ChunkWrite(articles=[], stories=rows))
+    (line,), total = store.list_storylines(10)
+    assert total == 1 and line.total == 8
+    assert [s.id for s in line.stories] == [f"s{n:02d}" for n in range(3, 8)]  # the latest 5, earliest first
+    assert line.to_record()["first_published"] == f"{DAY0.isoformat()}T09:00:00" and line.to_record()["total"] == 8
+    store.close()
+
+
 def test_a_long_storyline_shows_its_latest_stories(long_line: TestClient) -> None:
     html = long_line.get("/storylines").text
     block = _section(html, "s0000")

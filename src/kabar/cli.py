@@ -342,7 +342,7 @@ def storylines_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines for scripts.")] = False,
 ) -> None:
     """Storylines: matters reported as more than one story over time, the most recently
-    active first, each with its stories in order."""
+    active first, each with its stories in order (the latest 50 of a larger one)."""
     with _open(db) as store:
         lines, total = store.list_storylines(limit)
     if as_json:
@@ -356,6 +356,9 @@ def storylines_cmd(
             table.add_row(_cell(line.id) if i == 0 else "", _cell(st.first_published, 10),
                           _cell(st.last_published, 10), _cell(st.id), str(len(st.articles)),
                           _cell(st.title, 60))  # fmt: skip
+        if line.total > len(line.stories):
+            table.add_row("", "", "", "", "", f"… and {line.total - len(line.stories)} earlier stories "
+                          f"(kabar stories --storyline {line.id})")  # fmt: skip
     console.print(table)
 
 

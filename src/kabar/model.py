@@ -320,18 +320,23 @@ class StoryFacts:
 
 @dataclass(slots=True)
 class Storyline:
-    """Stories about one ongoing matter (a treaty signed, then ratified), earliest first."""
+    """Stories about one ongoing matter (a treaty signed, then ratified), earliest first:
+    the latest `store.LINE_STORIES_READ` of them when it holds more (`total`)."""
 
     id: str
     stories: list[Story]
+    total: int = 0  # how many stories it holds (0: as many as `stories`)
+    first_published: str | None = None  # its earliest story's, when `stories` are only the latest
 
     def to_record(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "stories": [{"id": s.id, "title": s.title, "first_published": s.first_published,
                          "last_published": s.last_published, "articles": len(s.articles)} for s in self.stories],
-            "first_published": min((s.first_published for s in self.stories if s.first_published), default=None),
+            "first_published": self.first_published
+            or min((s.first_published for s in self.stories if s.first_published), default=None),
             "last_published": max((s.last_published for s in self.stories if s.last_published), default=None),
+            "total": max(self.total, len(self.stories)),
         }  # fmt: skip
 
 

@@ -54,6 +54,12 @@ class StoryMember:
     duplicate_of: str | None
 
 
+# Stories of one storyline a listing reads, its latest: the web page shows 12 of them
+# (`web.views.STORYLINE_SHOWN`) and `kabar storylines` this many. NeuS dev's largest
+# storyline holds 99 stories; a monitor's running matter may hold thousands.
+LINE_STORIES_READ = 50
+
+
 class StoreBusy(RuntimeError):
     """Another ingest is writing to the store, and did not finish within the wait."""
 
@@ -108,7 +114,7 @@ class ReadStore(ABC):
     @abstractmethod
     def list_storylines(self, limit: int, offset: int = 0) -> tuple[list[Storyline], int]:
         """Storylines of more than one story, the most recently active first, and how many
-        there are."""
+        there are; each with its latest LINE_STORIES_READ stories and its total."""
 
     @abstractmethod
     def list_stories(self, selection: StorySelection) -> tuple[list[Story], int]:

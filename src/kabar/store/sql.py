@@ -29,7 +29,7 @@ from kabar.model import (
     TimeMention,
 )
 from kabar.query import Filters, index_terms
-from kabar.store import Store, StoryMember
+from kabar.store import LINE_STORIES_READ, Store, StoryMember
 
 # `StorySelection.sort` -> ORDER BY; the day first, as `kabar stories` shows it. The
 # stories_recent and stories_largest indexes are on these very expressions.
@@ -401,15 +401,17 @@ class SQLStore(Store):
 
     def list_storylines(self, limit: int, offset: int = 0) -> tuple[list[Storyline], int]:
         grouped = (
-            "SELECT storyline, max(COALESCE(last_published, '')) AS last FROM stories"
+            "SELECT storyline, max(COALESCE(last_published, '')) AS last, min(first_published) AS first FROM stories"
             " GROUP BY storyline HAVING count(*) > 1"
         )
         total = int(self._x(f"SELECT count(*) FROM ({grouped}) AS lines").fetchone()[0])
         rows = self._x(f"{grouped} ORDER BY last DESC, storyline LIMIT ? OFFSET ?", (limit, offset)).fetchall()
         out = []
-        for line, _ in rows:
-            stories, _ = self.list_stories(StorySelection(storyline=line))
-            out.append(Storyline(line, sorted(stories, key=lambda s: (s.first_published or "", s.id))))
+        for line, _, first in rows:
+            # The latest stories of each, however many it holds: a page of storylines costs
+            # the same for matters of ten stories or of ten thousand.
+            stories, n = self.list_stories(StorySelection(storyline=line, limit=LINE_STORIES_READ))
+            out.append(Storyline(line, sorted(stories, key=lambda s: (s.first_published or "", s.id)), n, first))
         return out, total
 
     def _story(self, row: Sequence[Any]) -> Story:

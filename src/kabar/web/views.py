@@ -110,15 +110,19 @@ def nearest_stories(stories: Sequence[Story], story: Story, limit: int = STORYLI
     return _in_date_order(sorted(rows, key=distance)[: max(limit, 1)])
 
 
-def _storyline_block(line_id: str, stories: Sequence[Story]) -> dict[str, Any]:
+def _storyline_block(
+    line_id: str, stories: Sequence[Story], total: int = 0, first: str | None = None
+) -> dict[str, Any]:
     """One storyline as /storylines shows it: named after its largest story (the earliest
-    of equals), its size and span, its latest STORYLINE_SHOWN stories and their axis."""
+    of equals), its size and span (from `first`, its earliest story's publication, when
+    `stories` are only its latest), its latest STORYLINE_SHOWN stories and their axis."""
     rows = _in_date_order([_story_row(s) for s in stories])
     largest = min(rows, key=lambda r: (-r["articles"], r["first"] is None, r["first"] or "", r["id"]))
-    days = [d for r in rows for d in (r["first"], r["last"]) if d]
+    days = [d for r in rows for d in (r["first"], r["last"]) if d] + [d for d in [_day(first)] if d]
     shown = latest_stories(stories)
-    return {"id": line_id, "title": largest["title"], "total": len(rows), "shown": shown,
-            "more": len(rows) - len(shown), "first": min(days, default=None), "last": max(days, default=None),
+    total = max(total, len(rows))
+    return {"id": line_id, "title": largest["title"], "total": total, "shown": shown,
+            "more": total - len(shown), "first": min(days, default=None), "last": max(days, default=None),
             "axis": storyline_axis(shown)}  # fmt: skip
 
 
@@ -126,7 +130,8 @@ def storylines_page(store: ReadStore, page: int, per_page: int) -> dict[str, Any
     """A page of /storylines: storylines of more than one story, the most recently active
     first (`ReadStore.list_storylines`), each drawn by `_storyline_block`."""
     lines, total = store.list_storylines(per_page, (page - 1) * per_page)
-    return {"storylines": [_storyline_block(line.id, line.stories) for line in lines], **_pages(total, page, per_page)}
+    blocks = [_storyline_block(line.id, line.stories, line.total, line.first_published) for line in lines]
+    return {"storylines": blocks, **_pages(total, page, per_page)}
 
 
 def storyline_sizes(store: ReadStore, storylines: Sequence[str]) -> dict[str, int]:

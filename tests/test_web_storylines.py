@@ -381,6 +381,7 @@ def test_in_chromium_the_page_fits_and_no_label_overlaps(served: str, width: int
             page.goto(f"{served}/storylines?lang={lang}")
             seen = page.evaluate(_MEASURE)
             assert seen["scroll"] <= width and not seen["wide"], seen
-            assert not seen["overlaps"] and seen["axes"] >= 2 and seen["axes"] == seen["legends"], seen
+            # The demo's storyline at least; the seeds add theirs when the ratification is a story of its own.
+            assert not seen["overlaps"] and seen["axes"] >= 1 and seen["axes"] == seen["legends"], seen
             page.screenshot(path=str(shots / f"storylines-{lang}-{width}.png"), full_page=True)
         browser.close()

@@ -2,10 +2,12 @@
 
     uv run python bench/indosum_stream.py OUT [--undated]
 
-IndoSum has no story labels. `examples/gold/indosum-stream/*.csv` (`id,event,matter`) holds
-ours, written by reading the articles: an *event* is one happening (one match, one hearing,
+IndoSum has no story labels. `examples/gold/indosum-stream/*.csv` (`article,event,matter`)
+holds ours, written by reading the articles: an *event* is one happening (one match, one hearing,
 one verdict), a *matter* the ongoing case, season or saga its events belong to. A blank
 event is an article alone in its event; a blank matter, an event that is its own matter.
+An article is named by `article_key`, a hash of its IndoSum id: the ids end in a slug of
+the headline, and the repository holds no text of the corpus.
 
 The stream is `OUT/articles.jsonl`, in IndoSum's order, with the publication time taken
 from the id (its prefix is a Unix time) and the outlet; `--undated` leaves out both the time
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,17 +29,23 @@ DATA = ROOT.parent / "shared" / "data" / "indosum-dev" / "articles.jsonl"
 GOLD = ROOT / "examples" / "gold" / "indosum-stream"
 
 
+def article_key(indosum_id: str) -> str:
+    """How the gold names an IndoSum article: the first 16 hex digits of its id's SHA-1."""
+    return hashlib.sha1(indosum_id.encode("utf-8")).hexdigest()[:16]
+
+
 def read_gold(folder: Path = GOLD) -> dict[str, tuple[str, str]]:
-    """Article id -> (event, matter), blanks filled: an article alone is its own event, and
+    """Article key -> (event, matter), blanks filled: an article alone is its own event, and
     an event without a matter is its own matter."""
     out: dict[str, tuple[str, str]] = {}
     for path in sorted(folder.glob("*.csv")):
         with open(path, encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
-                if row["id"] in out:
-                    raise ValueError(f"{path}: {row['id']} is labelled twice")
-                event = row["event"].strip() or f"alone:{row['id']}"
-                out[row["id"]] = (event, row["matter"].strip() or event)
+                key = row["article"]
+                if key in out:
+                    raise ValueError(f"{path}: {key} is labelled twice")
+                event = row["event"].strip() or f"alone:{key}"
+                out[key] = (event, row["matter"].strip() or event)
     return out
 
 
@@ -57,7 +66,8 @@ def write_stream(out: Path, dated: bool = True, data: Path = DATA, gold_folder: 
             if not line.strip():
                 continue
             r = json.loads(line)
-            if r["id"] not in gold:
+            key = article_key(r["id"])
+            if key not in gold:
                 continue
             record: dict[str, object] = {"id": r["id"], "text": "\n\n".join(r["paragraphs"]), "outlet": r["source"],
                                          "language": "id"}  # fmt: skip
@@ -66,7 +76,7 @@ def write_stream(out: Path, dated: bool = True, data: Path = DATA, gold_folder: 
                 record["published"] = datetime.fromtimestamp(stamp, UTC).isoformat()
                 record["url"] = r["source_url"]
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-            writer.writerow([f"articles.jsonl#{r['id']}", *gold[r["id"]]])
+            writer.writerow([f"articles.jsonl#{r['id']}", *gold[key]])
             n += 1
     return n
 

@@ -246,6 +246,46 @@ def test_bridging_article_merges_stories_and_the_merge_is_recorded(
     assert index.resolve(s1) == index.resolve(s2) == result.story
 
 
+def test_a_story_merged_in_this_chunk_is_not_recalled_from_the_stores_older_copy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Until the chunk is written, the store still holds the story merged away in it: a late
+    # report that recalls its days' stories from the store must find the story it went into,
+    # not bring the merged one back to life (it had no storyline any more: a KeyError).
+    import copy
+
+    from kabar.model import Article
+
+    def article(i: int, text: str, day: int) -> Article:
+        return Article(id=f"{i:x}" * 16, source=f"a{i}.txt", url=None, outlet=f"o{i}", title=text[:40],
+                       published=f"2024-05-{day:02d}T10:00:00+07:00", language="id", dateline=None,
+                       paragraphs=[text])  # fmt: skip
+
+    body = "Banjir bandang menerjang Desa Sukamaju di Kabupaten Lebak setelah hujan deras semalaman."
+    a = [article(1, body, 2), article(2, body.replace("semalaman", "sejak sore"), 3), article(3, body, 4),
+         article(4, body.replace("bandang", "besar"), 3)]  # fmt: skip
+    feats = featurize(a, None)
+    df = stories.DocFreq()
+    for f in feats:
+        df.add([*f.terms, *(f"e:{e}" for e in f.entities)])
+    index = stories.StoryIndex(df)
+    monkeypatch.setattr(stories, "JOIN", 1.1)
+    s1, s2 = index.assign(feats[0], a[0]).story, index.assign(feats[1], a[1]).story
+    stored = {s: copy.deepcopy(index.stories[s]) for s in (s1, s2)}  # the last save's copies
+    monkeypatch.setattr(stories, "JOIN", 0.3)
+    merged = index.assign(feats[2], a[2])
+    assert len(merged.merges) == 1
+    gone = merged.merges[0].merged
+    index.recall = lambda terms, first, last: [gone]
+    index.read_state = lambda story_id: copy.deepcopy(stored[story_id])
+    index.evicted_day = index.newest_day  # memory has lost days: the late report recalls
+    monkeypatch.setattr(stories, "JOIN", 1.1)  # the late report is a story of its own ...
+    late = index.assign(feats[3], a[3])
+    assert late.new and not late.merges
+    assert gone not in index.stories and index.resolve(gone) == merged.story
+    assert index.line_of[late.story] == index.line_of[merged.story]  # ... in the flood's storyline
+
+
 def test_a_date_an_article_names_does_not_move_the_streams_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     from kabar.model import Article, TimeMention
 

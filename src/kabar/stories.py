@@ -577,7 +577,10 @@ class StoryIndex:
         """Bring back into memory the stored stories of the days `first` to `last` that
         match the article's strongest terms: its story may have been swept out while the
         stream ran ahead."""
-        for story_id in self.recall(heapq.nlargest(RECALL_TERMS, vec, key=vec.__getitem__), first, last):
+        for found in self.recall(heapq.nlargest(RECALL_TERMS, vec, key=vec.__getitem__), first, last):
+            # The store's copy of a story merged earlier in this chunk is still there until
+            # the chunk is written: it lives on in the story it went into.
+            story_id = self.resolve(found)
             if story_id in self.stories:
                 continue
             state = self.changed.get(story_id)  # swept out, but not saved yet: newer than the store's
@@ -802,7 +805,7 @@ class StoryStage:
         if latest:
             since = (date.fromisoformat(latest[:10]) - timedelta(days=ACTIVE_DAYS)).isoformat()
             index.newest_day = date.fromisoformat(latest[:10]).toordinal()
-        for row in store.active_stories(since, index.seq - ACTIVE_RECENT):
+        for row in store.active_stories(since, index.seq - ACTIVE_RECENT, ACTIVE_MAX):
             index.restore_story(state_from_row(row))
         for sid, line, salient in store.story_lines():
             index.restore_line(sid, line, salient)

@@ -206,7 +206,9 @@ class PipelineStore(ABC):
     def counter(self, name: str) -> int: ...
 
     @abstractmethod
-    def active_stories(self, since_published: str | None, since_seq: int) -> list[StoryWrite]: ...
+    def active_stories(self, since_published: str | None, since_seq: int, limit: int) -> list[StoryWrite]:
+        """The stories joined since `since_seq` or published since `since_published`: the
+        `limit` most recently joined, as the story stage keeps at most that many in memory."""
 
     @abstractmethod
     def story_state(self, story_id: str) -> StoryWrite | None:

@@ -303,11 +303,12 @@ class SQLStore(Store):
         row = self._x("SELECT value FROM counters WHERE name=?", (name,)).fetchone()
         return int(row[0]) if row else 0
 
-    def active_stories(self, since_published: str | None, since_seq: int) -> list[StoryWrite]:
+    def active_stories(self, since_published: str | None, since_seq: int, limit: int) -> list[StoryWrite]:
         rows = self._x(
             "SELECT id, storyline, title, n_articles, first_published, last_published, languages, outlets,"
-            " state, embedding, last_seq FROM stories WHERE last_seq >= ? OR last_published >= ?",
-            (since_seq, since_published or "9999"),
+            " state, embedding, last_seq FROM stories WHERE last_seq >= ? OR last_published >= ?"
+            " ORDER BY last_seq DESC, id LIMIT ?",
+            (since_seq, since_published or "9999", limit),
         ).fetchall()
         return [_story_write(r) for r in rows]
 

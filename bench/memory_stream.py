@@ -658,7 +658,7 @@ def main() -> None:
     parser.add_argument("--singletons", type=float, default=SINGLETONS, help="share of stories drawn as one article")
     parser.add_argument("--compare", type=int, nargs=2, metavar=("DAYS", "PER_DAY"))
     parser.add_argument(
-        "--blas-threads", type=int, default=1, help="BLAS threads (0: the library's default, as `kabar ingest` runs)"
+        "--blas-threads", type=int, default=1, help="harness BLAS threads (0: default); the story stage pins one"
     )
     args = parser.parse_args()
     if args.compare:

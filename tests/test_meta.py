@@ -13,6 +13,7 @@ from kabar.meta import (
     normalize_published,
     parse_date_line,
     resolve_time_mentions,
+    settle_day_month,
 )
 
 
@@ -36,6 +37,37 @@ def test_site_date_lines(line: str, iso: str) -> None:
 @pytest.mark.parametrize("line", ["tahun 1961", "Perjanjian 2000 dan 2001 diganti", "Pukul 19:10", ""])
 def test_not_date_lines(line: str) -> None:
     assert parse_date_line(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "url", "language", "iso"),
+    [
+        # Either way round: the URL's date settles it, whatever the language.
+        (
+            "Updated 4/9/2007 6:04 PM",
+            "http://example.com/news/2007-04-09-office-shooting_N.htm",
+            "id",
+            "2007-04-09T18:04:00",
+        ),
+        ("05/02/2013", "https://example.co.id/berita/2013/02/05/banjir", "en", "2013-02-05"),
+        # No date in the URL: an English page reads month first, an Indonesian one day first.
+        ("05/02/2013", "https://example.com/story/908", "en", "2013-05-02"),
+        ("05/02/2013", None, "id", "2013-02-05"),
+        # A URL date that is neither reading (another day's link) leaves it to the language.
+        ("05/02/2013", "https://example.com/2013/06/01/x", "en", "2013-05-02"),
+        # Only one reading is a date, or both readings are the same day: nothing to settle.
+        ("25/02/2013", None, "en", "2013-02-25"),
+        ("02/25/2013", None, "id", "2013-02-25"),
+        ("07/07/2013", None, "en", "2013-07-07"),
+        ("5 Februari 2013", None, "en", "2013-02-05"),
+    ],
+)
+def test_digit_dates_read_either_way_are_settled_by_url_then_language(
+    line: str, url: str | None, language: str, iso: str
+) -> None:
+    parsed = parse_date_line(line)
+    assert parsed is not None
+    assert settle_day_month(parsed, url, get(language)).iso() == iso
 
 
 def test_container_dates() -> None:

@@ -65,6 +65,14 @@ class ParsedDate:
     value: datetime
     has_time: bool
     offset: str | None  # "+07:00" when the source names a zone
+    # Written in digits that read as a date either way ("05/02/2013"): read day first here,
+    # settled by `settle_day_month` once the URL and the language are known.
+    swappable: bool = False
+
+    def swapped(self) -> ParsedDate:
+        """The month-first reading of a `swappable` date."""
+        value = self.value.replace(month=self.value.day, day=self.value.month)
+        return ParsedDate(value, self.has_time, self.offset)
 
     def iso(self) -> str:
         # isoformat, not strftime: strftime writes year 1 as "1", not "0001".
@@ -104,17 +112,48 @@ def _from_match(m: re.Match[str]) -> ParsedDate | None:
             hour += 12
         elif ampm == "am" and hour == 12:
             hour = 0
+    day = int(g["d"])
+    if g.get("m") is not None and month > 12 >= day:
+        month, day = day, month  # "02/25/2013": only month first is a date
     try:
-        value = datetime(int(g["y"]), month, int(g["d"]), hour, minute, second)
+        value = datetime(int(g["y"]), month, day, hour, minute, second)
     except ValueError:
         return None
+    swappable = g.get("m") is not None and month != day and day <= 12
     offset = None
     if g.get("tz"):
         offset = _TIMEZONES[g["tz"].upper()]
     elif g.get("off"):
         raw = g["off"].replace(":", "")
         offset = f"{raw[:3]}:{raw[3:]}"
-    return ParsedDate(value, has_time, offset)
+    return ParsedDate(value, has_time, offset, swappable)
+
+
+# A date in a URL's path: "/2007-04-09-office-shooting", "/2013/05/02/", "/20130502".
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})([/-]?)(\d{2})\2(\d{2})(?!\d)")
+
+
+def url_date(url: str | None) -> date | None:
+    """The calendar date a URL's path names, if any."""
+    m = _URL_DATE.search(url or "")
+    if m is None:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
+    except ValueError:
+        return None
+
+
+def settle_day_month(parsed: ParsedDate, url: str | None, lang: LanguageData) -> ParsedDate:
+    """Read a date written in digits either way ("05/02/2013") by the URL's date when it
+    names one of the two readings, else by the convention of the page's language."""
+    if not parsed.swappable:
+        return parsed
+    other = parsed.swapped()
+    named = url_date(url)
+    if named is not None and named in (parsed.value.date(), other.value.date()):
+        return other if named == other.value.date() else parsed
+    return other if lang.month_first_numeric else parsed
 
 
 @lru_cache(maxsize=4096)

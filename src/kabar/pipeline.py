@@ -147,7 +147,7 @@ def build_article(
         (
             d for d in (
                 meta.normalize_published(raw.published),
-                header.published.iso() if header.published else None,
+                meta.settle_day_month(header.published, p.url, lang).iso() if header.published else None,
                 meta.normalize_published(p.html_published),
             )
             if d and PUBLISHED_YEARS[0] <= int(d[:4]) <= PUBLISHED_YEARS[1]

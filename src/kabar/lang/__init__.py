@@ -68,6 +68,9 @@ class LanguageData:
     date_line_words: list[str] = field(default_factory=list)
     byline_words: list[str] = field(default_factory=list)
     ordinal_suffixes: list[str] = field(default_factory=list)  # "December 15th"
+    # "4/9/2007" is 9 April on this language's pages when nothing else tells (the URL's
+    # date does): of 13 such ECB+ dev pages, the 9 with a dated URL are all month-first.
+    month_first_numeric: bool = False
     markers: set[str] = field(default_factory=set)  # frequent words that mark the language
     # --- Attribution (quotes, claims, denials) ---
     # Verbs and nouns of attributed propositions that are not plain speech -> kind

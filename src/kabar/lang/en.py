@@ -135,6 +135,7 @@ DATA = LanguageData(
     code="en",
     name="English",
     months=MONTHS,
+    month_first_numeric=True,
     weekdays=WEEKDAYS,
     timezones=TIMEZONES,
     line_cues=LINE_CUES,

@@ -239,6 +239,8 @@ def probe(stream: str) -> dict[str, Any]:
             ipc["main_s"] += (mid - start) + (end - mid2)
             ipc["worker_s"] += mid2 - mid
             ipc["bytes"] += len(sent) + len(back)
+            ipc[f"{name} sent MB"] += len(sent) / 1e6
+            ipc[f"{name} back MB"] += len(back) / 1e6
             return out
 
         return run
@@ -269,7 +271,8 @@ def probe(stream: str) -> dict[str, Any]:
             pool.submit(pipeline.build_all, prepared, {}, {}, options).result()
             spans.append(time.perf_counter() - start)
     return {"stored": report.stored, "ipc_main_s": ipc["main_s"], "ipc_worker_s": ipc["worker_s"],
-            "ipc_mb": ipc["bytes"] / 1e6, "startup_s": spans[0] - spans[1], "probe_chunks_s": spans}  # fmt: skip
+            "ipc_mb": ipc["bytes"] / 1e6, "ipc_by_way": {k: v for k, v in ipc.items() if k.endswith("MB")},
+            "startup_s": spans[0] - spans[1], "probe_chunks_s": spans}  # fmt: skip
 
 
 def child(kind: str, stream: str, workers: int) -> None:
@@ -294,8 +297,22 @@ def wait_quiet(enabled: bool) -> dict[str, Any]:
     return {"load_start": load, "waited_s": time.monotonic() - start, "quiet": load[0] < QUIET_LOAD}
 
 
+def machine_cpu() -> tuple[float, float]:
+    """CPU seconds this machine has been busy (all processes) and stolen by the host."""
+    with open("/proc/stat") as fh:
+        f = [int(x) for x in fh.readline().split()[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = f[:8]
+    return (user + nice + system + irq + softirq) / hz, steal / hz
+
+
 def in_child(kind: str, stream: Path, workers: int, quiet: bool) -> dict[str, Any]:
+    """One child run; besides its result, the load it met and the CPU other processes
+    used while it ran (the machine's busy time less the child's own, its workers included)."""
     before = wait_quiet(quiet)
+    busy, steal = machine_cpu()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = usage.ru_utime + usage.ru_stime
     env = dict(os.environ)
     for var in THREAD_VARS:
         env[var] = "1"
@@ -310,6 +327,10 @@ def in_child(kind: str, stream: Path, workers: int, quiet: bool) -> dict[str, An
     result: dict[str, Any] = json.loads(lines[-1][len("RESULT ") :])
     result.update(before)
     result["load_end"] = loadavg()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy_after, steal_after = machine_cpu()
+    result["others_cpu_s"] = (busy_after - busy) - (usage.ru_utime + usage.ru_stime - own)
+    result["steal_s"] = steal_after - steal
     return result
 
 
@@ -403,15 +424,20 @@ def main() -> None:
                     f"{r['stored'] / r['wall_s']:.1f} articles/s (steady {r['steady_rate']:.1f}/s after the first "
                     f"chunk at {r['first_commit_s']:.1f} s); CPU ingesting process {r['cpu_s']:.1f} s "
                     f"(main thread {r['main_thread_cpu_s']:.1f}), workers {r['workers_cpu_s']:.1f} s; "
-                    f"waited for the pool {r['wait_s']:.1f} s; load {r['load_start']} -> {r['load_end']}"
+                    f"waited for the pool {r['wait_s']:.1f} s; load {r['load_start']} -> {r['load_end']}, "
+                    f"other processes {r['others_cpu_s']:.1f} s CPU, stolen {r['steal_s']:.1f} s"
                     + ("" if r["quiet"] else " (NOT quiet: gave up waiting)"),
                     flush=True,
                 )  # fmt: skip
         pr = in_child("probe", stream, 1, not args.no_wait)
-    print(f"  probe: pickling a chunk to the workers and back: {pr['ipc_main_s']:.2f} s CPU in the ingesting "
-          f"process, {pr['ipc_worker_s']:.2f} s in the workers, {pr['ipc_mb']:.0f} MB over the run; a worker's "
-          f"start-up {pr['startup_s']:.1f} s (first/second 32-article part {pr['probe_chunks_s'][0]:.1f}/"
-          f"{pr['probe_chunks_s'][1]:.1f} s); load {pr['load_start']} -> {pr['load_end']}", flush=True)  # fmt: skip
+    print(
+        f"  probe: pickling a chunk to the workers and back: {pr['ipc_main_s']:.2f} s CPU in the ingesting "
+        f"process, {pr['ipc_worker_s']:.2f} s in the workers, {pr['ipc_mb']:.0f} MB over the run; a worker's "
+        f"start-up {pr['startup_s']:.1f} s (first/second 32-article part {pr['probe_chunks_s'][0]:.1f}/"
+        f"{pr['probe_chunks_s'][1]:.1f} s); load {pr['load_start']} -> {pr['load_end']}",
+        flush=True,
+    )
+    print("    MB pickled: " + ", ".join(f"{k} {v:.1f}" for k, v in pr["ipc_by_way"].items()))  # fmt: skip
 
     best = {n: max(rs, key=lambda r: r["stored"] / r["wall_s"]) for n, rs in runs.items()}
     articles = best[1]["stored"]
@@ -445,8 +471,10 @@ def main() -> None:
               f"store writes {sum(r['cpu'].get('store writes (save_chunk)', [])):.1f} s, "
               f"copies {sum(r['cpu'].get('copies', [])):.1f} s")  # fmt: skip
 
-    def row(n: int, kind: str, rate: float) -> None:
-        up = rate / base
+    steady_base = max(r["steady_rate"] for r in runs[1])
+
+    def row(n: int, kind: str, rate: float, against: float = base) -> None:
+        up = rate / against
         ok = "yes" if up >= 0.8 * n else "no"
         print(f"  {n:>2}  {kind:<44} {rate:8.1f}  {up:6.2f}  {0.8 * n:5.1f}  {ok}")
 
@@ -454,7 +482,7 @@ def main() -> None:
     for n in sorted(runs):
         rates = sorted(r["stored"] / r["wall_s"] for r in runs[n])
         row(n, f"measured, best of {len(rates)} ({', '.join(f'{x:.1f}' for x in rates)})", max(rates))
-        row(n, "measured steady state, best", max(r["steady_rate"] for r in runs[n]))
+        row(n, "measured steady state, best (against N=1's)", max(r["steady_rate"] for r in runs[n]), steady_base)
     ns = sorted(set(args.workers) | set(args.predict))
     for n in ns:  # one worker is no pool: nothing overlaps
         row(n, "pipelined: articles / max(S, P/N)" if n > 1 else "pipelined at N = 1: articles / (S + P)",

@@ -304,3 +304,45 @@ def test_storylines_lists_matters_of_more_than_one_story(tmp_path: Path, backend
     assert lines[0]["first_published"] == signing["first_published"]
     table = runner.invoke(app, ["storylines", "--db", db])
     assert table.exit_code == 0 and "1 of 1 storylines" in table.output
+
+
+def test_listings_at_80_columns_keep_ids_and_dates_whole(tmp_path: Path) -> None:
+    """On an 80-column terminal the listings leave columns out rather than cut an id or a
+    date (they must be copyable), and cut titles on one line with an ellipsis."""
+    import os
+
+    db = str(tmp_path / "demo.db")
+    assert runner.invoke(app, ["ingest", str(DEMO), str(SEEDS), "--db", db, "--quiet"]).exit_code in (0, 3)
+    stories_json = [json.loads(r) for r in runner.invoke(app, ["stories", "--db", db, "--json"]).stdout.splitlines()]
+    articles_json = [json.loads(r) for r in runner.invoke(app, ["articles", "--db", db, "--json"]).stdout.splitlines()]
+    env = {**os.environ, "COLUMNS": "80", "TERM": "dumb"}
+
+    def at_80(*args: str) -> list[str]:
+        done = subprocess.run([sys.executable, "-m", "kabar", *args, "--db", db], env=env, capture_output=True,
+                              text=True, timeout=120, check=True)  # fmt: skip
+        lines = done.stdout.splitlines()
+        assert lines and max(len(line) for line in lines) <= 80, done.stdout
+        return lines
+
+    listed = "\n".join(at_80("stories", "--limit", "100"))
+    for story in stories_json:
+        assert story["id"] in listed and (story["last_published"] or "—")[:10] in listed
+    cut = [line for line in listed.splitlines() if line.endswith("…")]
+    assert cut, listed  # the demo's long headlines are cut, on their own line
+    assert all(line.split()[0].startswith("s") for line in cut)
+    shown = "\n".join(at_80("articles", "--limit", "100"))
+    for article in articles_json:
+        assert article["id"] in shown
+        if article["published"]:
+            assert article["published"][:16] in shown
+    lines = "\n".join(at_80("storylines"))
+    assert all(s["id"] in lines for s in stories_json if s["storyline"] != s["id"])
+    first = stories_json[0]["id"]
+    assert all(a in "\n".join(at_80("show", first)) for a in stories_json[0]["articles"][:10])
+
+
+def test_version_option() -> None:
+    from kabar import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"kabar {__version__}"

@@ -227,3 +227,26 @@ def test_progress_bar_by_bytes_and_none_when_quiet(tmp_path: Path, monkeypatch: 
         else:
             size = good.stat().st_size
             assert "ingest" in shown and f"{size / 1000:.1f}/{size / 1000:.1f} kB" in shown, shown  # every byte counted
+
+
+def test_progress_counts_input_once_its_chunk_is_stored(tmp_path: Path) -> None:
+    """The reader runs a chunk or two ahead of the store; the bar advances with what is
+    stored, so it is not full while the last chunks are still being worked on."""
+    from conftest import DEMO
+    from kabar import pipeline
+    from kabar.ingest import input_bytes
+    from kabar.store import open_store
+
+    store = open_store(str(tmp_path / "p.db"))
+    seen: list[tuple[int, int]] = []  # (bytes reported so far, articles stored then)
+
+    def on_bytes(n: int) -> None:
+        total = (seen[-1][0] if seen else 0) + n
+        seen.append((total, store.count_articles()))
+
+    pipeline.run([str(DEMO)], store, on_bytes=on_bytes, chunk_size=8, extract=False)
+    stored = store.count_articles()
+    store.close()
+    assert seen and seen[-1][0] == input_bytes([str(DEMO)])  # every byte, in the end
+    assert all(articles > 0 for _, articles in seen)  # nothing counted before a chunk is stored
+    assert len({articles for _, articles in seen}) >= stored // 8 - 1  # one step per stored chunk

@@ -6,12 +6,13 @@ import errno
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -79,10 +80,19 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"kabar {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show the traceback of an unexpected error or a quarantined failure.")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", help="Print kabar's version and exit.", is_eager=True, callback=_print_version)
     ] = False,
 ) -> None:
     if debug:
@@ -161,6 +171,40 @@ def _say(text: str | None, limit: int | None = None, empty: str = "—") -> str:
 def _cell(text: str | None, limit: int | None = None, empty: str = "—") -> Text:
     """Stored text as a table cell, never read as markup."""
     return Text(displayable(text or empty)[:limit])
+
+
+# A listing's columns by kind: an id or a date is never cut or wrapped (it must be
+# copyable); a count is right-aligned; text gives way first, cut on one line with "…".
+_KEY, _COUNT, _TEXT = "key", "count", "text"
+# Below this terminal width the `optional` columns of a listing are left out, so that at
+# 80 columns the ids, the dates and some of the title still fit.
+WIDE_LISTING = 120
+LISTING_TEXT = 16  # characters of a text column that is not the last (an outlet's name)
+
+
+def _listing(
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Mapping[str, str | Text | None]],
+    optional: Sequence[str] = (),
+    title: str | None = None,
+) -> Table:
+    """A compact table of `(header, kind)` columns over `rows` (cells by header), the
+    `optional` columns only on a wide terminal. Ids, dates and counts keep their full
+    width; a text column takes at most `LISTING_TEXT` characters, and the last one what
+    is left of the terminal, each cut on one line with "…"."""
+    shown = [(h, k) for h, k in columns if h not in optional or console.width >= WIDE_LISTING]
+    longest = {h: max([len(h), *(len(str(r.get(h) or "")) for r in rows)]) for h, _ in shown}
+    widths = {h: longest[h] if k != _TEXT else min(longest[h], LISTING_TEXT) for h, k in shown[:-1]}
+    last = shown[-1][0]
+    # Columns are three spaces apart (rich's padding and separator, no outer edge).
+    widths[last] = max(LISTING_TEXT, console.width - 1 - sum(widths.values()) - 3 * (len(shown) - 1))
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for header, kind in shown:
+        table.add_column(header, width=widths[header], no_wrap=True, overflow="ellipsis",
+                         justify="right" if kind == _COUNT else "left")  # fmt: skip
+    for r in rows:
+        table.add_row(*(r.get(h) for h, _ in shown))
+    return table
 
 
 def _plain(text: str) -> None:
@@ -291,9 +335,9 @@ def articles_cmd(
         for a in rows:
             typer.echo(_json(a.to_record()))
         return
-    table = Table("id", "outlet", "published", "lang", "title")
-    for a in rows:
-        table.add_row(_cell(a.id, 10), _cell(a.outlet), _cell(a.published), _cell(a.language), _cell(a.title, 70))
+    cells = [{"id": _cell(a.id), "published": _cell((a.published or "")[:16] or None), "outlet": _cell(a.outlet, 30),
+              "lang": _cell(a.language), "title": _cell(a.title)} for a in rows]  # fmt: skip
+    table = _listing([("id", _KEY), ("published", _KEY), ("lang", _KEY), ("outlet", _TEXT), ("title", _TEXT)], cells)
     console.print(table)
 
 
@@ -327,12 +371,21 @@ def stories_cmd(
         for story in rows:
             typer.echo(_json(story.to_record()))
         return
-    table = Table("story", "articles", "outlets", "lang", "first", "last", "storyline", "title")
-    for st in rows:
-        table.add_row(_cell(st.id), str(len(st.articles)), str(len(st.outlets)), _cell(",".join(st.languages)),
-                      _cell(st.first_published, 10), _cell(st.last_published, 10), _cell(st.storyline),
-                      _cell(st.title, 60))  # fmt: skip
-    console.print(table)
+    console.print(_stories_table(rows))
+
+
+def _stories_table(rows: Sequence[Story], title: str | None = None) -> Table:
+    cells: list[Mapping[str, str | Text | None]] = [
+        {"story": _cell(st.id), "articles": str(len(st.articles)), "outlets": str(len(st.outlets)),
+         "lang": _cell(",".join(st.languages)), "first": _cell(st.first_published, 10),
+         "last": _cell(st.last_published, 10), "storyline": _cell(st.storyline), "title": _cell(st.title)}
+        for st in rows
+    ]  # fmt: skip
+    return _listing(
+        [("story", _KEY), ("first", _KEY), ("last", _KEY), ("articles", _COUNT), ("outlets", _COUNT),
+         ("lang", _KEY), ("storyline", _KEY), ("title", _TEXT)],
+        cells, optional=("first", "outlets", "storyline"), title=title,
+    )  # fmt: skip
 
 
 @app.command("storylines")
@@ -349,16 +402,24 @@ def storylines_cmd(
         for line in lines:
             typer.echo(_json(line.to_record()))
         return
-    table = Table("storyline", "first", "last", "story", "articles", "title",
-                  title=f"{len(lines)} of {total} storylines with more than one story")  # fmt: skip
+    narrow = console.width < WIDE_LISTING
+    cells: list[Mapping[str, str | Text | None]] = []
     for line in lines:
+        if narrow:  # the storyline's id on a line of its own, above its stories
+            cells.append({"first": Text("storyline", style="bold"), "story": Text(line.id, style="bold"),
+                          "title": Text(f"{line.total} stories", style="bold")})  # fmt: skip
         for i, st in enumerate(line.stories):
-            table.add_row(_cell(line.id) if i == 0 else "", _cell(st.first_published, 10),
-                          _cell(st.last_published, 10), _cell(st.id), str(len(st.articles)),
-                          _cell(st.title, 60))  # fmt: skip
+            cells.append({"storyline": _cell(line.id) if i == 0 else "", "first": _cell(st.first_published, 10),
+                          "last": _cell(st.last_published, 10), "story": _cell(st.id),
+                          "articles": str(len(st.articles)), "title": _cell(st.title)})  # fmt: skip
         if line.total > len(line.stories):
-            table.add_row("", "", "", "", "", f"… and {line.total - len(line.stories)} earlier stories "
-                          f"(kabar stories --storyline {line.id})")  # fmt: skip
+            more = f"… and {line.total - len(line.stories)} earlier stories (kabar stories --storyline {line.id})"
+            cells.append({"title": Text(more)})
+    table = _listing(
+        [("storyline", _KEY), ("first", _KEY), ("last", _KEY), ("story", _KEY), ("articles", _COUNT),
+         ("title", _TEXT)],
+        cells, optional=("storyline", "last"), title=f"{len(lines)} of {total} storylines with more than one story",
+    )  # fmt: skip
     console.print(table)
 
 
@@ -373,11 +434,17 @@ def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5)
         f"{len(story.outlets)} outlets · {', '.join(story.languages)} · "
         f"{(story.first_published or '—')[:16]} → {(story.last_published or '—')[:16]}"
     )
-    table = Table("article", "published", "outlet", "lang", "copy of", "shared ¶", "title")
-    for a in detail.articles:
-        table.add_row(_cell(a.id, 10), _cell(a.published, 16), _cell(a.outlet), _cell(a.language),
-                      _cell(a.duplicate_of, 10, empty=""), str(detail.syndicated[a.id] or ""),
-                      _cell(a.title, 60))  # fmt: skip
+    cells: list[Mapping[str, str | Text | None]] = [
+        {"article": _cell(a.id), "published": _cell((a.published or "")[:16] or None), "outlet": _cell(a.outlet, 30),
+         "lang": _cell(a.language), "copy of": _cell(a.duplicate_of, empty=""),
+         "shared ¶": str(detail.syndicated[a.id] or ""), "title": _cell(a.title)}
+        for a in detail.articles
+    ]  # fmt: skip
+    table = _listing(
+        [("article", _KEY), ("published", _KEY), ("outlet", _TEXT), ("lang", _KEY), ("copy of", _KEY),
+         ("shared ¶", _COUNT), ("title", _TEXT)],
+        cells, optional=("lang", "copy of", "shared ¶"),
+    )  # fmt: skip
     console.print(table)
     if detail.articles_more:
         _plain(
@@ -672,12 +739,7 @@ def demo_cmd(
         with _open(db) as store:
             stories, _ = store.list_stories(StorySelection())
         by_id = {a.id: a for a in articles}
-        table = Table("story", "articles", "outlets", "lang", "dates", "storyline", "title", title="Stories")
-        for st in stories:
-            table.add_row(_cell(st.id, 9), str(len(st.articles)), str(len(st.outlets)), _cell(",".join(st.languages)),
-                          _cell(f"{(st.first_published or '—')[:10]} → {(st.last_published or '—')[:10]}"),
-                          _cell(st.storyline, 9), _cell(st.title, 55))  # fmt: skip
-        console.print(table)
+        console.print(_stories_table(stories, title="Stories"))
         copies = [a for a in articles if a.duplicate_of]
         for a in copies:
             original = by_id.get(a.duplicate_of or "")

@@ -429,6 +429,7 @@ class _Chunk:
     also_at: dict[str, list[str]]  # content id -> more sources of it in this chunk
     build: Pending[Built | QuarantineEntry]
     late_sources: list[tuple[str, str]]  # (content id, source) of articles the chunk before stores
+    read_bytes: int = 0  # input bytes read for this chunk, reported to `on_bytes` once it is stored
     built: list[tuple[Built, Prepared]] = field(default_factory=list)
     write: ChunkWrite = field(default_factory=lambda: ChunkWrite(articles=[]))
 
@@ -488,6 +489,7 @@ class _Run:
         self.make_stories = make_stories or stages.CLUSTERERS.get(stages.DEFAULT_STORIES)
         self.make_copies = make_copies or stages.COPY_FINDERS.get(stages.DEFAULT_COPIES)
         self.on_bytes = on_bytes
+        self.read_bytes = 0  # input bytes read since the last chunk was started
         self.labels = labels or {}
         self.pool = pool
         self.options = options
@@ -504,13 +506,25 @@ class _Run:
             started = self._start(raws, pending)
             if pending is not None:
                 self._commit(pending)
+                self._stored_bytes(pending.read_bytes)
             for content_id, source in started.late_sources:
                 self.store.add_source(content_id, source)
             pending = started
         if pending is not None:
             self._settle(pending)
             self._commit(pending)
+            self._stored_bytes(pending.read_bytes)
+        self._stored_bytes(self.read_bytes)  # what was read after the last document
         return self.report
+
+    def _read(self, n: int) -> None:
+        self.read_bytes += n
+
+    def _stored_bytes(self, n: int) -> None:
+        """Progress counts input as done once its chunk is stored, not when it was read:
+        the reader runs a chunk or two ahead, and a bar by reads sat full while they ran."""
+        if self.on_bytes is not None and n:
+            self.on_bytes(n)
 
     def _commit(self, chunk: _Chunk) -> None:
         """The ordered stages and the store write for a settled chunk.
@@ -581,7 +595,7 @@ class _Run:
         """A chunk of these settled articles, with what an earlier attempt set on them undone."""
         for b, _ in built:
             b.article.story = b.article.duplicate_of = b.article.duplicate_similarity = None
-        chunk = _Chunk([p for _, p in built], {}, Done([]), [], list(built))
+        chunk = _Chunk([p for _, p in built], {}, Done([]), [], built=list(built))
         chunk.write = ChunkWrite(articles=[b.article for b, _ in built])
         self.evidence.add(_line_counts([(b.article, p) for b, p in built]), chunk.write)
         return chunk
@@ -603,7 +617,7 @@ class _Run:
                 self.report.seen += 1
                 self._quarantine(found)
                 continue
-            reader = ingest.read(found, max_bytes, self.on_bytes)
+            reader = ingest.read(found, max_bytes, self._read)
             while True:
                 try:
                     item = next(reader)
@@ -660,7 +674,8 @@ class _Run:
                 prepared.append(p)
         recurring, brands = _recurring(prepared, self.evidence)
         build = self.pool.submit(build_all, prepared, recurring, brands, self.options)
-        return _Chunk(prepared, also_at, build, late)
+        read_bytes, self.read_bytes = self.read_bytes, 0
+        return _Chunk(prepared, also_at, build, late, read_bytes)
 
     def _settle(self, chunk: _Chunk) -> None:
         """Take the chunk's built articles and count its lines into the evidence."""

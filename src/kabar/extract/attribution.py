@@ -46,6 +46,9 @@ _DATELINE = re.compile(r"^[^\n]{0,60}?\s[-–—]{1,2}\s")
 # every possible way into four words (which stalled ingest for minutes).
 _SPEAKER_LINE = re.compile(r"((?:[A-Z][\w.'’-]*+\s?+){1,4}+):\s")
 _ACRONYM = re.compile(r"\s*+\(([A-Z][A-Z0-9]{1,9})\)")
+# A bracketed short name ending a speaker phrase, perhaps with the place it serves after it:
+# "(BPS" (the closing bracket stripped), "(BPBD) Garut". Matched from the last "(" only.
+_INNER_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9]{1,9})\)?((?:\s++[A-Z][\w-]*+){0,3})\s*+")
 _QUOTE_MARK = re.compile("''|``|[\"“”„«»]")
 _STOP_OR_QUOTE = re.compile(r"[.!?](?:\s|$)|[“„«\"]")
 _HAS_WORD = re.compile(r"\w")
@@ -55,6 +58,15 @@ MAX_SPEAKER_WORDS = 10
 # a text that names thousands of different people.
 MAX_NAME_FORMS = 64
 MIN_CONTENT_WORDS = 3
+# An adverbial phrase between a subject and its speech verb with no comma after it
+# ("Rudianto Siregar, dalam laporannya menyebut") has at most this many words.
+MAX_ADJUNCT_WORDS = 5
+# A noun phrase set off by a comma before a participle's main clause ("The regional
+# disaster office, however, put ..., saying"), at most.
+MAX_SUBJECT_WORDS = 6
+# How far into a sentence its subject person may start ("Penjabat Bupati Flores Timur,
+# Yohanes Kopong Tukan, ..."), in characters.
+MAX_SUBJECT_CHARS = 80
 # How many tokens after a quote a cue and its speaker can take: a cue within the first
 # MAX_SPEAKER_WORDS + 1, its phrase MAX_SPEAKER_WORDS more, then a name of up to four
 # after a comma (see `_speaker_after`); 30 leaves room to spare.
@@ -163,7 +175,8 @@ def _strip(text: str, start: int, end: int, chars: str = " \t\n,;:-–—") -> t
 class _Resolver:
     """Turns a speaker phrase into a name, using the article's entity mentions."""
 
-    def __init__(self, mentions: Sequence[EntityMention], lang: LanguageData) -> None:
+    def __init__(self, mentions: Sequence[EntityMention], lang: LanguageData, doc: Doc | None = None) -> None:
+        self.doc = doc
         self.mentions = sorted(mentions, key=lambda m: m.start)
         self.mention_starts = [m.start for m in self.mentions]
         self.lang = lang
@@ -184,6 +197,7 @@ class _Resolver:
         self.last_speaker: tuple[str | None, str | None] = (None, None)
         self.calendar = {*lang.weekdays, *lang.months}  # "Selasa" is capitalised, and nobody
         self.last_person: tuple[str | None, str | None] = (None, None)
+        self.last_person_at = -1  # where the phrase naming `last_person` starts
 
     def _add_person(self, m: EntityMention) -> None:
         k = bisect.bisect_right(self.person_starts, m.start)
@@ -225,13 +239,48 @@ class _Resolver:
         return name, None
 
     def previous(self, offset: int) -> tuple[str | None, str | None]:
-        """Who "dia" / "he" at `offset` is: the last person quoted, else the last person named."""
+        """Who "dia" / "he" at `offset` is: the person quoted in the sentence before, else the
+        person that sentence opens with ("Penjabat Bupati, Yohanes Kopong Tukan, meminta
+        warga bersabar. Ia menegaskan ..."), else the last person quoted, else the last
+        person named."""
+        before_start = self._sentence_before(offset)
+        if before_start is not None:
+            if self.last_person[0] and self.last_person_at >= before_start[0]:
+                return self.last_person
+            subject = self._subject_person(*before_start)
+            if subject is not None:
+                self.last_person = self.full_name(subject.text, subject.end)
+                self.last_person_at = subject.start
+                return self.last_person
         if self.last_person[0]:
             return self.last_person
         before = _last_ending_by(self.persons, self.person_starts, offset)
         if before is not None:
             return self.full_name(before.text, offset)
         return self.last_speaker
+
+    def _sentence_before(self, offset: int) -> tuple[int, int] | None:
+        """The span of the sentence before the one holding (or following) `offset`."""
+        if self.doc is None:
+            return None
+        k = bisect.bisect_right(self.doc.sentences, (offset, len(self.doc.text) + 1)) - 1
+        return self.doc.sentences[k - 1] if k >= 1 else None
+
+    def _subject_person(self, start: int, end: int) -> EntityMention | None:
+        """The person a sentence opens with: its first PERSON mention, with nothing before
+        it but names, titles and clause openers ("Anggota Komisi IV DPR, Ratih Puspitasari,
+        meminta ..."), not the object of a verb ("Police arrested Budi")."""
+        k = bisect.bisect_left(self.person_starts, start)
+        if k == len(self.persons) or self.persons[k].start >= end:
+            return None
+        m = self.persons[k]
+        if m.start - start > MAX_SUBJECT_CHARS:
+            return None
+        allowed = self.lang.titles | self.lang.clause_openers
+        for w in _LOWER_WORD.findall(self.doc.text[start : m.start] if self.doc else ""):
+            if not (w[:1].isupper() or w.isdigit() or w.lower() in allowed):
+                return None
+        return m
 
     def resolve(self, text: str, start: int, end: int) -> tuple[str | None, str | None]:
         start, end = _strip(text, start, end, " \t\n,;:-–—\"“”'’()")
@@ -255,6 +304,13 @@ class _Resolver:
                 break
             if m.end <= end and m.text.lower() not in self.calendar:
                 inside.append(m)
+        bracket = phrase.rfind("(")
+        inner = _INNER_ACRONYM.fullmatch(phrase, bracket) if bracket > 0 else None
+        if inner and not any(m.label == "PERSON" for m in inside):
+            # "Badan Pusat Statistik (BPS)" / "Badan Penanggulangan Bencana Daerah (BPBD) Garut":
+            # the short name, with the place after it.
+            short = " ".join([inner.group(1), *inner.group(2).split()])
+            return short, " ".join(short.lower().split())
         lowered = [w.lower().strip(",.") for w in words]
         if not inside and 2 <= len(words) <= 3 and (lowered[-1] in self.lang.demonstratives
                                                     or lowered[0] in self.lang.demonstratives):
@@ -283,9 +339,12 @@ class _Resolver:
                 after_comma = [m for m in found if m.start > comma] if comma != -1 else []
                 chosen = after_comma[0] if after_comma and label == "PERSON" else found[0]
                 if label == "PERSON":
-                    name, entity = self.full_name(chosen.text, start)
-                    self.last_person = (name, entity)
+                    # The name itself counts as seen: the phrase may start with a role before it.
+                    name, entity = self.full_name(chosen.text, max(start, chosen.end))
+                    self.last_person, self.last_person_at = (name, entity), start
                     return name, entity
+                if self.lang.head_final and _modifies(text, chosen.end, end, self.lang):
+                    return phrase, None  # "Some Bahraini commentators": the name modifies the head
                 parts = chosen.text.split(None, 1)
                 if len(parts) == 2 and parts[0].lower() in self.lang.source_nouns:
                     return parts[1], parts[1].lower()  # the tagger took "Data BPBD" as one name
@@ -294,13 +353,17 @@ class _Resolver:
             return phrase, None
         # No mention from the tagger: a capitalised run is a name it missed.
         run: list[str] = []
-        for w in words:
+        run_at = 0
+        for at, w in enumerate(words):
             low = w.lower().strip(",.")
             if w[:1].isupper() and low not in self.lang.stopwords and low not in self.calendar:
-                run.append(w)
+                run_at = run_at if run else at
+                run.append(w.rstrip(",;:"))
+                if w[-1] in ",;:":
+                    break  # "Clean Rivers Alliance, a network of ...": the name ends at the comma
             elif run:
                 break
-        if run and len(run) <= 4 and (len(run) > 1 or words.index(run[0]) > 0 or len(words) == 1):
+        if run and len(run) <= 4 and (len(run) > 1 or run_at > 0 or len(words) == 1):
             return self._learn(" ".join(run), start)
         return phrase, None
 
@@ -311,7 +374,7 @@ class _Resolver:
         if full == name:
             entity = " ".join(name.lower().replace("-", " ").split())
             self._add_person(EntityMention(name, "PERSON", offset, offset, entity))
-        self.last_person = (full, entity)
+        self.last_person, self.last_person_at = (full, entity), offset
         return full, entity
 
     def last_organisation(self, offset: int) -> tuple[str, str | None] | None:
@@ -321,6 +384,17 @@ class _Resolver:
     def remember(self, speaker: str | None, entity: str | None) -> None:
         if speaker:
             self.last_speaker = (speaker, entity)
+
+
+def _modifies(text: str, start: int, end: int, lang: LanguageData) -> bool:
+    """Whether text[start:end], after a name, begins with a common noun the name modifies
+    ("Bahraini commentators"), rather than nothing or a preposition ("Bulog in Jakarta")."""
+    rest = text[start:end].split()
+    if not rest:
+        return False
+    first = rest[0].strip(",.;:").lower()
+    return (bool(first) and rest[0][:1].islower() and first not in lang.speaker_stops
+            and first not in lang.stopwords)  # fmt: skip
 
 
 def _name_words(name: str) -> list[str]:
@@ -356,7 +430,7 @@ def _speaker_after(text: str, tokens: list[_Token], i: int, end: int, lang: Lang
                 break
             k += 1
         after = text[tokens[k - 1].end : tokens[k].start] if k < len(tokens) else "."
-        if k > j and (k >= len(tokens) or tokens[k].end > end or any(c in after for c in ",.;")):
+        if k > j and (k >= len(tokens) or tokens[k].end > end or any(c in after for c in ",.;(")):
             j = k
     return tokens[first].start, tokens[j - 1].end
 
@@ -379,6 +453,15 @@ def _subject_before(
     # "X, executive director of Y, said": a comma just before the cue closes an appositive.
     cuts = [k for k in range(1, len(words)) if "," in text[words[k - 1].end : words[k].start]]
     closed = i < len(tokens) and bool(words) and "," in text[words[-1].end : tokens[i].start]
+    if cuts:
+        # "Ketua Komisi XII DPR, Rudianto Siregar, dalam laporannya menyebut" / "X, in a
+        # statement on Monday, said": a stretch between commas that opens with a preposition
+        # (or is only a day or an adverb) says when or where, not who.
+        kept = _without_adjuncts(text, words, cuts, lang)
+        if len(kept) < len(words):
+            closed = closed or kept[-1] is not words[-1]
+            words = kept
+            cuts = [k for k in range(1, len(words)) if "," in text[words[k - 1].end : words[k].start]]
     if cuts and words[cuts[-1]].lower in lang.relatives:
         # "Seoul, yang ... memperingatkan": the antecedent, a name just before the comma.
         antecedent: list[_Token] = []
@@ -404,13 +487,98 @@ def _subject_before(
         words = words[:-1]
     while words and words[0].lower in lang.clause_openers:
         words = words[1:]
+    if len(words) > 1 and words[-1].lower in lang.relatives and not passive:
+        # "data awal BPBD Poso yang sebelumnya menyebut ...": the name the clause is about.
+        antecedent = []
+        for w in reversed(words[:-1]):
+            if not w.text[:1].isupper() or w.lower in lang.stopwords:
+                break
+            antecedent.insert(0, w)
+        words = antecedent
     if not words or len(words) > 15:
         return None
     if words[0].lower in lang.relatives or (words[-1].lower in lang.relatives and not passive):
         return None
+    if any(w.lower in lang.control_verbs for w in words):
+        return None  # "Ratih meminta Bulog memastikan ...": Bulog is asked to act, nobody speaks
+    adjuncts = _adjunct_openers(lang)
+    if words[-1].lower in adjuncts and len(words) > 2:
+        # "Cook declined to say": the subject is before the verb that takes the cue.
+        words = words[:-2]
+        while len(words) > 1 and (words[-1].lower in adjuncts or words[-1].lower in lang.auxiliaries):
+            words = words[:-1]
+    while len(words) > 1 and words[0].lower in adjuncts:
+        words = words[1:]  # "as he explained": he
     if all(w.lower in lang.stopwords for w in words) and words[-1].lower not in lang.pronouns:
         return None
     return words[0].start, words[-1].end
+
+
+@lru_cache(maxsize=8)
+def _adjunct_openers(lang: LanguageData) -> frozenset[str]:
+    """Words that open an adverbial phrase (a preposition, a time word) rather than a
+    speaker: the words that end a speaker phrase, less relatives, conjunctions, pronouns
+    and demonstratives."""
+    keep = lang.relatives | lang.list_conjunctions | lang.pronouns | lang.demonstratives
+    return frozenset(w for w in lang.speaker_stops if w not in keep)
+
+
+def _segments(text: str, words: list[_Token], cuts: Sequence[int], lang: LanguageData) -> list[list[_Token]]:
+    """`words` cut before the indices `cuts` (at commas), without the stretches that open
+    with a preposition or time word, or hold only days, months and adverbs."""
+    adjuncts = _adjunct_openers(lang)
+    calendar = {*lang.weekdays, *lang.months}
+    idle = lang.clause_openers | lang.auxiliaries
+    kept: list[list[_Token]] = []
+    dropped = False
+    for a, b in pairwise([0, *cuts, len(words)]):
+        segment = words[a:b]
+        lead = segment[0]
+        if dropped and b - a == 1 and b < len(words) and lead.text[:1].isupper():
+            continue  # "in Ames, Iowa, on Sunday": the place goes with the phrase before it
+        dropped = True
+        # The stretch just before the cue, with no comma to close it, is an adjunct only when
+        # a short phrase after a preposition ("dalam laporannya menyebut"); "when she claimed"
+        # holds the subject, and a long stretch is a clause of its own.
+        if b < len(words):
+            adjunct = lead.lower in adjuncts or all(
+                w.lower in calendar or w.lower in idle or w.text.isdigit() for w in segment
+            )
+        else:  # "..., but suggested": a new clause, whose subject is the sentence's
+            adjunct = lead.lower in lang.prepositions and b - a <= MAX_ADJUNCT_WORDS
+        if adjunct:
+            continue
+        dropped = False
+        kept.append(segment)
+    return kept
+
+
+def _without_adjuncts(text: str, words: list[_Token], cuts: Sequence[int], lang: LanguageData) -> list[_Token]:
+    """`words` without their adverbial stretches (`_segments`); all of `words` when
+    nothing else would be left."""
+    return [w for segment in _segments(text, words, cuts, lang) for w in segment] or words
+
+
+def _participle_subject(para: _Paragraph, idx: Sequence[int], lang: LanguageData) -> tuple[int, int] | None:
+    """The subject of "..., saying ...": the main clause's. The main clause is the last
+    stretch between commas before the cue (adverbial stretches left out); its subject is
+    the name it opens with ("The day before, Mr. Trump was blunt, saying" -> "Mr. Trump"),
+    else what stands before it ("The regional disaster office, however, put the number at
+    29, saying" -> "The regional disaster office"). `idx`: the sentence's tokens before the cue."""
+    text, tokens = para.text, para.tokens
+    words = [tokens[k] for k in idx if not para.in_quote(tokens[k].start)]
+    cuts = [k for k in range(1, len(words)) if "," in text[words[k - 1].end : words[k].start]]
+    kept = _segments(text, words, cuts, lang)
+    if not kept:
+        return None
+    main = kept[-1]
+    run = _sentence_subject(text, tokens, [bisect.bisect_left(para.starts, t.start) for t in main], lang)
+    if run is not None:
+        return run
+    before = [w for segment in kept[:-1] for w in segment]
+    if 0 < len(before) <= 15 and not main[0].text[:1].isupper():
+        return before[0].start, before[-1].end
+    return None
 
 
 @lru_cache(maxsize=8)
@@ -564,7 +732,7 @@ class _Draft:
 def extract(doc: Doc, lang: LanguageData, mentions: Sequence[EntityMention] = ()) -> tuple[list[Quote], list[Claim]]:
     """Quotes and claims of one analysed article; offsets are into `doc.text`."""
     text, paragraphs = doc.text, doc.paragraphs
-    resolver = _Resolver(mentions, lang)
+    resolver = _Resolver(mentions, lang, doc)
     quotes: list[Quote] = []
     claims: list[Claim] = []
     pending: list[tuple[int, int, int]] = []  # quote paragraphs waiting for their speaker
@@ -603,7 +771,7 @@ def extract(doc: Doc, lang: LanguageData, mentions: Sequence[EntityMention] = ()
             if draft.how == _PHRASE and draft.speaker:
                 speaker, entity = resolver.resolve(text, *draft.speaker)
             elif draft.how == _PREVIOUS:
-                speaker, entity = resolver.previous(draft.cue.start)
+                speaker, entity = resolver.previous(min(draft.cue.start, draft.start))
             else:
                 speaker, entity = None, None
             content = text[draft.start : draft.end]
@@ -668,8 +836,10 @@ def _attribute_direct(para: _Paragraph, span: _Span, lang: LanguageData) -> _Dra
             return _Draft(tok, c_start, c_end, "direct", sp, _PHRASE if sp else _PREVIOUS, para.index)
         first = tokens[window[0]]
         opener = first.lower in lang.list_conjunctions or first.lower in lang.clause_openers
+        # "...," senior forecaster Dean Walsh said: a role in lower case before the name.
+        named = n <= MAX_SUBJECT_WORDS and any(tokens[w].text[:1].isupper() for w in window[1:n])
         if clause_ends and not opener and (first.text[:1].isupper() or first.lower in lang.pronouns
-                                           or first.lower in lang.stopwords):
+                                           or first.lower in lang.stopwords or named):
             # "...," Putin said / "...," the Florida senator told ...
             para.used_cues.add(tok.start)
             return _Draft(tok, c_start, c_end, "direct", (first.start, tokens[window[n - 1]].end), _PHRASE,
@@ -748,6 +918,12 @@ def _according_first(para: _Paragraph, head: int, end: int, lang: LanguageData) 
     if cue is None:
         return None
     comma = text.find(",", head, end)
+    if comma != -1:
+        # "Menurut kuasa hukum tersangka, Dewi Anggraini, ...": the name set off after the role.
+        second = text.find(",", comma + 1, min(end, comma + 60))
+        name = text[comma + 1 : second].split() if second != -1 else []
+        if 0 < len(name) <= 4 and all(w[:1].isupper() for w in name):
+            comma = second
     span = _content(text, comma + 1, end, para) if comma != -1 else None
     if span is None:
         return None
@@ -777,6 +953,9 @@ def _cue_last(para: _Paragraph, idx: Sequence[int], head: int, end: int, lang: L
             rest = para.token_range(sp[1] if sp else tok.end, end, i + 1)
             if (sp is None and not clitic) or len(rest) > 12 or any(_cue_kind(tokens[r], lang) for r in rest):
                 continue
+            if lang.finite_verbs and any(tokens[r].lower in lang.finite_verbs
+                                         for r in para.token_range(tok.end, end, i + 1)):  # fmt: skip
+                continue  # "..., said buyers in Malaysia had been waiting": a subject, not a speaker
             content_end = tokens[idx[n - 1]].end
         elif not _HAS_WORD.search(text, tok.end, end) and (comma := para.last_comma(head, tok.start)) != -1:
             # "..., Putin said." / "..., he added."
@@ -820,14 +999,20 @@ def _cue_first(para: _Paragraph, idx: Sequence[int], head: int, end: int, lang: 
         if tok.start < taken_until and para.last_comma(last_cue_end, tok.start) == -1:
             continue  # inside the previous clause's content (no comma before a new subject)
         passive = _is_passive(tokens, i, lang)
-        if n > 0 and tokens[i - 1].lower in lang.relatives and not passive:
-            continue
+        relative = n > 0 and tokens[i - 1].lower in lang.relatives and not passive
         after = tokens[i + 1 : min(in_sentence, i + 5)]
+        if kind == "speech" and _not_speech(tokens, i, n, after, lang):
+            continue
         noun = tok.lower in lang.accusation_nouns or (n == 0 and tok.text[:1].isupper())
         if noun and not (after and after[0].lower in lang.complementizers):
             continue  # "Tuduhan itu ..." refers back; it is not a claim of its own
         floor = para.quote_floor(tok.start, max(head, last_cue_end))
-        subject = _subject_before(para, i, floor, lang, passive) if n > 0 else None
+        participle = n > 0 and tok.lower in lang.participle_cues and "," in text[tokens[i - 1].end : tok.start]
+        subject = _participle_subject(para, idx[:n], lang) if participle else None
+        if subject is None and n > 0:
+            subject = _subject_before(para, i, floor, lang, passive)
+        if relative and subject is None:
+            continue  # "yang menyebut" / "who said" about no one named
         if tok.start < taken_until and (subject is None or para.last_comma(last_cue_end, subject[0]) == -1):
             continue  # inside the previous clause's content
         how = _PHRASE
@@ -874,6 +1059,17 @@ def _cue_first(para: _Paragraph, idx: Sequence[int], head: int, end: int, lang: 
     return out
 
 
+def _not_speech(tokens: list[_Token], i: int, n: int, after: Sequence[_Token], lang: LanguageData) -> bool:
+    """Whether the speech verb at token i (the n-th of its sentence) has another sense here:
+    a purpose ("dilakukan untuk memastikan ...": to make sure) or an aspect verb ("aftershocks
+    continued to rattle the area"; but "continued to say that ...")."""
+    if n > 0 and tokens[i - 1].lower in lang.purpose_markers:
+        return True
+    if tokens[i].lower in lang.aspect_cues and after and after[0].lower in lang.infinitive_markers:
+        return not any(t.lower in lang.complementizers for t in after[1:])
+    return False
+
+
 def _sentence_subject(
     text: str, tokens: list[_Token], idx: Sequence[int], lang: LanguageData
 ) -> tuple[int, int] | None:
@@ -892,10 +1088,15 @@ def _sentence_subject(
 
 
 def _agent(text: str, tokens: list[_Token], i: int, end: int, lang: LanguageData) -> tuple[int, int] | None:
-    """ "dibantah oleh kedua negara" -> the span of "kedua negara"."""
+    """ "dibantah oleh kedua negara" -> the span of "kedua negara"; where the verb's form
+    alone makes it passive, a name right after it is its agent too ("dibantah Rudianto")."""
     for j in range(i + 1, min(i + 3, len(tokens))):
         if tokens[j].lower in lang.agent_words:
             return _speaker_after(text, tokens, j, end, lang)
+    following = tokens[i + 1] if i + 1 < len(tokens) else None
+    if not lang.passive_markers and following is not None and following.end <= end and following.text[:1].isupper() \
+            and following.lower not in lang.stopwords and not _breaks(text[tokens[i].end : following.start], ",.;:"):
+        return _speaker_after(text, tokens, i, end, lang)
     return None
 
 

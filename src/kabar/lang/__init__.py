@@ -96,6 +96,39 @@ class LanguageData:
     clause_openers: set[str] = field(default_factory=set)  # trimmed before a subject
     accusation_nouns: set[str] = field(default_factory=set)  # "tuduhan": what a denial refers back to
     locatives: set[str] = field(default_factory=set)  # "di Pyongyang": the place, not the government
+    # Prepositions that open an adverbial phrase ("dalam laporannya", "in a statement"):
+    # such a phrase between a subject and its speech verb says when or where, not who.
+    prepositions: set[str] = field(default_factory=set)
+    # Verbs that ask someone else to act ("meminta Bulog memastikan ..."): a speech verb
+    # after one of them is the other's action, not an attribution.
+    control_verbs: set[str] = field(default_factory=set)
+    # Speech verbs in a participle clause after a comma ("..., saying ..."): their speaker
+    # is the subject of the sentence's main clause, not the words just before them.
+    participle_cues: set[str] = field(default_factory=set)
+    # Words before a speech verb that make it a purpose ("dilakukan untuk memastikan": to
+    # make sure), not an attribution.
+    purpose_markers: set[str] = field(default_factory=set)
+    # Speech verbs that, followed by an infinitive marker, are verbs of another sense
+    # ("aftershocks continued to rattle the area"; but "continued to say that ..."), and
+    # the markers.
+    aspect_cues: set[str] = field(default_factory=set)
+    infinitive_markers: set[str] = field(default_factory=set)
+    # Finite verbs and auxiliaries: the words after "..., said X" that show X is the subject
+    # of a new clause ("said buyers had been waiting"), not a speaker after an inverted cue.
+    finite_verbs: set[str] = field(default_factory=set)
+    # Titles, ranks, honorifics and roles written before a name ("Presiden", "AKBP",
+    # "Datuk", "Minister"), lower case: never part of the name itself.
+    titles: set[str] = field(default_factory=set)
+    # Words that head an organisation's name ("Koalisi Iklim Adil", "Clean Rivers
+    # Alliance"): such a name is an organisation, not a person.
+    org_heads: set[str] = field(default_factory=set)
+    # Whether a phrase's head noun comes last ("Bahraini commentators": the commentators),
+    # so a name followed by a common noun only modifies it.
+    head_final: bool = False
+    # The thing a figure measures, by a word just before or after it ("kedalaman 10 km" is
+    # a depth, "18 km barat daya Poso" a distance): figures of different measures never
+    # conflict. Lower case, phrases allowed.
+    measures: dict[str, str] = field(default_factory=dict)
     # --- Questions ---
     question_words: set[str] = field(default_factory=set)  # dropped from a question's search terms
     yes_no_openers: set[str] = field(default_factory=set)  # "Apakah ...?" / "Is ...?": a yes/no question

@@ -131,6 +131,38 @@ COUNTED_ALIASES = {"troops": "soldier", "soldiers": "soldier", "troop": "soldier
                    "kilometres": "km", "kilometers": "km", "km": "km", "metres": "metre", "meters": "metre",
                    "years": "year", "days": "day", "percent": "percent", "%": "percent"}  # fmt: skip
 
+# Titles, ranks, honorifics and roles written before a name ("Forestry Minister Dimas
+# Aryaguna", "Datuk Harun Iskandar"). Lower case, without the final dot.
+TITLES = {"president", "vice", "prime", "minister", "secretary", "governor", "mayor", "senator", "sen",
+          "representative", "rep", "congressman", "congresswoman", "chairman", "chairwoman", "chair",
+          "director", "spokesman", "spokeswoman", "spokesperson", "chief", "head", "leader", "ambassador",
+          "envoy", "commissioner", "inspector", "superintendent", "judge", "justice", "attorney", "general",
+          "gen", "lt", "col", "colonel", "major", "maj", "capt", "captain", "sgt", "sergeant", "admiral",
+          "officer", "analyst", "forecaster", "volunteer", "resident", "coach", "manager", "ceo", "cfo",
+          "founder", "professor", "prof", "dr", "mr", "mrs", "ms", "miss", "sir", "dame", "lord", "lady",
+          "king", "queen", "prince", "princess", "pope", "rev", "reverend", "father", "sheikh", "datuk",
+          "dato", "tan sri", "haji", "pak", "bu", "supreme", "deputy", "acting", "former", "senior",
+          "assistant", "associate", "executive", "press"}  # fmt: skip
+# Words that head the name of an organisation (or a coalition of them).
+ORG_HEADS = {"coalition", "alliance", "forum", "institute", "association", "union", "council", "committee",
+             "party", "agency", "ministry", "department", "commission", "company", "corporation", "corp",
+             "inc", "ltd", "university", "foundation", "group", "network", "federation", "confederation",
+             "bureau", "office", "authority", "board", "bank", "court", "police", "army", "navy", "league",
+             "organisation", "organization", "society", "centre", "center", "fund", "trust", "secretariat",
+             "parliament", "congress", "senate", "assembly", "house", "front", "movement", "campaign",
+             "koalisi", "aliansi", "lembaga", "yayasan", "badan", "komisi", "kementerian"}  # fmt: skip
+# What a figure measures, by a word next to it.
+MEASURES = {"depth": "depth", "deep": "depth", "height": "height", "high": "height", "tall": "height",
+            "altitude": "height", "distance": "distance", "away": "distance", "radius": "distance",
+            "north": "distance", "south": "distance", "east": "distance", "west": "distance",
+            "northeast": "distance", "northwest": "distance", "southeast": "distance", "southwest": "distance",
+            "north-east": "distance", "north-west": "distance", "south-east": "distance",
+            "south-west": "distance", "long": "length", "length": "length", "wide": "width", "width": "width",
+            "area": "area", "rise": "change", "rose": "change", "fell": "change", "fall": "change",
+            "up": "change", "down": "change", "increase": "change", "decrease": "change", "jump": "change",
+            "drop": "change", "increased": "change", "decreased": "change", "dropped": "change",
+            "jumped": "change", "climbed": "change"}  # fmt: skip
+
 DATA = LanguageData(
     code="en",
     name="English",
@@ -265,6 +297,18 @@ DATA = LanguageData(
     accusation_nouns={"accusation", "accusations", "allegation", "allegations", "claim", "claims", "charges",
                       "charge", "reports", "report"},
     locatives={"in", "at", "to", "from", "into", "near"},
+    participle_cues={"saying", "adding", "noting", "arguing", "warning", "insisting", "explaining", "claiming",
+                     "stressing", "telling", "calling", "asking"},
+    aspect_cues={"continued", "continues", "continue"},
+    infinitive_markers={"to"},
+    finite_verbs={"is", "are", "was", "were", "has", "have", "had", "will", "would", "can", "could", "may",
+                  "might", "must", "should", "did", "does", "do", "shall"},
+    prepositions={"in", "on", "at", "during", "with", "via", "from", "for", "about", "of", "to", "through",
+                  "according", "despite", "amid", "under", "over", "into", "by"},
+    titles=TITLES,
+    org_heads=ORG_HEADS,
+    head_final=True,
+    measures=MEASURES,
     number_words=NUMBER_WORDS,
     scale_words=SCALE_WORDS,
     vague_amounts=VAGUE_AMOUNTS,

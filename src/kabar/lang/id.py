@@ -148,6 +148,35 @@ COUNTED_ALIASES = {"tentara": "soldier", "pasukan": "soldier", "prajurit": "sold
                    "kilometer": "km", "km": "km", "meter": "metre", "tahun": "year", "hari": "day",
                    "persen": "percent"}  # fmt: skip
 
+# Titles, ranks and roles written before a name: "Kapolres Sleman AKBP Yuswanto Hadi" is
+# Yuswanto Hadi. Lower case, without the final dot.
+TITLES = {"presiden", "wakil", "menteri", "menko", "gubernur", "bupati", "wali", "wali kota", "walikota",
+          "camat", "lurah", "kepala", "ketua", "sekretaris", "direktur", "dirut", "manajer", "kapolri",
+          "kapolda", "kapolres", "kapolsek", "kasat", "kabid", "kasubdit", "jenderal", "jend", "brigjen",
+          "irjen", "komjen", "mayjen", "letjen", "laksamana", "marsekal", "kolonel", "letkol", "mayor",
+          "kapten", "akbp", "kombes", "kompol", "akp", "iptu", "ipda", "aiptu", "bripka", "briptu",
+          "aipda", "bharada", "jaksa", "hakim", "juru", "bicara", "jubir", "anggota", "pengamat", "peneliti",
+          "dr", "drs", "dra", "prof", "ir", "h", "hj", "kh", "haji", "hajah", "bapak", "ibu", "pak", "bu",
+          "sdr", "saudara", "tuan", "nyonya", "dokter", "ustaz", "ustadz", "pendeta", "romo", "pastor",
+          "pelatih", "kiper", "striker", "datuk", "dato", "tan sri"}  # fmt: skip
+# Words that head the name of an organisation (or a coalition of them).
+ORG_HEADS = {"koalisi", "aliansi", "forum", "lembaga", "yayasan", "badan", "dinas", "kementerian", "komisi",
+             "partai", "perusahaan", "pt", "cv", "perum", "asosiasi", "himpunan", "persatuan", "serikat",
+             "ikatan", "gerakan", "dewan", "majelis", "institut", "universitas", "perkumpulan", "federasi",
+             "konfederasi", "kelompok", "jaringan", "komite", "kantor", "pusat", "balai", "direktorat",
+             "satgas", "satuan", "organisasi", "fraksi", "bank", "kejaksaan", "kepolisian", "pengadilan",
+             "mahkamah", "sekretariat", "polda", "polres", "polsek", "pemkab", "pemkot", "pemprov"}  # fmt: skip
+# What a figure measures, by a word next to it.
+MEASURES = {"kedalaman": "depth", "kedalamannya": "depth", "dalamnya": "depth", "ketinggian": "height",
+            "tinggi": "height", "setinggi": "height", "jarak": "distance", "berjarak": "distance",
+            "sejauh": "distance", "radius": "distance", "barat": "distance", "timur": "distance",
+            "utara": "distance", "selatan": "distance", "barat daya": "distance", "barat laut": "distance",
+            "tenggara": "distance", "timur laut": "distance", "panjang": "length", "sepanjang": "length",
+            "lebar": "width", "selebar": "width", "luas": "area", "seluas": "area", "naik": "change",
+            "turun": "change", "bertambah": "change", "berkurang": "change", "meningkat": "change",
+            "menurun": "change", "kenaikan": "change", "penurunan": "change", "melonjak": "change",
+            "anjlok": "change", "selisih": "change"}  # fmt: skip
+
 DATA = LanguageData(
     code="id",
     name="Indonesian",
@@ -284,6 +313,14 @@ DATA = LanguageData(
     clause_openers=CLAUSE_OPENERS,
     accusation_nouns={"tuduhan", "tudingan", "klaim", "laporan", "dakwaan"},
     locatives={"di", "ke", "dari", "menuju", "ibu kota", "kota"},
+    purpose_markers={"untuk", "guna", "agar", "supaya"},
+    prepositions={"dalam", "di", "pada", "kepada", "dari", "melalui", "lewat", "via", "dengan", "untuk", "ke",
+                  "tentang", "terkait", "soal", "mengenai", "usai", "seusai", "atas", "bagi", "menurut"},
+    control_verbs={"meminta", "minta", "mendesak", "memerintahkan", "menyuruh", "mengajak", "menginstruksikan",
+                   "menugaskan", "mengizinkan", "membiarkan", "mewajibkan", "menuntut"},
+    titles=TITLES,
+    org_heads=ORG_HEADS,
+    measures=MEASURES,
     number_words=NUMBER_WORDS,
     scale_words=SCALE_WORDS,
     vague_amounts=VAGUE_AMOUNTS,

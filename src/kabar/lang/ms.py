@@ -116,6 +116,25 @@ COUNTED_ALIASES = {"tentera": "soldier", "askar": "soldier", "anggota": "soldier
                    "tan": "tonne", "kilometer": "km", "km": "km", "meter": "metre", "tahun": "year",
                    "hari": "day", "peratus": "percent"}  # fmt: skip
 
+# Titles, ranks, honorifics and roles written before a name ("Datuk Harun Iskandar").
+TITLES = {"perdana", "menteri", "timbalan", "presiden", "ketua", "pengarah", "setiausaha", "jurucakap",
+          "pegawai", "datuk", "dato", "datin", "tan sri", "puan sri", "tun", "encik", "puan", "cik", "tuan",
+          "haji", "hajah", "dr", "prof", "profesor", "inspektor", "superintendan", "ahli", "jawatankuasa",
+          "pesuruhjaya", "jurulatih", "gabenor", "bupati", "kepala", "pak", "bu"}  # fmt: skip
+# Words that head the name of an organisation (or a coalition of them).
+ORG_HEADS = {"koalisi", "gabungan", "pakatan", "persatuan", "pertubuhan", "kesatuan", "persekutuan",
+             "majlis", "jabatan", "kementerian", "suruhanjaya", "agensi", "lembaga", "yayasan", "badan",
+             "institut", "universiti", "syarikat", "parti", "forum", "jawatankuasa", "kumpulan", "dewan",
+             "bank", "mahkamah", "pejabat", "sekretariat", "bahagian", "pusat"}  # fmt: skip
+# What a figure measures, by a word next to it.
+MEASURES = {"kedalaman": "depth", "kedalamannya": "depth", "dalamnya": "depth", "ketinggian": "height",
+            "tinggi": "height", "jarak": "distance", "sejauh": "distance", "radius": "distance",
+            "barat": "distance", "timur": "distance", "utara": "distance", "selatan": "distance",
+            "barat daya": "distance", "barat laut": "distance", "tenggara": "distance", "timur laut": "distance",
+            "panjang": "length", "lebar": "width", "keluasan": "area", "luas": "area", "naik": "change",
+            "turun": "change", "bertambah": "change", "berkurang": "change", "meningkat": "change",
+            "menurun": "change", "kenaikan": "change", "penurunan": "change"}  # fmt: skip
+
 DATA = LanguageData(
     code="ms",
     name="Malay",
@@ -242,6 +261,14 @@ DATA = LanguageData(
     clause_openers=CLAUSE_OPENERS,
     accusation_nouns={"tuduhan", "dakwaan", "laporan"},
     locatives={"di", "ke", "dari", "daripada", "ibu negara", "bandar"},
+    purpose_markers={"untuk", "bagi", "agar", "supaya"},
+    prepositions={"dalam", "di", "pada", "kepada", "dari", "daripada", "melalui", "menerusi", "dengan", "untuk",
+                  "ke", "tentang", "mengenai", "berhubung", "selepas", "atas", "bagi", "menurut"},
+    control_verbs={"meminta", "minta", "mendesak", "mengarahkan", "menyuruh", "mengajak", "mengizinkan",
+                   "membiarkan", "mewajibkan", "menuntut", "menggesa"},
+    titles=TITLES,
+    org_heads=ORG_HEADS,
+    measures=MEASURES,
     number_words=NUMBER_WORDS,
     scale_words=SCALE_WORDS,
     vague_amounts=VAGUE_AMOUNTS,

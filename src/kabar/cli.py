@@ -29,8 +29,10 @@ from typer.core import TyperGroup
 
 from kabar import __version__, guard, ingest, pipeline, stages
 from kabar.brief import Brief
+from kabar.export import DEFAULT_KINDS as DEFAULT_EXPORT_KINDS
+from kabar.export import KINDS as EXPORT_KINDS
+from kabar.export import ExportError, GraphFormat, Selection, TableFormat, quotes_by_speaker, story_brief, story_detail
 from kabar.export import export as export_store
-from kabar.export import quotes_by_speaker, story_brief, story_detail
 from kabar.model import (
     Article,
     Evidence,
@@ -689,13 +691,48 @@ def quarantine_cmd(db: DbOption = "kabar.db", as_json: Annotated[bool, typer.Opt
 
 @app.command("export")
 def export_cmd(
-    out: Annotated[str, typer.Option("--out", help="Folder to write articles.jsonl into.")],
+    out: Annotated[str, typer.Option("--out", help="Folder to write the files into (one per kind).")],
     db: DbOption = "kabar.db",
+    fmt: Annotated[TableFormat, typer.Option("--format", help="File format of every kind.")] = TableFormat.jsonl,
+    what: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Kinds to export, comma-separated: {','.join(EXPORT_KINDS)}. Default: articles,stories "
+            "(none with --graph)."
+        ),
+    ] = None,
+    graph: Annotated[
+        GraphFormat | None, typer.Option(help="Also write the entity co-occurrence graph (entities.graphml/.gexf).")
+    ] = None,
+    query: Annotated[str | None, typer.Option(help="Only articles matching this search (all its words).")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles published on or after (ISO date or time).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles published up to (2024-06 includes June).")] = None,
+    story: Annotated[str | None, typer.Option(help="Only this story's articles (id, prefix or merged id).")] = None,
+    storyline: Annotated[
+        str | None, typer.Option(help="Only this storyline's articles (its id, or any of its stories' ids).")
+    ] = None,
+    outlet: Annotated[str | None, typer.Option(help="Only this outlet's articles (any case).")] = None,
+    entity: Annotated[str | None, typer.Option(help="Only articles naming this entity (any alias).")] = None,
+    lang: Annotated[str | None, typer.Option(help="Only articles in this language (id, en, ms).")] = None,
 ) -> None:
-    """Export the store as JSON Lines (format: docs/export-format.md)."""
+    """Export articles, stories, quotes, claims, entities and figures as JSON Lines, CSV or
+    Parquet, and the entity graph as GraphML or GEXF (format: docs/export-format.md). The
+    filters pick articles and all must hold; the other kinds come from those articles."""
+    kinds = [k.strip() for k in what.split(",") if k.strip()] if what is not None else []
+    if what is None and graph is None:
+        kinds = list(DEFAULT_EXPORT_KINDS)
+    selection = Selection(query=query, since=since, until=until, story=story, storyline=storyline, outlet=outlet,
+                          entity=entity, language=lang)  # fmt: skip
     with _open(db) as store:
-        counts = export_store(store, out)
-    _plain(f"wrote {counts['articles']} articles and {counts['stories']} stories to {out}")
+        try:
+            counts = export_store(store, out, fmt.value, kinds, selection, graph.value if graph else None)
+        except ExportError as exc:
+            _fail(f"export: {exc}")
+    parts = [f"{counts[k]} {k}" for k in kinds]
+    if graph:
+        parts.append(f"the entity graph ({counts['nodes']} entities, {counts['edges']} links)")
+    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    _plain(f"wrote {listed} to {out}")
 
 
 def demo_corpus() -> Path:

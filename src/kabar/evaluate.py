@@ -6,13 +6,15 @@ publication times, outlet, dateline, and the strings that must go, must stay,
 or may appear only so often. `cluster_report` and `cluster_errors` score stories;
 `brat_quotes` and `jsonl_quotes` read quote gold and predict on its texts, and
 `quote_report` scores them. `prf` is every precision/recall/F1 from counts.
+`read_ask_gold`, `ask_case` and `ask_report` score `kabar ask` against gold answers:
+accuracy, and the precision and recall of its abstentions.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -616,3 +618,115 @@ def brief_report(cases: list[BriefCase], language: str, sentences: int) -> tuple
     }
     report["records"] = len(cases)
     return report, written
+
+
+# --- answers (kabar ask) -----------------------------------------------------------------
+
+ASK_GOLD_LABELS = ("yes", "no", "mixed", "answer", "abstain")
+
+
+def read_ask_gold(path: str) -> list[dict[str, Any]]:
+    """Questions with gold answers, one JSON object a line (`examples/gold/ask-demo.jsonl`):
+    `id`, `question`, `gold` (yes, no, mixed, answer or abstain), `accept` (for an open
+    question: strings one of which the answer's sentence must hold), `story` (the gold story
+    label the evidence must come from, or a list of them when several stories hold the
+    fact), and optional `split`, `language`, `type`, `sources`."""
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            if record.get("gold") not in ASK_GOLD_LABELS or not record.get("question"):
+                raise ValueError(f"{path}:{number}: needs a question and a gold label among {ASK_GOLD_LABELS}")
+            if record["gold"] == "answer" and not record.get("accept"):
+                raise ValueError(f"{path}:{number}: an open question needs the strings that answer it (accept)")
+            out.append(record)
+    return out
+
+
+def ask_label(answer: Mapping[str, Any]) -> str:
+    """What an answer (the record of `kabar.ask.Answer`) says, as a gold label: yes, no,
+    mixed (the sources disagree: the stance abstains, but says why), answer (an open
+    question answered) or abstain (nothing bears on it, or too few sources)."""
+    if answer.get("stance") == "mixed":
+        return "mixed"
+    if answer.get("abstained"):
+        return "abstain"
+    return str(answer["stance"]) if answer.get("stance") in ("yes", "no") else "answer"
+
+
+def _holds(text: str, wanted: str) -> bool:
+    """`wanted` is in `text` as whole words (case, punctuation and spacing aside)."""
+    return f" {key(wanted)} " in f" {key(text)} "
+
+
+@dataclass
+class AskResult:
+    id: str
+    question: str
+    gold: str
+    predicted: str
+    correct: bool
+    split: str = ""
+    language: str = ""
+    kind: str = ""  # the gold record's type: yes_no, open, unanswerable
+    why: str = ""  # what was wrong
+
+
+def ask_case(gold: Mapping[str, Any], answer: Mapping[str, Any], story_of: Mapping[str, str]) -> AskResult:
+    """Score one answer. Right means: the gold label; for an answer, the first evidence
+    sentence (the one the answer quotes) holds one of the `accept` strings; and, when the
+    gold names a story (or stories), that sentence comes from one of their articles (`story_of`: article
+    id -> gold story label), so a right answer for a wrong reason is wrong."""
+    predicted = ask_label(answer)
+    evidence = answer.get("evidence") or []
+    first = evidence[0] if evidence else None
+    why = "" if predicted == gold["gold"] else f"said {predicted}"
+    stories = gold.get("story") or []
+    stories = [stories] if isinstance(stories, str) else stories
+    if not why and predicted != "abstain" and stories:
+        found = story_of.get(first["article"], "?") if first else "nothing"
+        if found not in stories:
+            why = f"evidence from {found}"
+    quoted = first["text"] if first else ""
+    if not why and gold["gold"] == "answer" and not any(_holds(quoted, a) for a in gold["accept"]):
+        why = "the sentence quoted does not hold the answer"
+    return AskResult(str(gold.get("id", "")), gold["question"], gold["gold"], predicted, not why,
+                     str(gold.get("split", "")), str(gold.get("language", "")), str(gold.get("type", "")),
+                     why)  # fmt: skip
+
+
+def ask_scores(results: Sequence[AskResult]) -> dict[str, float | int]:
+    """Accuracy, and abstention precision and recall: of the questions kabar abstained on,
+    the share that the articles cannot answer (gold abstain); of those, the share it abstained on."""
+    abstained = [r for r in results if r.predicted == "abstain"]
+    unanswerable = [r for r in results if r.gold == "abstain"]
+    both = sum(1 for r in abstained if r.gold == "abstain")
+    p, r, f = prf(both, len(abstained), len(unanswerable))
+    right = sum(1 for x in results if x.correct)
+    return {"questions": len(results), "correct": right, "accuracy": right / len(results) if results else 0.0,
+            "abstained": len(abstained), "unanswerable": len(unanswerable), "abstain_precision": p,
+            "abstain_recall": r, "abstain_f1": f}  # fmt: skip
+
+
+def ask_report(results: Sequence[AskResult]) -> dict[str, Any]:
+    """`ask_scores` over all questions, and by split, language and type."""
+    report: dict[str, Any] = {"all": ask_scores(results)}
+    for field_name in ("split", "language", "kind"):
+        values = sorted({getattr(r, field_name) for r in results} - {""})
+        report[field_name] = {v: ask_scores([r for r in results if getattr(r, field_name) == v]) for v in values}
+    return report
+
+
+def article_labels(store: ReadStore, wanted: Mapping[str, str]) -> dict[str, str]:
+    """Article id -> gold label, from `wanted` (input path -> label, as a labels CSV gives
+    it). A path matches an article's source equal to it or ending in "/" + it."""
+    out: dict[str, str] = {}
+    for article in store.iter_articles():
+        for source in article.sources or [article.source]:
+            label = wanted.get(source) or next((v for k, v in wanted.items() if source.endswith("/" + k)), None)
+            if label is not None:
+                out[article.id] = label
+                break
+    return out

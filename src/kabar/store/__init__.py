@@ -54,6 +54,85 @@ class StoryMember:
     duplicate_of: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    """An article as a listing shows it (an entity's or an outlet's page), without its
+    text or extraction: one row read, no JSON decoded."""
+
+    id: str
+    title: str
+    outlet: str | None
+    published: str | None
+    language: str
+    story: str | None
+    duplicate_of: str | None
+
+    def to_record(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "outlet": self.outlet, "published": self.published,
+                "language": self.language, "story": self.story, "duplicate_of": self.duplicate_of}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRef:
+    """A story as a listing shows it, without its members: one row of the stories table
+    (`n_articles` says how many it holds)."""
+
+    id: str
+    title: str
+    storyline: str
+    n_articles: int
+    first_published: str | None
+    last_published: str | None
+    languages: tuple[str, ...]
+    outlets: tuple[str, ...]
+
+    def to_record(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "storyline": self.storyline, "articles": self.n_articles,
+                "first_published": self.first_published, "last_published": self.last_published,
+                "languages": list(self.languages), "outlets": list(self.outlets)}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class EntityName:
+    """One way the articles write an entity: the form, the language of the articles that
+    use it, its type there (PERSON, ORG, LOC, EVENT; "" for a speaker or claim holder the
+    tagger did not tag) and in how many of the articles read it appears."""
+
+    name: str
+    language: str
+    label: str
+    articles: int
+
+
+@dataclass(frozen=True, slots=True)
+class EntityInfo:
+    """What the store knows of one entity key (`ReadStore.entity`). Counts are over every
+    article; `names` over its latest ENTITY_SCAN articles, most used first."""
+
+    key: str
+    articles: int  # articles naming it, quoting it or holding a claim of it
+    quoted_in: int  # articles quoting it
+    claimed_in: int  # articles with a claim it holds or that names it
+    first_published: str | None  # its earliest and latest dated article
+    last_published: str | None
+    names: tuple[EntityName, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OutletInfo:
+    """What the store knows of one outlet (`ReadStore.outlet`), counted over all its articles."""
+
+    name: str  # as its latest article spells it
+    articles: int
+    copies: int  # its articles marked as copies of an earlier one (`duplicate_of`)
+    first_published: str | None
+    last_published: str | None
+
+
+# Rows of an entity's index an entity page reads for its stories and names (its latest
+# articles): bounded whatever the entity's size. 1,000 rows are a few milliseconds.
+ENTITY_SCAN = 1000
+
 # Stories of one storyline a listing reads, its latest: the web page shows 12 of them
 # (`web.views.STORYLINE_SHOWN`) and `kabar storylines` this many. NeuS dev's largest
 # storyline holds 99 stories; a monitor's running matter may hold thousands.
@@ -129,6 +208,61 @@ class ReadStore(ABC):
     def story_members(self, story_id: str) -> list[StoryMember]:
         """The story's articles in ingest order, without their text (`kabar.export`
         chooses which to read in full)."""
+
+    # --- entities and outlets: every read is bounded, whatever their size ---
+    @abstractmethod
+    def entity(self, key: str) -> EntityInfo | None:
+        """The entity `key` (an extraction key: "vladimir putin", "C:KP"), or None if no
+        article names, quotes or holds a claim of it. Its counts cost one index range count;
+        its names come from its latest ENTITY_SCAN articles."""
+
+    @abstractmethod
+    def entity_stories(self, key: str, limit: int) -> list[tuple[StoryRef, int]]:
+        """The stories of the entity's latest ENTITY_SCAN articles, the one that named it
+        last first, at most `limit`; each with how many of those articles are in it."""
+
+    @abstractmethod
+    def entity_articles(self, key: str, limit: int, role: str | None = None) -> list[str]:
+        """Ids of the entity's latest `limit` articles, newest published first (undated
+        last). `role` "quote": articles quoting it; "claim": articles with a claim it holds
+        or that names it; None: every article it is in."""
+
+    @abstractmethod
+    def entity_days(self, key: str) -> list[tuple[str, int]]:
+        """(ISO day, articles) for each day with a dated article naming the entity, oldest
+        first: one GROUP BY over its index range; a row per day, not per article."""
+
+    @abstractmethod
+    def cooccurring(self, key: str, limit: int, articles: int) -> list[tuple[str, str, str, int]]:
+        """The `limit` entities named in most of the entity's latest `articles` articles:
+        (key, name, label, articles together), most first. The name is the form those
+        articles use most (the longest of equals)."""
+
+    @abstractmethod
+    def outlet(self, name: str) -> OutletInfo | None:
+        """The outlet named `name` (any case), or None if no article has it."""
+
+    @abstractmethod
+    def outlet_articles(self, name: str, limit: int, copies: bool = False) -> list[ArticleRef]:
+        """The outlet's latest `limit` articles (any case of its name), newest published
+        first (undated last); `copies`: only those marked as copies (`duplicate_of`)."""
+
+    @abstractmethod
+    def story_refs(self, ids: Sequence[str]) -> dict[str, StoryRef]:
+        """The stories with these ids (merged ids are not followed), without their members."""
+
+    @abstractmethod
+    def article_refs(self, ids: Sequence[str]) -> dict[str, ArticleRef]:
+        """The articles with these ids, without their text."""
+
+    @abstractmethod
+    def story_first_articles(self, story_id: str, limit: int) -> list[ArticleRef]:
+        """The story's first `limit` articles in ingest order, without their text."""
+
+    @abstractmethod
+    def shared_paragraphs(self, ids: Sequence[str], limit: int) -> dict[str, list[Syndication]]:
+        """At most `limit` syndication rows of each of these articles (its paragraphs found
+        in other articles), in paragraph order: bounded however many others share them."""
 
     @abstractmethod
     def search(

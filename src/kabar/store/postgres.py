@@ -119,10 +119,31 @@ MIGRATIONS: list[str] = [
     CREATE INDEX articles_story_members ON articles (story, seq) INCLUDE (id, outlet, published, duplicate_of);
     DROP INDEX articles_story;
     """,
+    # Entity and outlet pages: the entity index by (entity, published, seq) with how each
+    # article names the entity and whether it quotes it or puts it in a claim (partial
+    # indexes), refilled from the stored extraction (SQLStore._fill_entities); an outlet's
+    # articles by lower(outlet) and publication, its copies by a partial index.
+    """
+    DROP TABLE article_entities;
+    CREATE TABLE article_entities (
+        entity TEXT NOT NULL, published TEXT NOT NULL, seq BIGINT NOT NULL, article_id TEXT NOT NULL,
+        language TEXT NOT NULL, label TEXT NOT NULL, name TEXT NOT NULL, forms TEXT NOT NULL,
+        mentions INTEGER NOT NULL, quotes INTEGER NOT NULL, claims INTEGER NOT NULL,
+        PRIMARY KEY (entity, published, seq)
+    );
+    CREATE INDEX article_entities_article ON article_entities(article_id);
+    CREATE INDEX article_entities_quoted ON article_entities(entity, published, seq) WHERE quotes > 0;
+    CREATE INDEX article_entities_claimed ON article_entities(entity, published, seq) WHERE claims > 0;
+    CREATE INDEX articles_outlet_latest ON articles ((lower(outlet)), (COALESCE(published, '')), seq);
+    CREATE INDEX articles_outlet_copies ON articles ((lower(outlet)), (COALESCE(published, '')), seq)
+        WHERE duplicate_of IS NOT NULL;
+    DROP INDEX articles_outlet;
+    """,
 ]
 SIGNATURES_MIGRATION = 4
 INGEST_LOCK = 4243  # advisory lock key held by an ingest run (4242 is the migrator's)
 SALIENT_MIGRATION = 7
+ENTITIES_MIGRATION = 9
 
 _PLACEHOLDER = re.compile(r"\?")
 _TERM = re.compile(r"[^\w]+", re.UNICODE)
@@ -188,6 +209,8 @@ class PostgresStore(SQLStore):
                     self._move_signatures()
                 if number == SALIENT_MIGRATION:
                     self._fill_salient()
+                if number == ENTITIES_MIGRATION:
+                    self._fill_entities()
                 self.db.execute("DELETE FROM kabar_schema")
                 self.db.execute("INSERT INTO kabar_schema VALUES (%s)", (number,))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from abc import abstractmethod
 from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -29,7 +30,17 @@ from kabar.model import (
     TimeMention,
 )
 from kabar.query import Filters, index_terms
-from kabar.store import LINE_STORIES_READ, Store, StoryMember
+from kabar.store import (
+    ENTITY_SCAN,
+    LINE_STORIES_READ,
+    ArticleRef,
+    EntityInfo,
+    EntityName,
+    OutletInfo,
+    Store,
+    StoryMember,
+    StoryRef,
+)
 
 # `StorySelection.sort` -> ORDER BY; the day first, as `kabar stories` shows it. The
 # stories_recent and stories_largest indexes are on these very expressions.
@@ -82,6 +93,50 @@ def _paragraph_table(blob: bytes | None) -> tuple[np.ndarray, np.ndarray]:
     return table[:, 0], table[:, 2:]
 
 
+# Forms of one entity an article's index row keeps ("Kim Jong Un", "Kim"): one article
+# naming a thing in more ways than this is a list, not prose.
+ROW_FORMS = 8
+
+
+def entity_rows(article: Article) -> list[tuple[str, str, str, str, int, int, int]]:
+    """The article's rows of the entity index, one per key it names (a mention), quotes (a
+    speaker's key) or names in a claim or as its holder: (key, label, name, forms,
+    mentions, quotes, claims). The name is the key's most used form in the article (the
+    longest of equals); forms are its distinct forms, most used first, at most ROW_FORMS,
+    one a line. A key that only speaks or holds a claim takes that phrase, with no label.
+    Linear in the article's mentions, quotes and claims: a claim finds the mentions inside
+    its content by bisection over the mentions' starts."""
+    names: dict[str, Counter[str]] = defaultdict(Counter)
+    labels: dict[str, Counter[str]] = defaultdict(Counter)
+    phrases: dict[str, Counter[str]] = defaultdict(Counter)
+    mentions: Counter[str] = Counter()
+    quotes: Counter[str] = Counter()
+    claims: Counter[str] = Counter()
+    for m in article.entities:
+        names[m.entity][" ".join(m.text.split())] += 1
+        labels[m.entity][m.label] += 1
+        mentions[m.entity] += 1
+    for q in article.quotes:
+        if q.speaker_entity and not q.nested:
+            quotes[q.speaker_entity] += 1
+            phrases[q.speaker_entity][" ".join((q.speaker or q.speaker_entity).split())] += 1
+    ordered = sorted(article.entities, key=lambda m: m.start)
+    starts = [m.start for m in ordered]
+    for c in article.claims:
+        keys = {m.entity for m in ordered[bisect_left(starts, c.start) : bisect_left(starts, c.end)]}
+        if c.holder_entity:
+            keys.add(c.holder_entity)
+            phrases[c.holder_entity][" ".join((c.holder or c.holder_entity).split())] += 1
+        claims.update(keys)
+    rows = []
+    for key in sorted(set(mentions) | set(quotes) | set(claims)):
+        counted = names.get(key) or phrases.get(key) or Counter({key: 1})
+        forms = sorted(counted, key=lambda f: (-counted[f], -len(f), f))
+        label = labels[key].most_common(1)[0][0] if key in labels else ""
+        rows.append((key, label, forms[0], "\n".join(forms[:ROW_FORMS]), mentions[key], quotes[key], claims[key]))
+    return rows
+
+
 def _story_write(row: tuple[Any, ...]) -> StoryWrite:
     sid, line, title, n, first, last, langs, outlets, state, emb, seq = row
     return StoryWrite(sid, line, title, n, first, last, json.loads(langs), json.loads(outlets), json.loads(state),
@@ -108,11 +163,35 @@ class SQLStore(Store):
     @abstractmethod
     def _clear_index(self) -> None: ...
 
-    def _index_entities(self, article: Article) -> None:
+    def _use_index(self, name: str) -> str:
+        """A clause after a table name that makes the query read it through index `name`,
+        where the backend's planner needs telling (SQLite); nothing by default."""
+        return ""
+
+    def _index_entities(self, article: Article, seq: int) -> None:
+        """The article's rows of the entity index (`entity_rows`)."""
         self._many(
-            "INSERT INTO article_entities VALUES (?,?) ON CONFLICT DO NOTHING",
-            [(key, article.id) for key in sorted({m.entity for m in article.entities})],
-        )
+            "INSERT INTO article_entities (entity, article_id, seq, published, language, label, name, forms,"
+            " mentions, quotes, claims) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            [(key, article.id, seq, article.published or "", article.language, *rest)
+             for key, *rest in entity_rows(article)],
+        )  # fmt: skip
+
+    def _fill_entities(self) -> None:
+        """Schema upgrade: the entity index rebuilt from every stored article's extraction,
+        a page of articles at a time (inside the migration's transaction)."""
+        last = -1
+        while True:
+            rows = self._x(
+                "SELECT seq, id, published, language, extraction FROM articles WHERE seq > ? ORDER BY seq LIMIT ?",
+                (last, ARTICLE_PAGE),
+            ).fetchall()
+            if not rows:
+                return
+            last = int(rows[-1][0])
+            for seq, aid, published, language, extraction in rows:
+                article = Article(aid, "", None, None, "", published, language, None, [])
+                self._index_entities(article.with_extraction(json.loads(extraction)), int(seq))
 
     def reindex_search(self) -> int:
         count = 0
@@ -122,19 +201,20 @@ class SQLStore(Store):
             for seq, *row in self._x(f"SELECT seq, {self._COLUMNS} FROM articles").fetchall():
                 article = self._article(tuple(row))
                 self._index(seq, article, index_terms(article))
-                self._index_entities(article)
+                self._index_entities(article, int(seq))
                 count += 1
         return count
 
     def update_extraction(self, articles: Sequence[Article]) -> None:
         with self._transaction():
             for a in articles:
-                self._x(
-                    "UPDATE articles SET extraction=? WHERE id=?",
+                found = self._x(
+                    "UPDATE articles SET extraction=? WHERE id=? RETURNING seq",
                     (json.dumps(a.extraction_record(), ensure_ascii=False), a.id),
-                )
+                ).fetchone()
                 self._x("DELETE FROM article_entities WHERE article_id=?", (a.id,))
-                self._index_entities(a)
+                if found is not None:
+                    self._index_entities(a, int(found[0]))
 
     def _filter_sql(self, filters: Filters) -> tuple[list[str], list[Any]]:
         """WHERE clauses (over `articles a`) and parameters for search filters."""
@@ -195,7 +275,7 @@ class SQLStore(Store):
                 row = inserted.fetchone()
                 if row is not None and a.id in chunk.search_terms:
                     self._index(int(row[0]), a, chunk.search_terms[a.id])
-                    self._index_entities(a)
+                    self._index_entities(a, int(row[0]))
                 for source in a.sources or [a.source]:
                     self._x("INSERT INTO article_sources VALUES (?,?) ON CONFLICT DO NOTHING", (a.id, source))
             self._many(
@@ -434,6 +514,136 @@ class SQLStore(Store):
             "SELECT id, outlet, published, duplicate_of FROM articles WHERE story=? ORDER BY seq", (story_id,)
         ).fetchall()
         return [StoryMember(*r) for r in rows]
+
+    # --- entities and outlets ---------------------------------------------------------
+    # The entity index, article_entities, is ordered by (entity, published, seq): an
+    # entity's latest articles are the end of its range, read backwards and cut by LIMIT;
+    # `published` is "" for an undated article, so those come last.
+
+    _LATEST = "ORDER BY published DESC, seq DESC LIMIT ?"
+
+    def entity(self, key: str) -> EntityInfo | None:
+        count, quoted, claimed, first, last = self._x(
+            "SELECT count(*), COALESCE(sum(CASE WHEN quotes > 0 THEN 1 ELSE 0 END), 0),"
+            " COALESCE(sum(CASE WHEN claims > 0 THEN 1 ELSE 0 END), 0),"
+            " min(NULLIF(published, '')), max(NULLIF(published, '')) FROM article_entities WHERE entity = ?",
+            (key,),
+        ).fetchone()
+        if not count:
+            return None
+        used: Counter[tuple[str, str, str]] = Counter()
+        for forms, lang, label in self._x(
+            f"SELECT forms, language, label FROM article_entities WHERE entity = ? {self._LATEST}", (key, ENTITY_SCAN)
+        ):
+            used.update((form, lang, label) for form in forms.split("\n"))
+        names = sorted((EntityName(name, lang, label, n) for (name, lang, label), n in used.items()),
+                       key=lambda e: (-e.articles, e.name, e.language, e.label))  # fmt: skip
+        return EntityInfo(key, int(count), int(quoted), int(claimed), first, last, tuple(names))
+
+    def entity_stories(self, key: str, limit: int) -> list[tuple[StoryRef, int]]:
+        rows = self._x(
+            "SELECT a.story, count(*), max(e.published) AS latest FROM (SELECT seq, published FROM article_entities"
+            f" WHERE entity = ? {self._LATEST}) AS e JOIN articles a ON a.seq = e.seq WHERE a.story IS NOT NULL"
+            " GROUP BY a.story ORDER BY latest DESC, a.story LIMIT ?",
+            (key, ENTITY_SCAN, limit),
+        ).fetchall()
+        refs = self.story_refs([r[0] for r in rows])
+        return [(refs[sid], int(n)) for sid, n, _ in rows if sid in refs]
+
+    def entity_articles(self, key: str, limit: int, role: str | None = None) -> list[str]:
+        # Each role has a partial index of its own, so a rarely quoted entity named in
+        # 100,000 articles finds its quotes without reading past the others.
+        where = {None: "", "quote": " AND quotes > 0", "claim": " AND claims > 0"}[role]
+        hint = {None: "", "quote": self._use_index("article_entities_quoted"),
+                "claim": self._use_index("article_entities_claimed")}[role]  # fmt: skip
+        rows = self._x(
+            f"SELECT article_id FROM article_entities{hint} WHERE entity = ?{where} {self._LATEST}", (key, limit)
+        )
+        return [r[0] for r in rows]
+
+    def entity_days(self, key: str) -> list[tuple[str, int]]:
+        rows = self._x(
+            "SELECT substr(published, 1, 10) AS day, count(*) FROM article_entities WHERE entity = ?"
+            " AND published <> '' GROUP BY substr(published, 1, 10) ORDER BY day",
+            (key,),
+        ).fetchall()
+        return [(day, int(n)) for day, n in rows]
+
+    def cooccurring(self, key: str, limit: int, articles: int) -> list[tuple[str, str, str, int]]:
+        sample = f"(SELECT article_id FROM article_entities WHERE entity = ? {self._LATEST}) AS e"
+        top = self._x(
+            f"SELECT o.entity, count(*) AS n FROM {sample} JOIN article_entities o ON o.article_id = e.article_id"
+            " WHERE o.entity <> ? GROUP BY o.entity ORDER BY n DESC, o.entity LIMIT ?",
+            (key, articles, key, limit),
+        ).fetchall()
+        if not top:
+            return []
+        marks = ",".join("?" * len(top))
+        forms: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
+        for entity, name, label, n in self._x(
+            f"SELECT o.entity, o.name, o.label, count(*) FROM {sample} JOIN article_entities o"
+            f" ON o.article_id = e.article_id WHERE o.entity IN ({marks}) GROUP BY o.entity, o.name, o.label",
+            (key, articles, *(r[0] for r in top)),
+        ):
+            forms[entity][(name, label)] += int(n)
+        out = []
+        for entity, n in top:
+            (name, label), _ = max(forms[entity].items(), key=lambda kv: (kv[1], len(kv[0][0]), kv[0]))
+            out.append((entity, name, label, int(n)))
+        return out
+
+    _REF = "id, title, outlet, published, language, story, duplicate_of"
+    # The outlet indexes (articles_outlet_latest, articles_outlet_copies) are on exactly
+    # these expressions.
+    _OUTLET = "lower(outlet) = lower(?)"
+    _OUTLET_LATEST = "ORDER BY COALESCE(published, '') DESC, seq DESC LIMIT ?"
+
+    def outlet(self, name: str) -> OutletInfo | None:
+        count = int(self._x(f"SELECT count(*) FROM articles WHERE {self._OUTLET}", (name,)).fetchone()[0])
+        if not count:
+            return None
+        copies = self._x(f"SELECT count(*) FROM articles WHERE {self._OUTLET} AND duplicate_of IS NOT NULL", (name,))
+        spelled, last = self._x(
+            f"SELECT outlet, published FROM articles WHERE {self._OUTLET} {self._OUTLET_LATEST}", (name, 1)
+        ).fetchone()
+        first = self._x(
+            f"SELECT published FROM articles WHERE {self._OUTLET} AND COALESCE(published, '') <> ''"
+            " ORDER BY COALESCE(published, ''), seq LIMIT 1",
+            (name,),
+        ).fetchone()
+        return OutletInfo(spelled, count, int(copies.fetchone()[0]), first[0] if first else None, last)
+
+    def outlet_articles(self, name: str, limit: int, copies: bool = False) -> list[ArticleRef]:
+        only = " AND duplicate_of IS NOT NULL" if copies else ""
+        rows = self._x(
+            f"SELECT {self._REF} FROM articles WHERE {self._OUTLET}{only} {self._OUTLET_LATEST}", (name, limit)
+        ).fetchall()
+        return [ArticleRef(*r) for r in rows]
+
+    def story_refs(self, ids: Sequence[str]) -> dict[str, StoryRef]:
+        rows = self._select_in(
+            "SELECT id, title, storyline, n_articles, first_published, last_published, languages, outlets"
+            " FROM stories WHERE id IN ({marks})",
+            list(dict.fromkeys(ids)),
+        )
+        return {sid: StoryRef(sid, title, line, int(n), first, last, tuple(json.loads(langs)),
+                              tuple(json.loads(outlets)))
+                for sid, title, line, n, first, last, langs, outlets in rows}  # fmt: skip
+
+    def article_refs(self, ids: Sequence[str]) -> dict[str, ArticleRef]:
+        rows = self._select_in(f"SELECT {self._REF} FROM articles WHERE id IN ({{marks}})", list(dict.fromkeys(ids)))
+        return {r[0]: ArticleRef(*r) for r in rows}
+
+    def story_first_articles(self, story_id: str, limit: int) -> list[ArticleRef]:
+        rows = self._x(f"SELECT {self._REF} FROM articles WHERE story = ? ORDER BY seq LIMIT ?", (story_id, limit))
+        return [ArticleRef(*r) for r in rows]
+
+    def shared_paragraphs(self, ids: Sequence[str], limit: int) -> dict[str, list[Syndication]]:
+        sql = (
+            "SELECT article_id, paragraph, other_id, other_paragraph, similarity FROM syndication WHERE article_id = ?"
+            " ORDER BY paragraph, other_id, other_paragraph LIMIT ?"
+        )
+        return {aid: [Syndication(*r) for r in self._x(sql, (aid, limit))] for aid in dict.fromkeys(ids)}
 
     def syndications(self, ids: Sequence[str]) -> dict[str, list[Syndication]]:
         out: dict[str, list[Syndication]] = {aid: [] for aid in ids}

@@ -30,15 +30,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path as FilePath
 from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
 import anyio
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders, UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -164,6 +167,34 @@ def _embedder() -> Any:
 
 UI_DEFAULT = "en"  # the pages' language when the reader names none
 
+
+class _Labels(dict[str, str]):
+    """A language's UI labels; a label it lacks comes from its fallback languages, then
+    from the default page language, and last reads as its own key (so a label not yet
+    translated shows as words, never as an empty string or an error)."""
+
+    def __init__(self, code: str) -> None:
+        chain, seen = [], set()
+        while code and code not in seen:  # the language, then the fallbacks it names
+            seen.add(code)
+            chain.append(get(code))
+            code = chain[-1].fallback
+        labels: dict[str, str] = {}
+        for lang in [*chain, get(UI_DEFAULT)]:
+            for key, value in lang.ui.items():
+                labels.setdefault(key, value)
+        super().__init__(labels)
+
+    def __missing__(self, key: str) -> str:
+        return key.replace("_", " ")
+
+
+@lru_cache(maxsize=16)
+def labels(code: str) -> _Labels:
+    """The UI labels pages in language `code` are written with."""
+    return _Labels(code)
+
+
 # A NUL cannot go into a PostgreSQL text value (psycopg raises: a 500), and no stored
 # text holds one.
 _NO_NUL = r"^[^\x00]*$"
@@ -173,6 +204,8 @@ Filter = Annotated[str | None, Query(max_length=MAX_TEXT, pattern=_NO_NUL)]
 Text = Annotated[str, Query(max_length=MAX_TEXT, pattern=_NO_NUL)]
 # Article ids are 16 hex digits, story ids 17 characters, job ids 16; 64 leaves room.
 Id = Annotated[str, Path(max_length=64, pattern=_NO_NUL)]
+# An entity key ("vladimir putin", "C:KP") or an outlet's name; a name may hold a slash.
+Name = Annotated[str, Path(min_length=1, max_length=MAX_TEXT, pattern=_NO_NUL)]
 
 
 def _story_query(
@@ -258,10 +291,24 @@ def create_app(settings: Settings) -> FastAPI:
         code = request.query_params.get("lang", UI_DEFAULT)
         code = code if known(code) and get(code).ui else UI_DEFAULT
         html = templates.get_template(name).render(
-            t=get(code).ui, ui_lang=code, request=request, lang_param=(f"lang={code}" if code != UI_DEFAULT else ""),
-            **context,
+            t=labels(code), ui_lang=code, request=request, lang_param=_lang_param(code), **context
         )
         return HTMLResponse(html)
+
+    def _lang_param(code: str) -> str:
+        return f"lang={code}" if code != UI_DEFAULT else ""
+
+    async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        """A page that is not there is an HTML page with the site's navigation; the API
+        keeps its JSON errors, and other statuses their usual answer."""
+        path = request.url.path
+        if exc.status_code != 404 or path.startswith("/api/") or path == "/openapi.json":
+            return await http_exception_handler(request, exc)
+        response = page("error.html", request, code=404, detail=str(exc.detail))
+        response.status_code = 404
+        return response
+
+    app.add_exception_handler(StarletteHTTPException, not_found)  # type: ignore[arg-type]
 
     Reader = Depends(read_access)
     Writer = Depends(write_access)
@@ -299,6 +346,26 @@ def create_app(settings: Settings) -> FastAPI:
         if detail is None:
             raise HTTPException(404, "no such article")
         return page("article.html", request, d=detail)
+
+    @app.get("/entities/{key:path}", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
+    def entity_page(request: Request, key: Name) -> Response:
+        with opened() as store:
+            detail = views.entity_detail(store, key)
+        if detail is None:
+            raise HTTPException(404, "no such entity")
+        if detail.key != key:  # a name ("North Korea") for the key its articles use (C:KP)
+            lang = request.query_params.get("lang")
+            query = f"?{urlencode({'lang': lang})}" if lang else ""
+            return RedirectResponse(f"/entities/{quote(detail.key, safe='')}{query}", status_code=307)
+        return page("entity.html", request, d=detail)
+
+    @app.get("/outlets/{name:path}", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
+    def outlet_page(request: Request, name: Name) -> HTMLResponse:
+        with opened() as store:
+            detail = views.outlet_detail(store, name)
+        if detail is None:
+            raise HTTPException(404, "no such outlet")
+        return page("outlet.html", request, d=detail)
 
     @app.get("/search", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
     def search_page(request: Request, query: SearchQuery, q: Text = "") -> HTMLResponse:
@@ -343,6 +410,29 @@ def create_app(settings: Settings) -> FastAPI:
         record["source"] = shown_source(record["source"])
         record["sources"] = [shown_source(s) for s in record["sources"]]
         return record
+
+    @app.get("/api/entities/{key:path}", dependencies=[Reader])
+    def api_entity(key: Name) -> dict[str, Any]:
+        """One entity, by its key ("vladimir putin", "C:KP") or a name any language gives
+        it ("North Korea"): its names across languages, stories and storylines (newest
+        first), quotes by it and claims by or about it with citations, articles per day,
+        and the entities named with it. Read from bounded samples of its latest articles."""
+        with opened() as store:
+            detail = views.entity_detail(store, key)
+        if detail is None:
+            raise HTTPException(404, "no such entity")
+        return detail.to_record()
+
+    @app.get("/api/outlets/{name:path}", dependencies=[Reader])
+    def api_outlet(name: Name) -> dict[str, Any]:
+        """One outlet (any case of its name): its counts, its latest stories and in which it
+        reported first, what it adds that other outlets' reports do not, its copies of
+        earlier reports and its paragraphs from other outlets' earlier reports."""
+        with opened() as store:
+            detail = views.outlet_detail(store, name)
+        if detail is None:
+            raise HTTPException(404, "no such outlet")
+        return detail.to_record()
 
     @app.get("/api/search", dependencies=[Reader])
     def api_search(query: SearchQuery, q: Annotated[Text, Query(min_length=1)]) -> dict[str, Any]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 from itertools import combinations
 from typing import Any
@@ -16,13 +17,16 @@ from urllib.parse import urlsplit
 
 from kabar.ask import Answer
 from kabar.ask import ask as ask_question
-from kabar.brief import Brief
+from kabar.brief import SAME_SENTENCE, Brief, Cited
+from kabar.brief import _sentences as brief_sentences
+from kabar.brief import _vectors as brief_vectors
 from kabar.export import StoryDetail, quotes_by_speaker
 from kabar.export import story_detail as read_story
-from kabar.model import Article, Story, StoryFacts, StoryQuote, StorySelection
+from kabar.model import Article, Evidence, Story, StoryFacts, StoryQuote, StorySelection
 from kabar.query import Filters
+from kabar.search import entity_keys
 from kabar.search import run as run_search
-from kabar.store import ReadStore
+from kabar.store import ENTITY_SCAN, ArticleRef, EntityInfo, EntityName, OutletInfo, ReadStore, StoryRef
 
 
 def safe_url(url: str | None) -> str | None:
@@ -163,6 +167,9 @@ class StoryPage(StoryDetail):
     line_shown: list[dict[str, Any]]
     line_total: int
     line_axis: dict[str, Any]
+    # The entity key of each claim's holder (facts.claims' order), for its link; None
+    # when the extraction gave none.
+    claim_holders: list[str | None]
 
 
 def story_detail(store: ReadStore, story_id: str, sentences: int) -> StoryPage | None:
@@ -181,15 +188,385 @@ def story_detail(store: ReadStore, story_id: str, sentences: int) -> StoryPage |
         line_shown=shown,
         line_total=len(detail.storyline) + 1,
         line_axis=storyline_axis(shown),
+        claim_holders=claim_holders(detail.facts, detail.articles),
     )
+
+
+def claim_holders(found: StoryFacts, articles: Sequence[Article]) -> list[str | None]:
+    """The holder's entity key of each of the story's claims: the article claim it was
+    gathered from (same article, paragraph and content) carries it."""
+    keys = {(a.id, c.paragraph, c.content): c.holder_entity for a in articles for c in a.claims}
+    return [keys.get((c.evidence.article, c.evidence.paragraph, c.content)) for c in found.claims]
+
+
+def article_entities(article: Article) -> list[dict[str, str]]:
+    """The article's entities in order of first mention: key, its fullest form here
+    (most words, then most used) and type."""
+    forms: dict[str, Counter[str]] = {}
+    labels: dict[str, Counter[str]] = {}
+    for m in sorted(article.entities, key=lambda m: m.start):
+        forms.setdefault(m.entity, Counter())[m.text] += 1
+        labels.setdefault(m.entity, Counter())[m.label] += 1
+    return [{"key": k, "name": max(f.items(), key=lambda kv: (len(kv[0].split()), kv[1]))[0],
+             "label": labels[k].most_common(1)[0][0]} for k, f in forms.items()]  # fmt: skip
 
 
 def article_detail(store: ReadStore, article_id: str) -> dict[str, Any] | None:
     article = store.get_article(article_id)
     if article is None:
         return None
-    return {"article": article, "url": safe_url(article.url),
+    return {"article": article, "url": safe_url(article.url), "entities": article_entities(article),
             "syndicated": {s.paragraph for s in store.syndication(article.id)}}  # fmt: skip
+
+
+# --- entity pages ---------------------------------------------------------------------
+# Every read is bounded, whatever the entity's size (a name in 100,000 articles): counts
+# and per-day counts are computed in the database; stories and names come from its latest
+# store.ENTITY_SCAN articles; quotes and claims from its latest articles that quote it or
+# put it in a claim, read whole; co-occurring entities from its latest COOCCUR_ARTICLES.
+ENTITY_STORIES = 20  # stories listed
+ENTITY_QUOTE_ARTICLES = 12  # latest articles quoting it, read for their quotes
+ENTITY_CLAIM_ARTICLES = 12  # latest articles with a claim it holds or that names it
+ENTITY_QUOTES = 20  # quotes shown (one wording, however many copies carry it, is one)
+ENTITY_CLAIMS = 20
+ENTITY_NAMES = 20  # forms shown
+COOCCUR_ARTICLES = 200
+COOCCUR_SHOWN = 12
+# The UI label of each entity type.
+ENTITY_TYPES = {"PERSON": "person", "ORG": "organisation", "LOC": "place", "EVENT": "event"}
+
+
+@dataclass(frozen=True, slots=True)
+class EntityClaim:
+    """A claim, accusation, estimate, report or denial held by the entity ("by") or naming
+    it in its content ("about"), with its citation and the denials that answer it there."""
+
+    kind: str
+    holder: str | None
+    holder_entity: str | None
+    content: str
+    role: str  # "by" or "about"
+    evidence: Evidence
+    denied_by: tuple[Evidence, ...] = ()
+
+    def to_record(self) -> dict[str, Any]:
+        return {"kind": self.kind, "holder": self.holder, "holder_entity": self.holder_entity,
+                "content": self.content, "role": self.role, "evidence": asdict(self.evidence),
+                "denied_by": [asdict(e) for e in self.denied_by]}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class EntityPage:
+    """One entity as /entities/{key} and GET /api/entities/{key} show it (`entity_detail`)."""
+
+    key: str
+    name: str  # its fullest form in the articles read
+    label: str  # PERSON, ORG, LOC, EVENT, or "" when only named as a speaker or holder
+    info: EntityInfo
+    # Its forms, each with the languages of the articles using it: "Korea Utara" (id),
+    # "North Korea" (en). Over its latest store.ENTITY_SCAN articles.
+    aliases: list[dict[str, Any]]
+    stories: list[dict[str, Any]]  # newest first (`_story_ref_row`), with `mentions`
+    storylines: list[dict[str, Any]]  # those of its stories that hold more than one story
+    quotes: list[StoryQuote]  # by it, newest first, each wording once with every source read
+    claims: list[EntityClaim]  # held by it or naming it, newest first
+    days: list[tuple[str, int]]  # (ISO day, articles) over every dated article
+    chart: dict[str, Any]  # `mentions_chart` of `days`
+    cooccurring: list[dict[str, Any]]  # key, name, label, articles together
+    quote_articles_read: int
+    claim_articles_read: int
+
+    @property
+    def type(self) -> str:
+        """The UI label naming its type ("person", ...), or "" when it has none."""
+        return ENTITY_TYPES.get(self.label, "")
+
+    @property
+    def names_read(self) -> int:
+        """The articles its names and stories come from: its latest store.ENTITY_SCAN."""
+        return min(self.info.articles, ENTITY_SCAN)
+
+    @property
+    def cooccurring_read(self) -> int:
+        """The articles the entities named with it come from: its latest COOCCUR_ARTICLES."""
+        return min(self.info.articles, COOCCUR_ARTICLES)
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSON of GET /api/entities/{key}: the same facts as the page."""
+        info = self.info
+        return {
+            "key": self.key, "name": self.name, "label": self.label, "articles": info.articles,
+            "quoted_in": info.quoted_in, "claimed_in": info.claimed_in,
+            "first_published": info.first_published, "last_published": info.last_published,
+            "aliases": self.aliases, "stories": self.stories, "storylines": self.storylines,
+            "quotes": [asdict(q) for q in self.quotes], "claims": [c.to_record() for c in self.claims],
+            "mentions_per_day": [{"day": d, "articles": n} for d, n in self.days],
+            "cooccurring": self.cooccurring,
+            "quote_articles_read": self.quote_articles_read, "claim_articles_read": self.claim_articles_read,
+            "names_read": self.names_read, "cooccurring_read": self.cooccurring_read,
+        }  # fmt: skip
+
+
+def _story_ref_row(ref: StoryRef) -> dict[str, Any]:
+    first = _day(ref.first_published)
+    return {"id": ref.id, "title": ref.title, "first": first, "last": _day(ref.last_published) or first,
+            "articles": ref.n_articles, "outlets": list(ref.outlets), "languages": list(ref.languages),
+            "storyline": ref.storyline}  # fmt: skip
+
+
+def _evidence_of(a: Article, paragraph: int, text: str) -> Evidence:
+    return Evidence(a.id, a.outlet, paragraph, text, a.published)
+
+
+def _newest_first(articles: Sequence[Article]) -> list[Article]:
+    """Dated articles newest first, then the undated."""
+    return sorted(articles, key=lambda a: (a.published is not None, a.published or "", a.id), reverse=True)
+
+
+def resolve_entity(store: ReadStore, ref: str) -> tuple[str, EntityInfo] | None:
+    """The entity `ref` means, with what the store knows of it: `ref` itself when it is a
+    key the store has, else the key its name takes in any language ("Korea Utara", "North
+    Korea", "DPRK" -> C:KP) that the most articles name; None when no article names it."""
+    info = store.entity(ref)
+    if info is not None:
+        return ref, info
+    found = [(key, info) for key in sorted(entity_keys(ref)) if key != ref and (info := store.entity(key))]
+    return max(found, key=lambda kv: (kv[1].articles, kv[0])) if found else None
+
+
+def _entity_quotes(key: str, articles: Sequence[Article]) -> list[StoryQuote]:
+    """The entity's quotes in `articles` (newest first): one wording (case and spacing
+    aside) is one quote, cited by every article read that carries it; independent sources
+    count outlets."""
+    grouped: dict[str, StoryQuote] = {}
+    for a in articles:
+        for q in a.quotes:
+            if q.nested or q.speaker_entity != key:
+                continue
+            wording = " ".join(q.content.lower().split())
+            found = grouped.get(wording)
+            if found is None:
+                if len(grouped) >= ENTITY_QUOTES:
+                    continue
+                found = grouped[wording] = StoryQuote(q.speaker, q.speaker_entity, q.content, q.kind, [], 0)
+            if all(e.article != a.id for e in found.sources):
+                found.sources.append(_evidence_of(a, q.paragraph, q.content))
+    for found in grouped.values():
+        found.independent_sources = len({(e.outlet or e.article).lower() for e in found.sources})
+    return list(grouped.values())
+
+
+def _entity_claims(key: str, articles: Sequence[Article]) -> list[EntityClaim]:
+    """Claims in `articles` (newest first) held by the entity or naming it in their content;
+    a claim's denials in its own article come with it."""
+    out: list[EntityClaim] = []
+    for a in articles:
+        named = sorted(m.start for m in a.entities if m.entity == key)
+        for i, c in enumerate(a.claims):
+            by = c.holder_entity == key
+            about = bisect_left(named, c.end) > bisect_left(named, c.start)
+            if not (by or about):
+                continue
+            denials = tuple(_evidence_of(a, d.paragraph, d.content) for d in a.claims
+                            if d.kind == "denial" and d.denies == i)  # fmt: skip
+            out.append(EntityClaim(c.kind, c.holder, c.holder_entity, c.content, "by" if by else "about",
+                                   _evidence_of(a, c.paragraph, c.content), denials))  # fmt: skip
+            if len(out) >= ENTITY_CLAIMS:
+                return out
+    return out
+
+
+def _aliases(names: Sequence[EntityName]) -> list[dict[str, Any]]:
+    """Forms of one entity (case aside), each with its languages and articles, most used first."""
+    forms: dict[str, dict[str, Any]] = {}
+    for n in names:
+        form = forms.setdefault(n.name.lower(), {"name": n.name, "languages": set(), "articles": 0})
+        form["languages"].add(n.language)
+        form["articles"] += n.articles
+    ordered = sorted(forms.values(), key=lambda f: (-f["articles"], f["name"]))[:ENTITY_NAMES]
+    return [{**f, "languages": sorted(f["languages"])} for f in ordered]
+
+
+def _best_name(key: str, names: Sequence[EntityName]) -> tuple[str, str]:
+    """The entity's fullest form (most words, then most used) and its most used type."""
+    if not names:
+        return key, ""
+    best = max(names, key=lambda n: (len(n.name.split()), n.articles, n.name)).name
+    labels: Counter[str] = Counter()
+    for n in names:
+        if n.label:
+            labels[n.label] += n.articles
+    return best, (labels.most_common(1)[0][0] if labels else "")
+
+
+def entity_detail(store: ReadStore, ref: str) -> EntityPage | None:
+    """The entity page's read model for an entity key, or a name any language gives it
+    (`resolve_entity`: its `key` then says which it is); None if no article names it.
+    Bounded whatever the entity's size."""
+    found = resolve_entity(store, ref)
+    if found is None:
+        return None
+    key, info = found
+    name, label = _best_name(key, info.names)
+    stories = [{**_story_ref_row(story), "mentions": n} for story, n in store.entity_stories(key, ENTITY_STORIES)]
+    sizes = storyline_sizes(store, [s["storyline"] for s in stories])
+    for s in stories:
+        s["storyline_size"] = sizes[s["storyline"]]
+    lines: dict[str, dict[str, Any]] = {}
+    for s in stories:
+        if sizes[s["storyline"]] > 1:
+            line = lines.setdefault(s["storyline"], {"id": s["storyline"], "stories": sizes[s["storyline"]],
+                                                     "title": s["title"], "last": s["last"]})  # fmt: skip
+            line["last"] = max(filter(None, [line["last"], s["last"]]), default=None)
+    quoting = store.get_articles(store.entity_articles(key, ENTITY_QUOTE_ARTICLES, "quote"))
+    claiming = store.get_articles(store.entity_articles(key, ENTITY_CLAIM_ARTICLES, "claim"))
+    days = store.entity_days(key)
+    return EntityPage(
+        key=key, name=name, label=label, info=info, aliases=_aliases(info.names), stories=stories,
+        storylines=list(lines.values()), quotes=_entity_quotes(key, _newest_first(quoting)),
+        claims=_entity_claims(key, _newest_first(claiming)), days=days, chart=mentions_chart(days),
+        cooccurring=[{"key": k, "name": n, "label": lab, "articles": c}
+                     for k, n, lab, c in store.cooccurring(key, COOCCUR_SHOWN, COOCCUR_ARTICLES)],
+        quote_articles_read=len(quoting), claim_articles_read=len(claiming),
+    )  # fmt: skip
+
+
+# --- outlet pages ---------------------------------------------------------------------
+# Bounded whatever the outlet's size: counts in the database; its stories, who was first
+# and its shared paragraphs from its latest OUTLET_SCAN articles; what it adds from its
+# latest OUTLET_ADDS_STORIES stories that other outlets reported too, each compared with
+# at most ADDS_OTHERS of the others' original reports (the brief's `outlet_adds`).
+OUTLET_SCAN = 300
+OUTLET_STORIES = 20
+OUTLET_ADDS_STORIES = 3  # its latest stories that others reported too, each read for ...
+ADDS_OTHERS = 4  # ... its earliest original against at most this many others' originals
+ADDS_LOOK = 40  # a story's first articles looked at for the others' reports
+ADDS_SENTENCES = 2  # sentences shown per story
+OUTLET_COPIES = 20
+OUTLET_SHARED_ARTICLES = 30  # latest articles whose shared paragraphs are read ...
+SHARED_ROWS = 20  # ... at most this many rows of each
+
+
+@dataclass(frozen=True, slots=True)
+class OutletPage:
+    """One outlet as /outlets/{name} and GET /api/outlets/{name} show it (`outlet_detail`)."""
+
+    info: OutletInfo
+    stories: list[dict[str, Any]]  # newest first (`_story_ref_row`), with `first` to report
+    stories_read: int  # distinct stories in its latest OUTLET_SCAN articles
+    shared_stories: int  # of those, reported by other outlets too ...
+    first_in: int  # ... and of those, how many it reported first (a tie counts)
+    adds: list[dict[str, Any]]  # story, title, sentences: what it says that the others read do not
+    copies: list[dict[str, Any]]  # its latest copies, each with its original
+    shared: list[dict[str, Any]]  # articles with paragraphs from other outlets' earlier reports
+    articles_read: int
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSON of GET /api/outlets/{name}: the same facts as the page."""
+        return {
+            "name": self.info.name, "articles": self.info.articles, "copies": self.info.copies,
+            "first_published": self.info.first_published, "last_published": self.info.last_published,
+            "stories": self.stories, "stories_read": self.stories_read, "shared_stories": self.shared_stories,
+            "first_in": self.first_in,
+            "adds": [{**a, "sentences": [asdict(c) for c in a["sentences"]]} for a in self.adds],
+            "copies_listed": self.copies, "shared_paragraphs": self.shared, "articles_read": self.articles_read,
+        }  # fmt: skip
+
+
+def _same_outlet(a: str | None, b: str | None) -> bool:
+    return (a or "").lower() == (b or "").lower()
+
+
+def _adds(mine: Article, others: Sequence[Article]) -> list[Cited]:
+    """The sentences of `mine` that none of `others` says much the same as: the test of
+    the story brief's `outlet_adds` (TF-IDF cosine below SAME_SENTENCE x 0.6 to every other
+    source's sentence), without the brief's scoring; its earliest two such sentences."""
+    own = brief_sentences(mine)
+    theirs = [c for a in others for c in brief_sentences(a)]
+    if not own or not theirs:
+        return []
+    vectors = brief_vectors([*own, *theirs])
+    similarity = vectors[: len(own)] @ vectors[len(own) :].T
+    fresh = [c for c, row in zip(own, similarity, strict=True) if float(row.max()) < SAME_SENTENCE * 0.6]
+    return sorted(fresh, key=lambda c: c.rank)[:ADDS_SENTENCES]
+
+
+def _outlet_adds(store: ReadStore, name: str, story: StoryRef, own: Sequence[ArticleRef]) -> list[Cited]:
+    """What the outlet's report of `story` (its earliest original there) says that none of
+    at most ADDS_OTHERS of the others' original reports says, those taken from the story's
+    first ADDS_LOOK articles (`_adds`)."""
+    mine = sorted((r for r in own if not r.duplicate_of), key=lambda r: (r.published is None, r.published or ""))
+    others = [r for r in store.story_first_articles(story.id, ADDS_LOOK)
+              if not r.duplicate_of and not _same_outlet(r.outlet, name)][:ADDS_OTHERS]  # fmt: skip
+    if not mine or not others:
+        return []
+    read = store.get_articles([mine[0].id, *(r.id for r in others)])
+    return _adds(read[0], read[1:]) if read and read[0].id == mine[0].id else []
+
+
+def outlet_detail(store: ReadStore, name: str) -> OutletPage | None:
+    """The outlet page's read model (any case of its name), or None if no article has it.
+    Bounded whatever the outlet's size."""
+    info = store.outlet(name)
+    if info is None:
+        return None
+    recent = store.outlet_articles(name, OUTLET_SCAN)
+    by_story: dict[str, list[ArticleRef]] = {}
+    for r in recent:
+        if r.story:
+            by_story.setdefault(r.story, []).append(r)
+    refs = store.story_refs(list(by_story))
+    rows: list[dict[str, Any]] = []
+    shared_stories = first_in = 0
+    adds: list[dict[str, Any]] = []
+    for sid, own in by_story.items():
+        ref = refs.get(sid)
+        if ref is None:
+            continue
+        earliest = min((r.published[:16] for r in own if r.published), default=None)
+        first = bool(earliest and ref.first_published and earliest <= ref.first_published[:16])
+        others = any(not _same_outlet(o, info.name) for o in ref.outlets)
+        if others:
+            shared_stories += 1
+            first_in += first
+            if shared_stories <= OUTLET_ADDS_STORIES and (cited := _outlet_adds(store, info.name, ref, own)):
+                adds.append({"story": ref.id, "title": ref.title, "sentences": cited})
+        if len(rows) < OUTLET_STORIES:
+            rows.append({**_story_ref_row(ref), "reported": len(own), "first_to_report": first and others})
+    copies = store.outlet_articles(name, OUTLET_COPIES, copies=True)
+    originals = store.article_refs([c.duplicate_of for c in copies if c.duplicate_of])
+    copy_rows = [{"article": c.to_record(), "original": originals[c.duplicate_of].to_record()
+                  if c.duplicate_of in originals else None,
+                  "others": c.duplicate_of in originals and not _same_outlet(originals[c.duplicate_of].outlet,
+                                                                             info.name)}
+                 for c in copies]  # fmt: skip
+    return OutletPage(info, rows, len(refs), shared_stories, first_in, adds, copy_rows,
+                      _shared_paragraphs(store, info.name, recent[:OUTLET_SHARED_ARTICLES]), len(recent))  # fmt: skip
+
+
+def _shared_paragraphs(store: ReadStore, name: str, articles: Sequence[ArticleRef]) -> list[dict[str, Any]]:
+    """Of `articles`, those holding paragraphs that another outlet's earlier report holds
+    too (wire text inside a longer piece): their paragraphs and where they come from.
+    Copies are left out (they are listed as copies). At most SHARED_ROWS syndication rows
+    of each article are read."""
+    articles = [a for a in articles if not a.duplicate_of]
+    found = store.shared_paragraphs([a.id for a in articles], SHARED_ROWS)
+    others = store.article_refs(sorted({s.other_article_id for rows in found.values() for s in rows}))
+    out = []
+    for a in articles:
+        sources: dict[str, dict[str, Any]] = {}
+        for s in found.get(a.id, []):
+            other = others.get(s.other_article_id)
+            if other is None or _same_outlet(other.outlet, name):
+                continue
+            if a.published and other.published and other.published[:16] > a.published[:16]:
+                continue  # a later report took it from this one, not the other way round
+            source = sources.setdefault(other.id, {"article": other.to_record(), "paragraphs": []})
+            if s.paragraph not in source["paragraphs"]:
+                source["paragraphs"].append(s.paragraph)
+        if sources:
+            out.append({"article": a.to_record(), "from": list(sources.values())})
+    return out
 
 
 def search(
@@ -357,3 +734,98 @@ def storyline_axis(rows: Sequence[dict[str, Any]], width: int = AXIS_WIDTH) -> d
         ticks.append({"x": round(x(day), 1), "label": text if clear else None, "anchor": "middle"})
     return {"width": width, "height": label_y + 4, "bars": bars, "ticks": ticks, "axis_y": axis_y, "x0": AXIS_PAD,
             "x1": width - AXIS_PAD, "label_y": label_y, "undated": len(rows) - len(dated)}  # fmt: skip
+
+
+# A mentions-over-time chart is drawn in the storyline axis's 360-unit viewBox (100% wide,
+# at most AXIS_MAX in kabar.css), so it fits a 390 px phone with labels of ~11 px.
+CHART_BARS_HEIGHT = 70  # the bars' area, in units
+CHART_TOP = 6  # units above the bars (the tallest bar's value sits beside the y axis)
+# Bins by span: days up to ~two months, weeks up to two years, months up to ten years,
+# then years; at most ~120 bins, so a bar is never thinner than ~2.5 units.
+_CHART_UNITS = ((62, "day"), (2 * 366, "week"), (10 * 366, "month"))
+
+
+def _bin_start(ordinal: int, unit: str) -> int:
+    day = date.fromordinal(ordinal)
+    if unit == "week":
+        return ordinal - day.weekday()  # ISO weeks start on Monday
+    if unit == "month":
+        return day.replace(day=1).toordinal()
+    if unit == "year":
+        return date(day.year, 1, 1).toordinal()
+    return ordinal
+
+
+def _bin_end(start: int, unit: str) -> int:
+    """The first day after the bin that starts on `start`."""
+    day = date.fromordinal(start)
+    if unit == "week":
+        return start + 7
+    if unit == "month":
+        return date(day.year + day.month // 12, day.month % 12 + 1, 1).toordinal()
+    if unit == "year":
+        return date(day.year + 1, 1, 1).toordinal()
+    return start + 1
+
+
+def mentions_chart(days: Sequence[tuple[str, int]], width: int = AXIS_WIDTH) -> dict[str, Any]:
+    """Bars of articles per day (per week, month or year over longer spans: `_CHART_UNITS`)
+    on a true time axis, empty bins included; the y axis labelled 0 and the tallest bar's
+    value; the x axis labelled like the storyline axis (first and last day at the ends,
+    ticks between only where a label keeps AXIS_GAP clear of the others). Each bar carries
+    its period and count for its <title>. Days that are not ISO dates are left out."""
+    parsed: list[tuple[int, int]] = []
+    for day, n in days:
+        try:
+            parsed.append((date.fromisoformat(day).toordinal(), n))
+        except ValueError:
+            continue
+    if not parsed:
+        return {"width": width, "height": 0, "bars": [], "ticks": [], "unit": "day", "top": 0}
+    first, last = min(o for o, _ in parsed), max(o for o, _ in parsed)
+    unit = next((u for limit, u in _CHART_UNITS if last - first <= limit), "year")
+    counts: Counter[int] = Counter()
+    for o, n in parsed:
+        counts[_bin_start(o, unit)] += n
+    start = _bin_start(first, unit)
+    end = _bin_end(_bin_start(last, unit), unit)
+    top = max(counts.values())
+    left = AXIS_PAD + len(str(top)) * AXIS_CHAR + 4  # room for the y label
+    scale = (width - AXIS_PAD - left) / max(1, end - start)
+
+    def x(ordinal: int) -> float:
+        return left + (ordinal - start) * scale
+
+    base = CHART_TOP + CHART_BARS_HEIGHT
+    bars = []
+    b = start
+    while b < end:
+        after = _bin_end(b, unit)
+        x0, x1 = x(b), x(after)
+        gap = min(1.0, (x1 - x0) * 0.2)
+        h = counts[b] / top * CHART_BARS_HEIGHT
+        if counts[b]:
+            bars.append({"x": round(x0 + gap / 2, 1), "w": round(max(0.8, x1 - x0 - gap), 1),
+                         "y": round(base - h, 1), "h": round(h, 1), "n": counts[b],
+                         "from": date.fromordinal(b).isoformat(),
+                         "to": date.fromordinal(after - 1).isoformat()})  # fmt: skip
+        b = after
+    axis_y = base
+    label_y = axis_y + 4 + AXIS_FONT
+    first_label, last_label = date.fromordinal(start).isoformat(), date.fromordinal(end - 1).isoformat()
+    ticks = [{"x": round(x(start), 1), "label": first_label, "anchor": "start"}]
+    taken = [_label_box(x(start), first_label, "start")]
+    if end - 1 > start:
+        ticks.append({"x": round(x(end), 1), "label": last_label, "anchor": "end"})
+        taken.append(_label_box(x(end), last_label, "end"))
+    for tick, text in _ticks(start, end - 1):
+        if tick in (start, end - 1):
+            continue
+        lo, hi = _label_box(x(tick), text, "middle")
+        clear = lo >= left and hi <= width and all(hi + AXIS_GAP <= a or lo >= z + AXIS_GAP for a, z in taken)
+        if clear:
+            taken.append((lo, hi))
+        ticks.append({"x": round(x(tick), 1), "label": text if clear else None, "anchor": "middle"})
+    return {"width": width, "height": label_y + 4, "bars": bars, "ticks": ticks, "unit": unit, "top": top,
+            "x0": round(left, 1), "x1": width - AXIS_PAD, "axis_y": axis_y, "label_y": label_y,
+            "top_y": CHART_TOP, "y_label_x": round(left - 3, 1), "total": sum(n for _, n in parsed)}  # fmt: skip

@@ -25,7 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -310,6 +310,16 @@ def _paragraph_of(a: Article, offset: int) -> int:
     return max(0, len(a.paragraphs) - 1)
 
 
+_OPENING_QUOTES = ('"', "“", "„", "«", "'", "‘")
+
+
+def _agreement(c: Cited, vocab: Counter[str]) -> tuple[bool, float]:
+    """How well a sentence stands for its day: whether it reports (rather than opening with
+    someone's quoted words), then how much of its wording the other articles share."""
+    shared = sum(vocab[w] for w in set(words(c.text))) / (1 + len(words(c.text)) ** 0.5)
+    return not c.text.startswith(_OPENING_QUOTES), shared
+
+
 def timeline(articles: Sequence[Article]) -> list[TimelineEvent]:
     """Dated events across articles: each day a text names (with the sentence naming it,
     cited by every article that names that day) and each first report."""
@@ -331,9 +341,11 @@ def timeline(articles: Sequence[Article]) -> list[TimelineEvent]:
             )
     events = []
     for day, cited in by_day.items():
-        # The sentence most articles' wording agrees with stands for the day.
+        # The sentence most articles' wording agrees with stands for the day; one that
+        # reports what happened before one that opens with someone's quoted words
+        # (`sentence_around` gives whole sentences, so none opens inside a quote).
         vocab = Counter(w for c in cited for w in set(words(c.text)))
-        best = max(cited, key=lambda c: sum(vocab[w] for w in set(words(c.text))) / (1 + len(words(c.text)) ** 0.5))
+        best = max(cited, key=partial(_agreement, vocab=vocab))
         seen: set[str] = set()
         evidence = [c for c in cited if not (c.article in seen or seen.add(c.article))]  # type: ignore[func-returns-value]
         events.append(TimelineEvent(day, best.text, "event", evidence))

@@ -46,6 +46,9 @@ _DATELINE = re.compile(r"^[^\n]{0,60}?\s[-–—]{1,2}\s")
 # every possible way into four words (which stalled ingest for minutes).
 _SPEAKER_LINE = re.compile(r"((?:[A-Z][\w.'’-]*+\s?+){1,4}+):\s")
 _ACRONYM = re.compile(r"\s*+\(([A-Z][A-Z0-9]{1,9})\)")
+# The rest of a name cut at a comma, then its short name: "Indonesia's Meteorology[,
+# Climatology and Geophysics Agency (BMKG)]".
+_LISTED_ACRONYM = re.compile(r"(?:,?+\s++(?:and\s++|dan\s++)?+[A-Z][\w-]*+)++\s*+\(([A-Z][A-Z0-9]{1,9})\)")
 # A bracketed short name ending a speaker phrase, perhaps with the place it serves after it:
 # "(BPS" (the closing bracket stripped), "(BPBD) Garut". Matched from the last "(" only.
 _INNER_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9]{1,9})\)?((?:\s++[A-Z][\w-]*+){0,3})\s*+")
@@ -64,6 +67,9 @@ MAX_ADJUNCT_WORDS = 5
 # A noun phrase set off by a comma before a participle's main clause ("The regional
 # disaster office, however, put ..., saying"), at most.
 MAX_SUBJECT_WORDS = 6
+# A speaker after an inverted cue with no name in it ("..., said a senior official") has
+# at most this many words; more are the subject of a clause of their own.
+MAX_INVERTED_WORDS = 4
 # How far into a sentence its subject person may start ("Penjabat Bupati Flores Timur,
 # Yohanes Kopong Tukan, ..."), in characters.
 MAX_SUBJECT_CHARS = 80
@@ -293,7 +299,9 @@ class _Resolver:
         words = phrase.split()
         if len(words) == 1 and words[0].lower() in self.lang.pronouns:
             return self.previous(start)
-        acronym = _ACRONYM.match(text, end, min(len(text), end + 16))
+        acronym = _ACRONYM.match(text, end, min(len(text), end + 16)) or _LISTED_ACRONYM.match(
+            text, end, min(len(text), end + 80)
+        )
         if acronym and len(words) > 1:
             # "Badan Meteorologi, Klimatologi, dan Geofisika (BMKG)": the short name is the one used.
             return acronym.group(1), acronym.group(1).lower()
@@ -345,6 +353,11 @@ class _Resolver:
                     return name, entity
                 if self.lang.head_final and _modifies(text, chosen.end, end, self.lang):
                     return phrase, None  # "Some Bahraini commentators": the name modifies the head
+                bracket = chosen.text.rfind("(")
+                inner = _INNER_ACRONYM.fullmatch(chosen.text, bracket) if bracket > 0 else None
+                if inner:  # "Badan Nasional Penanggulangan Bencana (BNPB": the tagger kept the bracket
+                    short = " ".join([inner.group(1), *inner.group(2).split()])
+                    return short, chosen.entity
                 parts = chosen.text.split(None, 1)
                 if len(parts) == 2 and parts[0].lower() in self.lang.source_nouns:
                     return parts[1], parts[1].lower()  # the tagger took "Data BPBD" as one name
@@ -363,6 +376,10 @@ class _Resolver:
                     break  # "Clean Rivers Alliance, a network of ...": the name ends at the comma
             elif run:
                 break
+        last = words[run_at + len(run) - 1] if run else ""
+        after_run = words[run_at + len(run)] if run and run_at + len(run) < len(words) and last[-1].isalnum() else ""
+        if self.lang.head_final and after_run[:1].islower() and after_run.lower() not in self.lang.speaker_stops:
+            return phrase, None  # "Some Bahraini commentators": the name only modifies the head
         if run and len(run) <= 4 and (len(run) > 1 or run_at > 0 or len(words) == 1):
             return self._learn(" ".join(run), start)
         return phrase, None
@@ -956,6 +973,9 @@ def _cue_last(para: _Paragraph, idx: Sequence[int], head: int, end: int, lang: L
             if lang.finite_verbs and any(tokens[r].lower in lang.finite_verbs
                                          for r in para.token_range(tok.end, end, i + 1)):  # fmt: skip
                 continue  # "..., said buyers in Malaysia had been waiting": a subject, not a speaker
+            named = para.token_range(*sp, i + 1) if sp else range(0)
+            if len(named) > MAX_INVERTED_WORDS and not any(tokens[r].text[:1].isupper() for r in named):
+                continue  # "..., said the deal risked letting polluters buy cheap offsets": a clause
             content_end = tokens[idx[n - 1]].end
         elif not _HAS_WORD.search(text, tok.end, end) and (comma := para.last_comma(head, tok.start)) != -1:
             # "..., Putin said." / "..., he added."

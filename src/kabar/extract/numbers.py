@@ -52,6 +52,7 @@ def _pattern(lang: LanguageData) -> re.Pattern[str]:
 
 
 _DIGIT = re.compile(r"\d")
+_SENTENCE_END = re.compile(r"[.!?]|\n")
 
 
 @lru_cache(maxsize=8)
@@ -79,8 +80,11 @@ def parse_numeral(raw: str, lang: LanguageData) -> float | None:
 
 
 def _counted(text: str, end: int, lang: LanguageData) -> tuple[str | None, int]:
-    """The word a figure counts: "12.000 tentara Korea Utara" -> "tentara"."""
-    for m in re.finditer(r"[\w-]+", text[end : end + 60]):
+    """The word a figure counts: "12.000 tentara Korea Utara" -> "tentara"; never a word
+    of the next sentence or paragraph ("Rp 86 miliar. Penerimaan ...")."""
+    window = text[end : end + 60]
+    stop = _SENTENCE_END.search(window)
+    for m in re.finditer(r"[\w-]+", window[: stop.start()] if stop else window):
         word = m.group(0)
         low = word.lower()
         if low in lang.counted_aliases or low in lang.currencies:
@@ -121,10 +125,23 @@ def quantities(
             before = text[max(p_start, m.start() - 12) : m.start()].split()
             if before and before[-1].lower() in lang.time_words:
                 continue  # "pukul 19.10" is a clock time
+            if _in_name(text, m, before):
+                continue  # "SDN 2 Pakenjeng", "Komisi 4 DPR": a number in a name
             quantity = _quantity(text, m, index, lang)
             if quantity is not None:
                 out.append(quantity)
     return out
+
+
+def _in_name(text: str, m: re.Match[str], before: Sequence[str]) -> bool:
+    """Whether a bare number stands between two capitalised words, inside a name ("SDN 2
+    Pakenjeng"), rather than counting anything."""
+    if not m.group("num") or any(m.group(g) for g in ("qual", "cur", "scale", "pct")):
+        return False
+    if not before or not before[-1][:1].isupper() or not text[m.end() : m.end() + 1].isspace():
+        return False
+    following = text[m.end() + 1 : m.end() + 2]
+    return following.isupper()
 
 
 def _quantity(text: str, m: re.Match[str], index: int, lang: LanguageData) -> Quantity | None:

@@ -20,12 +20,14 @@ its articles (`kabar.export.story_articles`), so this never sees all of them.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from kabar.extract.entities import salience
 from kabar.extract.numbers import overlap
-from kabar.lang import get
+from kabar.lang import LanguageData, get
 from kabar.model import (
     Article,
     Claim,
@@ -47,6 +49,8 @@ QUOTE_OVERLAP = 0.6
 CONTEXT_JACCARD = 0.25
 CONTEXT_WORDS = 8  # either side of the figure
 MAX_ENTITIES = 25
+# How many words either side of a figure may say what it measures ("pada kedalaman 10 km").
+MEASURE_WINDOW = 3
 # Units whose figures are rarely about one thing twice in a story ("24 tahun", "3 hari").
 _LOOSE_UNITS = {"year", "day", "percent"}
 # Caps on one story's facts. The story's articles are already a bounded sample
@@ -71,12 +75,44 @@ MAX_FIGURE_PAIRS = 20_000
 MAX_CONFLICTS = 500
 
 
+_STOPS = (". ", "! ", "? ")
+_QUOTE_MARKS = '"“”„«»'
+# How far from a span `sentence_around` looks for the sentence's ends, either way: a text
+# with no stops (one long line) costs this much per call, not its length.
+SENTENCE_REACH = 1500
+
+
+def _inside_quote(text: str, start: int, at: int) -> bool:
+    """Whether `at` lies inside a quote, counting quote marks from `start` (a paragraph's)."""
+    return sum(text.count(m, start, at) for m in _QUOTE_MARKS) % 2 == 1
+
+
 def sentence_around(text: str, start: int, end: int) -> str:
-    """The sentence holding text[start:end] (paragraph breaks and stops bound it)."""
-    left = max(text.rfind("\n", 0, start), *(text.rfind(s, 0, start) for s in (". ", "! ", "? ")))
-    right_candidates = [i for i in (text.find(s, end) for s in (". ", "! ", "? ", "\n")) if i != -1]
-    right = min(right_candidates) + 1 if right_candidates else len(text)
-    return text[left + 1 if left >= 0 else 0 : right].strip()
+    """The sentence holding text[start:end] (paragraph breaks and stops bound it), whole:
+    a stop inside a quote ends no sentence, so the sentence never opens or closes inside
+    one ("Data satelit itu bahan awal. Tim kami turun ...," kata Yuliana)."""
+    low, high = max(0, start - SENTENCE_REACH), min(len(text), end + SENTENCE_REACH)
+    paragraph = text.rfind("\n", low, start) + 1 or low
+    last = text.find("\n", end, high)
+    paragraph_end = last if last != -1 else high
+    left = start
+    for _ in range(3):
+        left = max(paragraph - 1, *(text.rfind(s, paragraph, left) for s in _STOPS))
+        if left < paragraph or not _inside_quote(text, paragraph, left):
+            break
+        left = max(text.rfind(m, paragraph, left) for m in _QUOTE_MARKS)  # the quote's opening mark
+    right = end
+    for _ in range(3):
+        found = [i for i in (text.find(s, right, paragraph_end) for s in _STOPS) if i != -1]
+        right = min(found) + 1 if found else paragraph_end
+        if right >= paragraph_end or not _inside_quote(text, paragraph, right):
+            break
+        closing = [i for i in (text.find(m, right, paragraph_end) for m in _QUOTE_MARKS) if i != -1]
+        if not closing:
+            right = paragraph_end
+            break
+        right = min(closing) + 1
+    return text[max(left + 1, paragraph) : right].strip()
 
 
 class SourceGroups:
@@ -148,8 +184,12 @@ def _same_speaker(a: Quote, b: StoryQuote) -> bool:
     return bool(x and y) and (x <= y or y <= x)
 
 
-def _quotes(articles: Sequence[Article], sources: SourceGroups) -> tuple[list[StoryQuote], int]:
-    """The story's quotes, grouped; and how many quotes were left out (over MAX_QUOTES)."""
+def _quotes(
+    articles: Sequence[Article], sources: SourceGroups, names: dict[str, tuple[str, str]] | None = None
+) -> tuple[list[StoryQuote], int]:
+    """The story's quotes, grouped, each speaker named as the story names them (`names`,
+    from `_speaker_names`); and how many quotes were left out (over MAX_QUOTES)."""
+    names = names or {}
     groups: list[tuple[StoryQuote, set[str]]] = []
     postings: dict[str, list[int]] = defaultdict(list)  # word -> groups whose vocabulary holds it
     seen = 0
@@ -162,6 +202,9 @@ def _quotes(articles: Sequence[Article], sources: SourceGroups) -> tuple[list[St
                 left_out += 1
                 continue
             seen += 1
+            speaker, speaker_entity = _named(q.speaker, q.speaker_entity, names)
+            if (speaker, speaker_entity) != (q.speaker, q.speaker_entity):
+                q = replace(q, speaker=speaker, speaker_entity=speaker_entity)
             mine = _quote_words(q.content)
             ev = _evidence(a, q.paragraph, q.content)
             # A group sharing no word cannot reach QUOTE_OVERLAP; the rest are tried in the
@@ -198,9 +241,12 @@ def _quotes(articles: Sequence[Article], sources: SourceGroups) -> tuple[list[St
     return out, left_out
 
 
-def _claims(articles: Sequence[Article]) -> tuple[list[StoryClaim], int]:
-    """Claims with the denials that answer them; and how many claims were left out (over
-    MAX_CLAIMS)."""
+def _claims(articles: Sequence[Article], names: dict[str, tuple[str, str]] | None = None) -> tuple[
+    list[StoryClaim], int
+]:
+    """Claims with the denials that answer them, holders named as the story names them;
+    and how many claims were left out (over MAX_CLAIMS)."""
+    names = names or {}
     out: list[StoryClaim] = []
     loose_denials: list[tuple[Article, Claim]] = []
     read = 0
@@ -217,7 +263,8 @@ def _claims(articles: Sequence[Article]) -> tuple[list[StoryClaim], int]:
         for c in a.claims:
             if c.kind == "denial":
                 continue
-            mine.append(StoryClaim(c.kind, c.holder, c.content, _evidence(a, c.paragraph, c.content)))
+            holder = _named(c.holder, c.holder_entity, names)[0]
+            mine.append(StoryClaim(c.kind, holder, c.content, _evidence(a, c.paragraph, c.content)))
         index = {i: k for k, i in enumerate(i for i, c in enumerate(a.claims) if c.kind != "denial")}
         out.extend(mine)
         for c in a.claims:
@@ -243,8 +290,42 @@ def _claims(articles: Sequence[Article]) -> tuple[list[StoryClaim], int]:
             most = max(shared.values())
             candidates[min(k for k, n in shared.items() if n == most)].denied_by.append(denial)
         else:
-            out.append(StoryClaim("denial", c.holder, c.content, denial))
+            out.append(StoryClaim("denial", _named(c.holder, c.holder_entity, names)[0], c.content, denial))
     return out, left_out
+
+
+_MEASURE_WORD = re.compile(r"[\w-]+|[,.;:()]")
+
+
+def _measure(text: str, q: Quantity, lang: LanguageData) -> str | None:
+    """What a figure measures, by a word of the language's `measures` next to it within its
+    clause: "kedalaman 10 kilometer" is a depth, "18 kilometer barat daya Kota Poso" a
+    distance, "naik sekitar Rp 600" a change; None when no word says."""
+    if not lang.measures:
+        return None
+    before = _MEASURE_WORD.findall(text[max(0, q.start - 40) : q.start].lower())
+    after = _MEASURE_WORD.findall(text[q.end : q.end + 40].lower())
+    for side in (list(reversed(before)), after):
+        near: list[str] = []
+        for w in side[:MEASURE_WINDOW]:
+            if not w[0].isalnum():
+                break
+            near.append(w)
+        ordered = near if side is after else list(reversed(near))
+        for i in range(len(ordered)):
+            pair = " ".join(ordered[i : i + 2])
+            found = lang.measures.get(pair) or lang.measures.get(ordered[i])
+            if found:
+                return found
+    return None
+
+
+def _comparable(a: str | None, b: str | None) -> bool:
+    """Whether figures of these measures can be about one thing: the same measure, or one
+    unknown, but never a change against a level."""
+    if a == b:
+        return True
+    return (a is None or b is None) and "change" not in (a, b)
 
 
 def _context(a: Article, q: Quantity) -> tuple[set[str], set[str]]:
@@ -319,14 +400,15 @@ def _conflicts(articles: Sequence[Article]) -> tuple[list[Conflict], int, int]:
     budget = MAX_FIGURE_PAIRS
     for unit, items in by_unit.items():
         contexts = [_context(a, q) for a, q in items]
+        measures = [_measure(a.text, q, get(a.language)) for a, q in items]
         pairs, left = _figure_pairs([_context_keys(stems) for stems, _ in contexts], budget)
         budget -= len(pairs)
         capped += left
         endings = [_endings(stems) for stems, _ in contexts]
         for i, j in pairs:
             (a, qa), (b, qb) = items[i], items[j]
-            if overlap(qa, qb):
-                continue
+            if overlap(qa, qb) or not _comparable(measures[i], measures[j]):
+                continue  # both can hold, or a depth and a distance from the epicentre
             (sa, ka), (sb, kb) = contexts[i], contexts[j]
             shared = _fuzzy_shared(sa, sb, endings[j])
             jaccard = shared / max(1, len(sa) + len(sb) - shared)
@@ -348,19 +430,69 @@ def _conflicts(articles: Sequence[Article]) -> tuple[list[Conflict], int, int]:
     return out, capped, more
 
 
-def _merge_short_names(mentions: list[list[EntityMention]]) -> list[list[EntityMention]]:
-    """ "kim" in one article is "kim jong un" in another."""
-    frequency = Counter(m.entity for ms in mentions for m in ms if m.label == "PERSON" and " " in m.entity)
+def _short_keys(mentions: Sequence[Sequence[EntityMention]]) -> dict[str, str]:
+    """One-word keys of people -> the most often named fuller key holding that word: "kim"
+    in one article is "kim jong un" in another. Not organisations: "KPK" is not "Rumah
+    Tahanan KPK", nor "ASEAN" "Sekretariat ASEAN"."""
+    frequency = Counter((m.label, m.entity) for ms in mentions for m in ms
+                        if m.label == "PERSON" and " " in m.entity)  # fmt: skip
     full: dict[str, str] = {}
-    for entity in sorted(frequency, key=lambda e: (-frequency[e], e)):
+    for (label, entity), _n in sorted(frequency.items(), key=lambda kv: (-kv[1], kv[0])):
         for part in entity.split():
             if len(part) > 2:
-                full.setdefault(part, entity)
+                full.setdefault(f"{label}:{part}", entity)
+    short: dict[str, str] = {}
+    for ms in mentions:
+        for m in ms:
+            if m.label == "PERSON" and " " not in m.entity:
+                target = full.get(f"{m.label}:{m.entity}")
+                if target is not None:
+                    short[m.entity] = target
+    return short
+
+
+def _merge_short_names(mentions: list[list[EntityMention]], short: dict[str, str]) -> list[list[EntityMention]]:
+    """The mentions with their one-word keys replaced by the fuller key (`_short_keys`)."""
     return [
-        [EntityMention(m.text, m.label, m.start, m.end, full.get(m.entity, m.entity))
-         if m.label == "PERSON" and " " not in m.entity else m for m in ms]
+        [EntityMention(m.text, m.label, m.start, m.end, short[m.entity])
+         if m.label == "PERSON" and m.entity in short else m for m in ms]
         for ms in mentions
     ]  # fmt: skip
+
+
+def _speaker_names(
+    ordered: Sequence[Article], short: dict[str, str], ranked: Sequence[tuple[str, str, str, float]]
+) -> dict[str, tuple[str, str]]:
+    """How the story names each speaker: written form -> (name, key), so that "Kim", "Kim
+    Jong-un" and "Kim Jong Un" are one speaker, "Kim Jong Un", and a speaker found without a
+    key ("Asep Kurniawan") takes the key of the entity of that name. A person is named as
+    the story names them most fully; anyone else as their quotes name them most often."""
+    best = {key: (label, name) for key, label, name, _score in ranked}
+    keyed: dict[str, Counter[str]] = {}
+    for a in ordered:
+        for speaker, key in [(q.speaker, q.speaker_entity) for q in a.quotes] + [
+            (c.holder, c.holder_entity) for c in a.claims
+        ]:
+            if not speaker:
+                continue
+            plain = " ".join(words(speaker.replace("-", " ")))
+            key = key or (plain if plain in best else None)
+            if key:
+                keyed.setdefault(short.get(key, key), Counter())[speaker] += 1
+    out: dict[str, tuple[str, str]] = {}
+    for key, written in keyed.items():
+        label, name = best.get(key, ("", ""))
+        if label != "PERSON":
+            name = max(written.items(), key=lambda kv: (kv[1], len(kv[0])))[0]
+        for form in written:
+            out[form] = (name, key)
+    return out
+
+
+def _named(speaker: str | None, key: str | None, names: dict[str, tuple[str, str]]) -> tuple[str | None, str | None]:
+    if speaker and speaker in names:
+        return names[speaker]
+    return speaker, key
 
 
 def facts(
@@ -370,11 +502,14 @@ def facts(
     articles the story has, when `articles` is a sample of it."""
     ordered = sorted(articles, key=lambda a: (a.published is None, a.published or "", a.id))
     sources = SourceGroups(ordered, syndications or {})
-    ranked = salience(_merge_short_names([a.entities for a in ordered]), [a.title for a in ordered])
+    mentions = [a.entities for a in ordered]
+    short = _short_keys(mentions)
+    ranked = salience(_merge_short_names(mentions, short), [a.title for a in ordered])
     entity_rows = [{"entity": k, "label": lab, "name": name, "salience": score}
                    for k, lab, name, score in ranked[:MAX_ENTITIES]]  # fmt: skip
-    quotes, quotes_left = _quotes(ordered, sources)
-    claims, claims_left = _claims(ordered)
+    names = _speaker_names(ordered, short, ranked)
+    quotes, quotes_left = _quotes(ordered, sources, names)
+    claims, claims_left = _claims(ordered, names)
     conflicts, capped, conflicts_left = _conflicts(ordered)
     return StoryFacts(
         entity_rows, quotes, claims, conflicts,

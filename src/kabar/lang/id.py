@@ -122,7 +122,8 @@ SPEAKER_STOPS = {"pada", "dalam", "di", "kepada", "saat", "ketika", "dilansir", 
                  "tentang", "soal", "mengenai", "bahwa", "ke", "untuk", "dengan"}  # fmt: skip
 AUXILIARIES = {"telah", "sudah", "juga", "pun", "sebelumnya", "lama", "akan", "sempat", "kembali", "pernah",
                "tidak", "tak", "terus", "masih", "justru", "bahkan", "lagi", "sendiri", "kerap", "sering",
-               "berulang", "kali", "secara", "resmi", "tegas", "langsung", "hanya", "baru", "segera"}  # fmt: skip
+               "berulang", "kali", "secara", "resmi", "tegas", "langsung", "hanya", "baru", "segera", "kemudian",
+               "lalu", "lantas", "akhirnya", "pula"}  # fmt: skip
 CLAUSE_OPENERS = {"namun", "sementara", "itu", "sedangkan", "tetapi", "tapi", "dan", "lalu", "kemudian",
                   "adapun", "sebelumnya", "selain", "bahkan", "di", "sisi", "lain", "pihak"}  # fmt: skip
 
@@ -158,7 +159,7 @@ TITLES = {"presiden", "wakil", "menteri", "menko", "gubernur", "bupati", "wali",
           "aipda", "bharada", "jaksa", "hakim", "juru", "bicara", "jubir", "anggota", "pengamat", "peneliti",
           "dr", "drs", "dra", "prof", "ir", "h", "hj", "kh", "haji", "hajah", "bapak", "ibu", "pak", "bu",
           "sdr", "saudara", "tuan", "nyonya", "dokter", "ustaz", "ustadz", "pendeta", "romo", "pastor",
-          "pelatih", "kiper", "striker", "datuk", "dato", "tan sri"}  # fmt: skip
+          "pelatih", "kiper", "striker", "prakirawan", "penjabat", "pj", "plt", "datuk", "dato", "tan sri"}  # fmt: skip
 # Words that head the name of an organisation (or a coalition of them).
 ORG_HEADS = {"koalisi", "aliansi", "forum", "lembaga", "yayasan", "badan", "dinas", "kementerian", "komisi",
              "partai", "perusahaan", "pt", "cv", "perum", "asosiasi", "himpunan", "persatuan", "serikat",
@@ -219,6 +220,19 @@ DATA = LanguageData(
         "pbb": "united nations",
         "perserikatan bangsa-bangsa": "united nations",
         "asean": "asean",
+        # Institutions by their full names: one key with the short name everyone uses.
+        "dewan perwakilan rakyat": "dpr",
+        "majelis permusyawaratan rakyat": "mpr",
+        "komisi pemberantasan korupsi": "kpk",
+        "badan meteorologi klimatologi dan geofisika": "bmkg",
+        "badan nasional penanggulangan bencana": "bnpb",
+        "badan pusat statistik": "bps",
+        "badan pengawas obat dan makanan": "bpom",
+        "komisi pemilihan umum": "kpu",
+        "tentara nasional indonesia": "tni",
+        "kepolisian negara republik indonesia": "polri",
+        "perum bulog": "bulog",
+        "sekretariat asean": "asean secretariat",
     },
     markers=MARKERS,
     claim_cues=CLAIM_CUES,

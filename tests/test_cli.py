@@ -346,3 +346,19 @@ def test_version_option() -> None:
 
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.strip() == f"kabar {__version__}"
+
+
+def test_entity_command_finds_a_name_in_either_language(tmp_path: Path) -> None:
+    """`kabar entity` takes a name in English for entities the Indonesian seeds name
+    ("North Korea" is Korea Utara, C:KP): the same record as GET /api/entities/{key}."""
+    db = str(tmp_path / "seeds.db")
+    assert runner.invoke(app, ["ingest", str(SEEDS), "--db", db, "--quiet"]).exit_code == 0
+    record = json.loads(runner.invoke(app, ["entity", "North Korea", "--db", db, "--json"]).stdout)
+    assert record["key"] == "C:KP" and record["articles"] >= 3
+    assert record["stories"] and all(s["mentions"] >= 1 for s in record["stories"])
+    assert any(c["holder"] for c in record["claims"])  # the seeds' claims about Pyongyang
+    table = runner.invoke(app, ["entity", "Korea Utara", "--db", db])
+    assert table.exit_code == 0 and "C:KP" in table.stdout and record["stories"][0]["id"] in table.stdout
+    missing = runner.invoke(app, ["entity", "Atlantis", "--db", db])
+    assert missing.exit_code == 1 and "no article names Atlantis" in missing.output
+    assert "Traceback" not in missing.output

@@ -513,6 +513,59 @@ def _print_facts(found: StoryFacts) -> None:
             _plain(f"  {k.unit}: “{k.first_figure}” {_cite(k.first)} vs “{k.second_figure}” {_cite(k.second)}")
 
 
+@app.command("entity")
+def entity_cmd(
+    name: Annotated[str, typer.Argument(help="An entity key (C:KP, vladimir putin) or a name in any language.")],
+    db: DbOption = "kabar.db",
+    as_json: Annotated[bool, typer.Option("--json", help="The same JSON as GET /api/entities/{key}.")] = False,
+    limit: Annotated[int, typer.Option(help="Show at most this many stories, quotes and claims.")] = 10,
+) -> None:
+    """One person, organisation or place: its names across languages, the stories and
+    storylines it is in (newest first), its quotes and the claims by or about it, with
+    citations, and the names it appears with. Exit 1 when no article names it."""
+    from kabar.web.views import entity_detail
+
+    with _open(db) as store:
+        page = entity_detail(store, name)
+    if page is None:
+        _fail(f"entity: no article names {name}", code=1)
+    if as_json:
+        typer.echo(_json(page.to_record(), indent=1))
+        return
+    info = page.info
+    console.print(f"[bold]{_say(page.name)}[/] ({_say(page.label or 'named')})", highlight=False)
+    _plain(
+        f"  key {page.key} · {info.articles} articles · quoted in {info.quoted_in} · in claims of "
+        f"{info.claimed_in} · {(info.first_published or '—')[:10]} → {(info.last_published or '—')[:10]}"
+    )
+    names = "; ".join(f"{a['name']} ({', '.join(a['languages'])})" for a in page.aliases[:12])
+    _plain(f"  names: {names}")
+    if page.stories:
+        cells: list[Mapping[str, str | Text | None]] = [
+            {"story": _cell(s["id"]), "last": _cell(s["last"]), "mentions": str(s["mentions"]),
+             "articles": str(s["articles"]), "title": _cell(s["title"])}
+            for s in page.stories[:limit]
+        ]  # fmt: skip
+        columns = [("story", _KEY), ("last", _KEY), ("mentions", _COUNT), ("articles", _COUNT), ("title", _TEXT)]
+        console.print(_listing(columns, cells, optional=("articles",), title="Stories, newest first"))
+    if page.storylines:
+        console.print("[bold]Storylines[/]")
+        for line in page.storylines[:limit]:
+            _plain(f"  {line.get('storyline') or line.get('id')}  {displayable(str(line.get('title', '')))[:70]}")
+    if page.quotes:
+        console.print("\n[bold]Quotes[/]")
+        for q in page.quotes[:limit]:
+            cites = " ".join(_cite(e) for e in q.sources[:4])
+            _plain(f"  {'“”' if q.kind == 'direct' else '~'} {displayable(q.content)[:160]}  {cites}")
+    if page.claims:
+        console.print("\n[bold]Claims by or about it[/]")
+        for c in page.claims[:limit]:
+            _plain(f"  {c.kind:10} {c.holder or '(no holder)'}: {displayable(c.content)[:140]} {_cite(c.evidence)}")
+    if page.cooccurring:
+        together = ", ".join(f"{e['name']} ({e['articles']})" for e in page.cooccurring[:12])
+        _plain(f"\n  named with: {together}")
+
+
 @app.command("show")
 def show_cmd(
     ref: Annotated[str, typer.Argument(help="Story id, or article id, id prefix or source path.")],

@@ -534,7 +534,7 @@ def ask(store: ReadStore, question: str, filters: Filters | None = None, embedde
     """Answer `question` from the store (a `kabar.store.Store`). With an `embedder`,
     evidence may also match the question's meaning, not only its words, in any language."""
     q = _read_question(question)
-    if not q.words:
+    if not q.words or (q.yes_no and not q.predicate):  # "Apakah Poso?" asks nothing about Poso
         return _abstain(q, "no evidence")
     articles, sentences = _read(store, q, resolved(filters or Filters()), embedder)
     relevant = [s for s in sentences if s.relevant and (not q.yes_no or s.stance is not None)]

@@ -18,13 +18,12 @@ import csv
 import itertools
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from kabar import ask as ask_stage
 from kabar import pipeline
-from kabar.evaluate import AskResult, article_labels, ask_case, ask_report, read_ask_gold
+from kabar.evaluate import article_labels, ask_gold, ask_report, read_ask_gold
 from kabar.features import Embedder
 from kabar.store import ReadStore, open_store
 
@@ -36,17 +35,6 @@ def _labels(store: ReadStore) -> dict[str, str]:
     with open(DEMO / "gold" / "labels.csv", encoding="utf-8") as fh:
         wanted = {r["file"]: r["story"] for r in csv.DictReader(fh)}
     return article_labels(store, wanted)
-
-
-def _run(store: ReadStore, gold: list[dict[str, Any]], story_of: dict[str, str], embedder: Embedder | None
-         ) -> tuple[list[AskResult], list[float]]:  # fmt: skip
-    results, times = [], []
-    for g in gold:
-        start = time.perf_counter()
-        answer = ask_stage.ask(store, g["question"], embedder=embedder)
-        times.append(time.perf_counter() - start)
-        results.append(ask_case(g, answer.to_record(), story_of))
-    return results, times
 
 
 def _value(text: str) -> float | int:
@@ -98,7 +86,7 @@ def main() -> None:
                 for combo in itertools.product(*values):
                     for name, value in zip(names, combo, strict=True):
                         _set(name, value)
-                    results, _ = _run(store, gold, story_of, embedder)
+                    results, _ = ask_gold(store, gold, story_of, embedder)
                     report = ask_report(results)
                     setting = " ".join(f"{n}={v}" for n, v in zip(names, combo, strict=True))
                     print(setting)
@@ -106,7 +94,7 @@ def main() -> None:
                         if split in report["split"] and args.grid_split in ("all", split):
                             print("  " + _line(split, report["split"][split]))
                 return
-            results, times = _run(store, gold, story_of, embedder)
+            results, times = ask_gold(store, gold, story_of, embedder)
     report = ask_report(results)
     print(f"gold {args.gold}: {len(gold)} questions; embeddings {'off' if args.no_embed else 'on'}")
     print(_line("all", report["all"]))

@@ -676,8 +676,13 @@ def ask_cmd(
         typer.echo(_json(answer.to_record(), indent=1))
         return
     console.print(f"[bold]{_say(answer.answer)}[/]", highlight=False)
-    if answer.stance:
-        _plain(f"  stance {answer.stance} · strength {answer.strength:.2f}")
+    with_stance = answer.sources_yes + answer.sources_no
+    if answer.stance in ("yes", "no"):
+        side = answer.sources_yes if answer.stance == "yes" else answer.sources_no
+        _plain(f"  {answer.stance}: {side} of {with_stance} independent outlets with a stance")
+    elif answer.abstained:
+        detail = f" ({answer.sources_yes} for, {answer.sources_no} against)" if with_stance else ""
+        _plain(f"  no answer: {answer.reason or 'no evidence'}{detail}")
     for label, items in group_evidence(answer.evidence).items():
         console.print(f"\n[bold]{_say(label)}[/]")
         for e in items:
@@ -1071,6 +1076,46 @@ def eval_clean_cmd(
     console.print(table)
     for f in score.failures:
         console.print(f"[red]✗[/] {_say(f'{f.article} {f.check}: {f.detail}')}", highlight=False)
+
+
+@eval_app.command("ask")
+def eval_ask_cmd(
+    gold: Annotated[str, typer.Argument(help="Questions with gold answers (examples/gold/ask-demo.jsonl).")],
+    corpus: Annotated[
+        str | None, typer.Option(help="The folder the questions are about, with gold/labels.csv (default: the demo).")
+    ] = None,
+    no_embed: Annotated[bool, typer.Option("--no-embed", help="Words and names only.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Score `kabar ask` on gold questions: accuracy, and the precision and recall of its
+    abstentions, over all questions and by half (dev: tuned on; test: held out), language
+    and type. The corpus is ingested into a temporary store first."""
+    import csv
+
+    from kabar.evaluate import article_labels, ask_gold, ask_report, read_ask_gold
+    from kabar.features import Embedder
+
+    folder = Path(corpus) if corpus else demo_corpus()
+    labels = folder / "gold" / "labels.csv"
+    if not labels.is_file():
+        _fail(f"eval ask: no {labels} (file,story) to check where the evidence comes from")
+    questions = read_ask_gold(gold)
+    with tempfile.TemporaryDirectory() as tmp, _open_new(str(Path(tmp) / "ask.db")) as store:
+        _ingest([str(folder)], store, quiet=True, max_bytes=ingest.DEFAULT_MAX_BYTES)
+        with open(labels, encoding="utf-8") as fh:
+            story_of = article_labels(store, {r["file"]: r["story"] for r in csv.DictReader(fh)})
+        results, _ = ask_gold(store, questions, story_of, None if no_embed else Embedder())
+    report = ask_report(results)
+    if as_json:
+        typer.echo(json.dumps(report, indent=1))
+        return
+    table = Table("questions", "n", "accuracy", "abstained", "abstention P", "abstention R")
+    groups = ("split", "language", "kind")
+    rows = [("all", report["all"])] + [(f"{g} {k}", v) for g in groups for k, v in report[g].items()]
+    for name, sc in rows:
+        table.add_row(name, str(sc["questions"]), f"{sc['accuracy']:.3f}", str(sc["abstained"]),
+                      f"{sc['abstain_precision']:.3f}", f"{sc['abstain_recall']:.3f}")  # fmt: skip
+    console.print(table)
 
 
 @eval_app.command("quotes")

@@ -719,6 +719,24 @@ def ask_report(results: Sequence[AskResult]) -> dict[str, Any]:
     return report
 
 
+def ask_gold(
+    store: ReadStore, gold: Sequence[Mapping[str, Any]], story_of: Mapping[str, str], embedder: Any = None
+) -> tuple[list[AskResult], list[float]]:
+    """Ask every gold question (`read_ask_gold`) of the store and score each (`ask_case`);
+    with the seconds each question took."""
+    import time
+
+    from kabar.ask import ask
+
+    results, seconds = [], []
+    for g in gold:
+        start = time.perf_counter()
+        answer = ask(store, g["question"], embedder=embedder)
+        seconds.append(time.perf_counter() - start)
+        results.append(ask_case(g, answer.to_record(), story_of))
+    return results, seconds
+
+
 def article_labels(store: ReadStore, wanted: Mapping[str, str]) -> dict[str, str]:
     """Article id -> gold label, from `wanted` (input path -> label, as a labels CSV gives
     it). A path matches an article's source equal to it or ending in "/" + it."""

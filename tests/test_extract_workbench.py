@@ -155,6 +155,25 @@ def test_a_speaker_named_with_a_role_first_has_the_name_as_its_key() -> None:
     assert speaker_of(found, "Air mulai naik") == "Sri Handayani"
 
 
+def test_an_abbreviated_rank_and_a_role_before_said_keep_the_name() -> None:
+    found = quotes([
+        "\u201cThe water is rising faster than we expected,\u201d said Lt. Col. Hendra Wijaya, who leads the army "
+        "unit helping with evacuations.",
+        "Flights out of the island resumed on Friday after the ash drifted away, airport operator PT Bandara "
+        "Dewata said.",
+    ], "en")  # fmt: skip
+    assert speaker_of(found, "The water is rising") == "Hendra Wijaya"
+    assert speaker_of(found, "Flights out of the island") == "PT Bandara Dewata"
+
+
+def test_a_participle_after_a_denial_is_a_quote_and_a_noun_in_ing_is_no_cue() -> None:
+    found = quotes([
+        "The Bureau of Meteorology issued a heat warning for Adelaide on Friday.",
+        "The finance minister, Budi Kartono, rejected the claim, saying every rupiah spent was listed in the budget.",
+    ], "en")  # fmt: skip
+    assert [(q.speaker, q.content) for q in found] == [("Budi Kartono", "every rupiah spent was listed in the budget")]
+
+
 # --- one speaker, one entity, however the articles write it ----------------------------
 
 

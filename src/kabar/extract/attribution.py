@@ -121,6 +121,12 @@ def _tokens(doc: Doc, start: int, end: int) -> list[_Token]:
     return out
 
 
+def _abbreviation_before(text: str, dot: int, lang: LanguageData) -> bool:
+    """Whether the full stop at `dot` ends an abbreviation ("Lt.", "Dr."), not a sentence."""
+    word = text[max(0, dot - 8) : dot].rsplit(None, 1)[-1:]
+    return bool(word) and word[0].lower().lstrip("(") in lang.abbreviations
+
+
 def _breaks(gap: str, marks: str) -> bool:
     """Whether the text between two tokens ends a phrase: one of `marks`, or a stretch
     longer than any word (where an over-long token was left out)."""
@@ -432,7 +438,8 @@ def _speaker_after(text: str, tokens: list[_Token], i: int, end: int, lang: Lang
     while j < len(tokens) and tokens[j].end <= end and j - first < MAX_SPEAKER_WORDS:
         tok = tokens[j]
         gap = text[tokens[j - 1].end : tok.start]
-        if _breaks(gap, ",.;:()[]\"“”«»"):
+        abbreviated = gap.strip() == "." and tokens[j - 1].lower in lang.abbreviations  # "Lt. Col. Hendra Wijaya"
+        if _breaks(gap, ",.;:()[]\"“”«»") and not abbreviated:
             break
         if tok.lower in lang.speaker_stops and (j > first or not tok.text[:1].isupper()):
             break
@@ -600,7 +607,7 @@ def _participle_subject(para: _Paragraph, idx: Sequence[int], lang: LanguageData
 
 @lru_cache(maxsize=8)
 def _cue_words(lang: LanguageData) -> frozenset[str]:
-    words = {*lang.speech_verbs, *lang.claim_cues, *(p.split()[0] for p in lang.according_to)}
+    words = {*lang.speech_verbs, *lang.claim_cues, *lang.participle_cues, *(p.split()[0] for p in lang.according_to)}
     if lang.speaker_clitic:
         words |= {w + lang.speaker_clitic for w in lang.according_to}
     return frozenset(words)
@@ -833,6 +840,8 @@ def _attribute_direct(para: _Paragraph, span: _Span, lang: LanguageData) -> _Dra
     w0 = bisect.bisect_left(para.starts, close)
     horizon = para.ends[w0 + _CUE_REACH] if w0 + _CUE_REACH < len(tokens) else para.end
     stop = _STOP_OR_QUOTE.search(text, close, horizon)
+    while stop and stop.group().startswith(".") and _abbreviation_before(text, stop.start(), lang):
+        stop = _STOP_OR_QUOTE.search(text, stop.end(), horizon)  # "said Lt. Col. Hendra Wijaya"
     if stop:
         limit = stop.start()
     window = list(para.token_range(close, limit, w0)[: MAX_SPEAKER_WORDS + 1])
@@ -973,8 +982,8 @@ def _cue_last(para: _Paragraph, idx: Sequence[int], head: int, end: int, lang: L
             if lang.finite_verbs and any(tokens[r].lower in lang.finite_verbs
                                          for r in para.token_range(tok.end, end, i + 1)):  # fmt: skip
                 continue  # "..., said buyers in Malaysia had been waiting": a subject, not a speaker
-            named = para.token_range(*sp, i + 1) if sp else range(0)
-            if len(named) > MAX_INVERTED_WORDS and not any(tokens[r].text[:1].isupper() for r in named):
+            phrase_words = para.token_range(*sp, i + 1) if sp else range(0)
+            if len(phrase_words) > MAX_INVERTED_WORDS and not any(tokens[r].text[:1].isupper() for r in phrase_words):
                 continue  # "..., said the deal risked letting polluters buy cheap offsets": a clause
             content_end = tokens[idx[n - 1]].end
         elif not _HAS_WORD.search(text, tok.end, end) and (comma := para.last_comma(head, tok.start)) != -1:
@@ -983,7 +992,8 @@ def _cue_last(para: _Paragraph, idx: Sequence[int], head: int, end: int, lang: L
             if not between or len(between) > 6:
                 continue
             first = between[0]
-            if not (first.text[:1].isupper() or first.lower in lang.pronouns or first.lower in lang.stopwords):
+            role = any(t.text[:1].isupper() for t in between[1:])  # "..., airport operator PT Dewata said."
+            if not (first.text[:1].isupper() or first.lower in lang.pronouns or first.lower in lang.stopwords or role):
                 continue
             sp = (first.start, between[-1].end)
             content_end = comma
@@ -1014,6 +1024,9 @@ def _cue_first(para: _Paragraph, idx: Sequence[int], head: int, end: int, lang: 
     for n, i in enumerate(idx):
         tok = tokens[i]
         kind = _cue_kind(tok, lang)
+        participle = n > 0 and tok.lower in lang.participle_cues and "," in text[tokens[i - 1].end : tok.start]
+        if kind is None and participle:
+            kind = "speech"  # "..., adding that ...": speech here, though "a heat warning" is none
         if kind is None or tok.start in para.used_cues or para.in_quote(tok.start) or tok.lower in according:
             continue
         if tok.start < taken_until and para.last_comma(last_cue_end, tok.start) == -1:
@@ -1027,14 +1040,15 @@ def _cue_first(para: _Paragraph, idx: Sequence[int], head: int, end: int, lang: 
         if noun and not (after and after[0].lower in lang.complementizers):
             continue  # "Tuduhan itu ..." refers back; it is not a claim of its own
         floor = para.quote_floor(tok.start, max(head, last_cue_end))
-        participle = n > 0 and tok.lower in lang.participle_cues and "," in text[tokens[i - 1].end : tok.start]
         subject = _participle_subject(para, idx[:n], lang) if participle else None
         if subject is None and n > 0:
             subject = _subject_before(para, i, floor, lang, passive)
         if relative and subject is None:
             continue  # "yang menyebut" / "who said" about no one named
-        if tok.start < taken_until and (subject is None or para.last_comma(last_cue_end, subject[0]) == -1):
-            continue  # inside the previous clause's content
+        if tok.start < taken_until and not participle and (
+            subject is None or para.last_comma(last_cue_end, subject[0]) == -1
+        ):
+            continue  # inside the previous clause's content; "..., saying" starts a clause of its own
         how = _PHRASE
         if subject is None and n > 0 and (tokens[i - 1].lower in lang.list_conjunctions
                                           or tokens[i - 1].lower in lang.clause_openers):
@@ -1053,9 +1067,10 @@ def _cue_first(para: _Paragraph, idx: Sequence[int], head: int, end: int, lang: 
                 break
             if t.lower not in lang.speaker_stops and t.lower not in lang.auxiliaries:
                 break
-        if out and out[-1].end > (subject or (tok.start, 0))[0]:
-            # The previous clause ends at the comma before this one's subject.
-            cut = para.last_comma(out[-1].start, (subject or (tok.start, 0))[0])
+        boundary = tok.start if participle else (subject or (tok.start, 0))[0]
+        if out and out[-1].end > boundary:
+            # The previous clause ends at the comma before this one's subject (or participle).
+            cut = para.last_comma(out[-1].start, boundary)
             if cut != -1:
                 out[-1].end = _strip(text, out[-1].start, cut)[1]
         if kind == "speech":

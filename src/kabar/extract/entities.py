@@ -130,7 +130,7 @@ def _tidy(text: str, found: Iterable[ner.Mention], lang: LanguageData) -> list[n
         if label == "PERSON":
             first = name.split(None, 1)[0].lower()
             last = name.rsplit(None, 1)[-1].lower()
-            if first in lang.org_heads or (lang.head_final and last in lang.org_heads):
+            if first in _org_heads() or (lang.head_final and last in lang.org_heads):
                 label = "ORG"
             elif normalize_entity(name, lang).startswith("C:"):
                 label = "LOC"
@@ -152,6 +152,13 @@ def _country_pair(name: str) -> list[tuple[int, int]]:
             return []
         parts.append((a, b))
     return parts if len(parts) >= 2 else []
+
+
+@lru_cache(maxsize=1)
+def _org_heads() -> frozenset[str]:
+    """Words that open an organisation's name in any language: an English report names
+    "PT Tunas Rokan Lestari" and "Koalisi Iklim Adil" as Indonesian writes them."""
+    return frozenset(w for lang in all_languages() for w in lang.org_heads)
 
 
 @lru_cache(maxsize=1)

@@ -351,12 +351,13 @@ class _Plan:
     story: str | None
     line_stories: tuple[str, ...] | None
     entity_keys: tuple[str, ...] | None
+    line_set: frozenset[str] = frozenset()
 
     def keeps(self, a: Article) -> bool:
         s = self.selection
         if self.story is not None and a.story != self.story:
             return False
-        if self.line_stories is not None and a.story not in self.line_stories:
+        if self.line_stories is not None and a.story not in self.line_set:
             return False
         if s.since and not (a.published and a.published >= s.since):
             return False
@@ -401,7 +402,7 @@ def plan(store: ReadStore, selection: Selection) -> _Plan:
         story = found.id
     line = _storyline_stories(store, selection.storyline) if selection.storyline else None
     keys = tuple(sorted(entity_keys(selection.entity))) if selection.entity else None
-    return _Plan(selection, story, line, keys)
+    return _Plan(selection, story, line, keys, frozenset(line or ()))
 
 
 def _storyline_stories(store: ReadStore, ref: str) -> tuple[str, ...]:

@@ -525,6 +525,19 @@ def _subject_before(
         return None
     if any(w.lower in lang.control_verbs for w in words):
         return None  # "Ratih meminta Bulog memastikan ...": Bulog is asked to act, nobody speaks
+    if words and words[-1].lower in lang.list_conjunctions:
+        # "Police pulled him over and said": the clause's subject speaks, when it is a name
+        # or a pronoun (without word classes, "The judge rubbed his chin, and" stays whole).
+        lead: list[_Token] = []
+        for w in words[:-1]:
+            if not w.text[:1].isupper() or (lead and "," in text[lead[-1].end : w.start]):
+                break
+            lead.append(w)
+        if lead and (lead[0].lower not in lang.stopwords or (len(lead) == 1 and lead[0].lower in lang.pronouns)):
+            words = lead
+    if len(words) > 1 and words[-1].lower in lang.pronouns and "," not in text[words[-2].end : words[-1].start] \
+            and words[-2].lower not in lang.list_conjunctions:
+        words = words[-1:]  # "Police arrested a man they said was armed": they
     adjuncts = _adjunct_openers(lang)
     if words[-1].lower in adjuncts and len(words) > 2:
         # "Cook declined to say": the subject is before the verb that takes the cue.

@@ -174,6 +174,18 @@ def test_a_participle_after_a_denial_is_a_quote_and_a_noun_in_ing_is_no_cue() ->
     assert [(q.speaker, q.content) for q in found] == [("Budi Kartono", "every rupiah spent was listed in the budget")]
 
 
+def test_a_coordinated_verb_is_said_by_the_clause_subject() -> None:
+    paragraphs = [
+        "Police pulled the driver over a few blocks away and said he had been drinking since noon.",
+        "Officers searched the house of a man they said had supplied the weapon.",
+    ]
+    found = quotes(paragraphs, "en")
+    assert speaker_of(found, "he had been drinking") == "Police"
+    text = "\n\n".join(paragraphs)
+    (weapon,) = [q for q in found if "supplied" in q.content]
+    assert text[weapon.speaker_start : weapon.speaker_end] == "they"  # not "the house of a man they"
+
+
 # --- one speaker, one entity, however the articles write it ----------------------------
 
 

@@ -222,3 +222,17 @@ def test_speakers_from_sources_acronyms_and_references_back() -> None:
     ]
     quotes, _ = attribution.extract(analyse(text, "id"), ID, orgs)
     assert [q.speaker for q in main_quotes(quotes)] == ["BMKG", "BMKG", "BPBD Poso", "pemerintah kabupaten"]
+
+
+@pytest.mark.parametrize(
+    ("speaker", "lang", "named"),
+    [("Barkley", "en", True), ("the White House", "en", True), ("He", "en", False), ("The officials", "en", False),
+     ("officials", "en", False), (None, "en", False), ("Juru bicara KPK", "id", True), ("Ia", "id", False),
+     ("Mereka", "id", False)],
+)  # fmt: skip
+def test_a_gold_speaker_names_someone_when_it_holds_a_capitalised_non_function_word(
+    speaker: str | None, lang: str, named: bool
+) -> None:
+    from kabar.evaluate import names_someone
+
+    assert names_someone(speaker, lang) is named

@@ -530,6 +530,21 @@ def jsonl_quotes(path: str, root: str, limit: int, warn: Callable[[str], None]) 
     return texts, gold, predicted
 
 
+def names_someone(speaker: str | None, lang: str) -> bool:
+    """Whether a gold speaker names someone: a capitalised word that is not a pronoun or a
+    function word of the language ("Barkley", "the White House"; not "He", "The officials")."""
+    if not speaker:
+        return False
+    from kabar.lang import get
+
+    data = get(lang)
+    return any(
+        w[0].isupper() and w.lower().strip(".") not in data.pronouns and w.lower().strip(".") not in data.stopwords
+        for w in speaker.replace("’", "'").split()
+        if w[0].isalpha()
+    )
+
+
 def quote_report(
     texts: dict[str, str], gold: list[Attribution], predicted: list[Attribution], lang: str
 ) -> dict[str, Any]:
@@ -537,6 +552,9 @@ def quote_report(
     over those whose cue is speech, "according to", a claim cue or a colon ("speech
     cues"); and the number of documents."""
     report: dict[str, Any] = {"all": quote_scores(gold, predicted, texts)}
+    named = [g for g in gold if names_someone(g.speaker, lang)]
+    if named and len(named) < len(gold):
+        report["named speakers"] = quote_scores(named, predicted, texts)
     if any(g.cue for g in gold):
         # PolNeAR annotates every attribution ("wants", "praised", "a poll shows"); this
         # subset is what a quote extractor is for: speech, "according to", claim cues.

@@ -129,6 +129,19 @@ class OutletInfo:
     last_published: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class CoverageCount:
+    """A row of `ReadStore.story_coverage`: how many of a story's articles share an outlet
+    (as spelled), a language, being a copy or not, and a period of their publication time
+    (its first `period` characters: the day, month or year; "" when undated)."""
+
+    outlet: str | None
+    language: str
+    copy: bool
+    period: str
+    articles: int
+
+
 # Rows of an entity's index an entity page reads for its stories and names (its latest
 # articles): bounded whatever the entity's size. 1,000 rows are a few milliseconds.
 ENTITY_SCAN = 1000
@@ -202,6 +215,15 @@ class ReadStore(ABC):
         articles."""
 
     @abstractmethod
+    def filter_stories(
+        self, selection: StorySelection, until: str | None = None, entity_keys: Sequence[str] | None = None
+    ) -> tuple[list[Story], int]:
+        """`list_stories` with two filters more: `until`, stories first published up to
+        that day or month (an ISO prefix, "2024-06" keeps June); `entity_keys`, stories
+        with an article naming one of these entity keys, or a longer name holding one as
+        whole words (as search's entity filter). Counted and paged in the database."""
+
+    @abstractmethod
     def get_story(self, ref: str) -> Story | None: ...
 
     @abstractmethod
@@ -258,6 +280,17 @@ class ReadStore(ABC):
     @abstractmethod
     def story_first_articles(self, story_id: str, limit: int) -> list[ArticleRef]:
         """The story's first `limit` articles in ingest order, without their text."""
+
+    @abstractmethod
+    def story_coverage(self, story_id: str, period: int) -> list[CoverageCount]:
+        """The story's articles counted by outlet, language, copy or not, and the first
+        `period` characters of their publication time (10: the day, 7: the month, 4: the
+        year): one GROUP BY over the story's articles, a row per group, not per article."""
+
+    @abstractmethod
+    def story_first_reports(self, story_id: str, limit: int) -> list[ArticleRef]:
+        """Each outlet's earliest article in the story (outlets in any case; dated before
+        undated, then ingest order), the earliest first, at most `limit` outlets."""
 
     @abstractmethod
     def shared_paragraphs(self, ids: Sequence[str], limit: int) -> dict[str, list[Syndication]]:

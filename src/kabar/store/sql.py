@@ -34,6 +34,7 @@ from kabar.store import (
     ENTITY_SCAN,
     LINE_STORIES_READ,
     ArticleRef,
+    CoverageCount,
     EntityInfo,
     EntityName,
     OutletInfo,
@@ -457,7 +458,23 @@ class SQLStore(Store):
         ]
 
     def list_stories(self, selection: StorySelection) -> tuple[list[Story], int]:
-        where, params = [], []
+        return self.filter_stories(selection)
+
+    def filter_stories(
+        self, selection: StorySelection, until: str | None = None, entity_keys: Sequence[str] | None = None
+    ) -> tuple[list[Story], int]:
+        where: list[str] = []
+        params: list[Any] = []
+        if until:
+            where.append("substr(first_published, 1, ?) <= ?")
+            params += [len(until), until]
+        if entity_keys is not None:
+            # As search's entity filter (`_filter_sql`): the key, or a longer name holding it.
+            keys = sorted(entity_keys) or [""]
+            match = " OR ".join(["(' ' || entity || ' ') LIKE ?"] * len(keys))
+            where.append(f"id IN (SELECT a.story FROM articles a WHERE a.id IN"
+                         f" (SELECT article_id FROM article_entities WHERE {match}))")  # fmt: skip
+            params += [f"% {k} %" for k in keys]
         if selection.since:
             where.append("last_published >= ?")
             params.append(selection.since)
@@ -636,6 +653,25 @@ class SQLStore(Store):
 
     def story_first_articles(self, story_id: str, limit: int) -> list[ArticleRef]:
         rows = self._x(f"SELECT {self._REF} FROM articles WHERE story = ? ORDER BY seq LIMIT ?", (story_id, limit))
+        return [ArticleRef(*r) for r in rows]
+
+    def story_coverage(self, story_id: str, period: int) -> list[CoverageCount]:
+        if period not in (4, 7, 10):
+            raise ValueError(f"a coverage period is 4, 7 or 10 characters, not {period}")
+        rows = self._x(
+            f"SELECT outlet, language, duplicate_of IS NOT NULL AS copy, COALESCE(substr(published, 1, {period}), '')"
+            " AS period, count(*) FROM articles WHERE story = ? GROUP BY outlet, language, copy, period",
+            (story_id,),
+        ).fetchall()
+        return [CoverageCount(outlet, language, bool(copy), when, int(n)) for outlet, language, copy, when, n in rows]
+
+    def story_first_reports(self, story_id: str, limit: int) -> list[ArticleRef]:
+        rows = self._x(
+            f"SELECT {self._REF} FROM (SELECT {self._REF}, row_number() OVER (PARTITION BY lower(COALESCE(outlet, ''))"
+            " ORDER BY published IS NULL, published, seq) AS k, published IS NULL AS undated, seq FROM articles"
+            " WHERE story = ?) AS firsts WHERE k = 1 ORDER BY undated, published, seq LIMIT ?",
+            (story_id, limit),
+        ).fetchall()
         return [ArticleRef(*r) for r in rows]
 
     def shared_paragraphs(self, ids: Sequence[str], limit: int) -> dict[str, list[Syndication]]:

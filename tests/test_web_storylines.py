@@ -55,7 +55,9 @@ def _section(html: str, line: str) -> str:
 
 def _rows(block: str) -> list[tuple[str, str]]:
     """(first day, story id) of each story listed in a storyline's block, in page order."""
-    items = re.findall(r"<li[^>]*>(.*?)</li>", block, re.S)
+    listed = re.search(r'<ol class="line-stories">(.*?)</ol>', block, re.S)
+    assert listed, "the block lists no stories"
+    items = re.findall(r"<li[^>]*>(.*?)</li>", listed.group(1), re.S)
     out = []
     for item in items:
         day = re.search(r'<time datetime="([\d-]+)"', item)
@@ -124,7 +126,7 @@ def test_the_demo_storyline_the_signing_then_the_ratification(client: TestClient
 def test_charts_fit_a_phone_and_have_a_legend(client: TestClient) -> None:
     page = client.get("/storylines").text
     svgs = _svgs(page)
-    assert svgs and len(svgs) == page.count('<p class="legend">')
+    assert svgs and len(svgs) == page.count('<ul class="legend">')
     for svg in svgs:
         _fits_a_phone(svg)
     story = client.get("/api/storylines").json()["storylines"][0]["stories"][0]["id"]
@@ -137,7 +139,8 @@ def test_the_page_in_indonesian(client: TestClient) -> None:
     en, id_ = client.get("/storylines").text, client.get("/storylines?lang=id").text
     assert '<html lang="en">' in en and "<h1>Storylines</h1>" in en and "2 stories" in en
     assert '<html lang="id">' in id_ and "<h1>Alur</h1>" in id_ and "2 cerita" in id_
-    assert "Storylines" not in id_ and " stories" not in id_ and "articles" not in id_
+    shown = re.sub(r"<[^>]+>", " ", id_)  # what the reader sees (URLs such as /api/export/articles.csv aside)
+    assert "Storylines" not in shown and " stories" not in shown and "articles" not in shown
     # Links keep the reader's language.
     assert re.search(r'href="/stories/\w+\?lang=id"', id_)
 
@@ -190,6 +193,10 @@ def test_the_story_list_counts_storylines_without_reading_them(corpus: dict[str,
         def list_stories(self, selection: Any) -> Any:
             calls.append(selection)
             return store.list_stories(selection)
+
+        def filter_stories(self, selection: Any, *args: Any) -> Any:
+            calls.append(selection)
+            return store.filter_stories(selection, *args)
 
     try:
         listing = story_list_page(Counting(), 1, 100, "recent", None, None, None)  # type: ignore[arg-type]
@@ -263,7 +270,9 @@ def test_a_long_storylines_story_page_shows_its_nearest(long_line: TestClient) -
     page = long_line.get(f"/stories/s{middle:04d}").text
     section = re.search(r'<section id="storyline">(.*?)</section>', page, re.S)
     assert section
-    items = re.findall(r"<li[^>]*>.*?</li>", section.group(1), re.S)
+    listed = re.search(r'<ol class="line-stories">(.*?)</ol>', section.group(1), re.S)
+    assert listed
+    items = re.findall(r"<li[^>]*>.*?</li>", listed.group(1), re.S)
     assert len(items) == STORYLINE_SHOWN and section.group(1).count("<rect") == STORYLINE_SHOWN
     days = [re.search(r'datetime="([\d-]+)"', i).group(1) for i in items]  # type: ignore[union-attr]
     assert days == sorted(days)
@@ -340,7 +349,7 @@ _MEASURE = """() => {
     }));
   }
   return {scroll: document.documentElement.scrollWidth, wide: wide.map(e => e.tagName), overlaps,
-          axes: document.querySelectorAll('svg.axis').length, legends: document.querySelectorAll('p.legend').length};
+          axes: document.querySelectorAll('svg.axis').length, legends: document.querySelectorAll('ul.legend').length};
 }"""
 
 

@@ -291,8 +291,13 @@ def test_every_entity_and_outlet_link_on_story_and_article_pages_resolves(
         page = server.get(f"/stories/{sid}?lang=id").text
         record = server.get(f"/api/stories/{sid}").json()
         # Every entity chip, named speaker and claim holder, and every outlet, is a link.
-        chips = re.findall(r'href="/entities/([^"?]+)', _section(page, "entities"))
+        entities = _section(page, "entities")
+        chips = re.findall(r'href="/entities/([^"?]+)', entities.split("</p>")[0])
         assert [unquote(c) for c in chips] == [e["entity"] for e in record["entities"]]
+        # The entity graph's numbered list names its nodes, the most salient first.
+        key = re.search(r'<ol class="graph-key">(.*?)</ol>', entities, re.S)
+        graphed = [unquote(c) for c in re.findall(r'href="/entities/([^"?]+)', key.group(1))] if key else []
+        assert graphed == [e["entity"] for e in record["entities"][:14]]
         speakers = {q["speaker_entity"] for q in record["quotes"] if q["speaker_entity"]}
         quoted = {unquote(k) for k in re.findall(r'href="/entities/([^"?]+)', _section(page, "quotes"))}
         assert quoted <= speakers and (quoted or not speakers)

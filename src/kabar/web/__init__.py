@@ -22,7 +22,9 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import queue
 import shutil
+import threading
 import tomllib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -35,7 +37,7 @@ from urllib.parse import quote, urlencode
 import anyio
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -45,7 +47,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kabar import guard
+from kabar import export, guard
 from kabar.lang import get, known
 from kabar.safe import displayable
 from kabar.store import Store, open_store
@@ -188,6 +190,26 @@ class _Labels(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return key.replace("_", " ")
 
+    # What the pages print from the data, in the page's language; a value the language
+    # has no label for is printed as the data gives it.
+    def removal(self, reason: str) -> str:
+        """A removal reason (`views.removal_label`)."""
+        key, values = views.removal_label(reason)
+        label = self.get(key)
+        return label.format(**values) if label else reason
+
+    def claim_kind(self, kind: str) -> str:
+        """claim, accusation, estimate, report, denial."""
+        return self.get(f"kind_{kind}", kind)
+
+    def unit_name(self, unit: str | None) -> str:
+        """What a figure counts (`Quantity.unit`: person, soldier, IDR, percent ...)."""
+        return self.get(f"unit_{unit}", unit) if unit else ""
+
+    def stance_name(self, stance: str | None) -> str:
+        """An answer's stance: yes, no, mixed."""
+        return self.get(f"stance_{stance}", stance) if stance else "—"
+
 
 @lru_cache(maxsize=16)
 def labels(code: str) -> _Labels:
@@ -208,18 +230,41 @@ Id = Annotated[str, Path(max_length=64, pattern=_NO_NUL)]
 Name = Annotated[str, Path(min_length=1, max_length=MAX_TEXT, pattern=_NO_NUL)]
 
 
+# The date pickers: a day (YYYY-MM-DD) or an ISO week (YYYY-Www, as <input type="week">
+# sends it) stands for since and until.
+Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+Week = Annotated[str | None, Query(pattern=r"^\d{4}-W\d{2}$")]
+
+
+def _picked(since: str | None, until: str | None, day: str | None, week: str | None) -> tuple[str | None, str | None]:
+    """since and until, or the range a day or week picker chose (422 if it does not exist)."""
+    try:
+        picked = views.picked_range(day, week)
+    except ValueError as exc:
+        raise HTTPException(422, f"no such day or week: {day or week}") from exc
+    return picked if picked else (since or None, until or None)
+
+
 def _story_query(
     page_no: PageNo = 1,
     per_page: PerPage = 20,
     sort: str = Query("recent", pattern="^(recent|largest)$"),
     since: Filter = None,
+    until: Filter = None,
     outlet: Filter = None,
     language: Filter = None,
     storyline: Filter = None,
+    entity: Filter = None,
+    day: Day = None,
+    week: Week = None,
 ) -> dict[str, Any]:
-    """The stories list's query parameters (page and API alike)."""
-    return {"page": page_no, "per_page": per_page, "sort": sort, "since": since, "outlet": outlet,
-            "language": language, "storyline": storyline}  # fmt: skip
+    """The stories list's query parameters (page and API alike): stories active between
+    `since` and `until` (or on the `day`, in the `week`), reported by `outlet`, with articles
+    in `language`, of `storyline`, naming `entity`."""
+    since, until = _picked(since, until, day, week)
+    return {"page": page_no, "per_page": per_page, "sort": sort, "since": since, "until": until,
+            "outlet": outlet or None, "language": language or None, "storyline": storyline or None,
+            "entity": entity or None}  # fmt: skip
 
 
 def _search_query(
@@ -231,14 +276,74 @@ def _search_query(
     language: Filter = None,
     entity: Filter = None,
     story: Filter = None,
+    day: Day = None,
+    week: Week = None,
 ) -> dict[str, Any]:
-    """Search's paging and filter parameters (page and API alike)."""
-    return {"page": page_no, "per_page": per_page, "since": since, "until": until, "outlet": outlet,
-            "language": language, "entity": entity, "story": story}  # fmt: skip
+    """Search's paging and filter parameters (page and API alike); `day` or `week` stand
+    for since and until."""
+    since, until = _picked(since, until, day, week)
+    return {"page": page_no, "per_page": per_page, "since": since, "until": until, "outlet": outlet or None,
+            "language": language or None, "entity": entity or None, "story": story or None}  # fmt: skip
 
 
 StoryQuery = Annotated[dict[str, Any], Depends(_story_query)]
 SearchQuery = Annotated[dict[str, Any], Depends(_search_query)]
+ExportKind = Annotated[str, Path(pattern=f"^({'|'.join(export.KINDS)})$")]
+ExportFormat = Annotated[str, Path(pattern=f"^({'|'.join(export.TABLE_FORMATS + export.GRAPH_FORMATS)})$")]
+
+
+def _query_string(**values: str | None) -> str:
+    """A URL query of the values given (empty ones left out)."""
+    return urlencode({k: v for k, v in values.items() if v})
+
+
+EXPORT_QUEUE = 4  # pieces (~1 MB each) an export runs ahead of the client
+
+
+async def _exported(db: str, kind: str, fmt: str, selection: export.Selection) -> AsyncIterator[bytes]:
+    """An export's bytes (`export.stream`) as the client takes them. The export runs in a
+    thread of its own, which opens the store, writes into a short queue and stops when the
+    client goes; the store is read in that one thread only (a SQLite connection stays in
+    the thread that opened it)."""
+    pieces: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=EXPORT_QUEUE)
+    stop = threading.Event()
+
+    def put(item: bytes | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                pieces.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            store = open_store(db)
+            try:
+                chunks, _, _ = export.stream(store, kind, fmt, selection)
+                for chunk in chunks:
+                    if not put(chunk):
+                        return
+            finally:
+                store.close()
+        except Exception as exc:  # handed to the response, which logs it
+            put(exc)
+            return
+        put(None)
+
+    threading.Thread(target=produce, name="kabar-export", daemon=True).start()
+    try:
+        while True:
+            item = await anyio.to_thread.run_sync(pieces.get)
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                log.error("export %s.%s: %s", kind, fmt, guard.one_line(item))
+                raise item
+            yield item
+    finally:
+        stop.set()
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -266,6 +371,9 @@ def create_app(settings: Settings) -> FastAPI:
         finalize=_shown,
     )
     templates.filters["safe_url"] = _link
+    templates.filters["query"] = lambda values: _query_string(**values)
+    templates.globals.update(export_kinds=export.KINDS, export_formats=export.TABLE_FORMATS,
+                             graph_formats=export.GRAPH_FORMATS)  # fmt: skip
 
     @contextmanager
     def opened() -> Iterator[Store]:
@@ -290,8 +398,11 @@ def create_app(settings: Settings) -> FastAPI:
         # language with UI labels, else English (the pages' language without `?lang=`).
         code = request.query_params.get("lang", UI_DEFAULT)
         code = code if known(code) and get(code).ui else UI_DEFAULT
+        # The language links keep the page's other parameters (a search stays a search).
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+        switch = {other: "?" + urlencode([*kept, ("lang", other)]) for other in ("en", "id")}
         html = templates.get_template(name).render(
-            t=labels(code), ui_lang=code, request=request, lang_param=_lang_param(code), **context
+            t=labels(code), ui_lang=code, request=request, lang_param=_lang_param(code), lang_links=switch, **context
         )
         return HTMLResponse(html)
 
@@ -319,8 +430,10 @@ def create_app(settings: Settings) -> FastAPI:
     def stories_page(request: Request, query: StoryQuery) -> HTMLResponse:
         with opened() as store:
             listing = views.story_list_page(store, **query)
-        form = {k: query[k] or "" for k in ("sort", "since", "outlet", "language", "storyline")}
-        return page("stories.html", request, listing=listing, **form)
+        form = {k: query[k] or "" for k in ("sort", "since", "until", "outlet", "language", "storyline", "entity")}
+        filters = {k: query[k] for k in ("since", "until", "outlet", "language", "storyline", "entity")}
+        return page("stories.html", request, listing=listing, form=form, filters=filters,
+                    nav=views.date_navigation(query["since"], query["until"]), **form)  # fmt: skip
 
     @app.get("/storylines", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
     def storylines_page(request: Request, page_no: PageNo = 1, per_page: PerPage = 20) -> HTMLResponse:
@@ -371,7 +484,10 @@ def create_app(settings: Settings) -> FastAPI:
     def search_page(request: Request, query: SearchQuery, q: Text = "") -> HTMLResponse:
         with opened() as store:
             result = views.search(store, q, **query) if q else None
-        return page("search.html", request, q=q, result=result)
+        filters = {k: query[k] for k in ("since", "until", "outlet", "language", "entity", "story")}
+        return page("search.html", request, q=q, result=result, filters=filters,
+                    form={k: v or "" for k, v in filters.items()},
+                    nav=views.date_navigation(query["since"], query["until"]))  # fmt: skip
 
     @app.get("/ask", response_class=HTMLResponse, dependencies=[Reader], include_in_schema=False)
     def ask_page(request: Request, q: Text = "", story: Filter = None) -> HTMLResponse:
@@ -380,6 +496,34 @@ def create_app(settings: Settings) -> FastAPI:
         return page("ask.html", request, q=q, answer=answer)
 
     # --- API -----------------------------------------------------------------------------
+
+    @app.get("/api/export/{kind}.{fmt}", dependencies=[Reader])
+    def api_export(
+        kind: ExportKind,
+        fmt: ExportFormat,
+        q: Filter = None,
+        since: Filter = None,
+        until: Filter = None,
+        story: Filter = None,
+        storyline: Filter = None,
+        outlet: Filter = None,
+        entity: Filter = None,
+        language: Filter = None,
+    ) -> StreamingResponse:
+        """An export as a download, streamed as it is written (docs/export-format.md): `kind`
+        one of articles, stories, quotes, claims, entities, figures; `fmt` jsonl, csv or
+        parquet, or for entities also graphml or gexf (the co-occurrence graph). The
+        filters choose articles (all must hold): `q` full text, `since`/`until`, `story`,
+        `storyline`, `outlet`, `entity` (any of its names), `language`. 400 when the
+        selection cannot be exported (no such story, a date that is not ISO-8601)."""
+        selection = export.Selection(q, since, until, story, storyline, outlet, entity, language)
+        with opened() as store:
+            try:  # checks the selection before anything is sent; the export runs as it streams
+                _, media, name = export.stream(store, kind, fmt, selection)
+            except export.ExportError as exc:
+                raise HTTPException(400, str(exc)) from exc
+        return StreamingResponse(_exported(settings.db, kind, fmt, selection), media_type=media,
+                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
     @app.get("/api/stories", dependencies=[Reader])
     def api_stories(query: StoryQuery) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """What the pages and the API show, gathered from the store; plus the server-side SVG
-charts (timeline, entity graph, storyline time axis). Plain data out, so the templates
-only lay it out."""
+charts (timeline, entity graph, storyline time axis, articles and reports over time).
+Plain data out, so the templates only lay it out."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 from itertools import combinations
@@ -51,9 +51,15 @@ def _pages(total: int, page: int, per_page: int) -> dict[str, Any]:
 
 
 def story_list(store: ReadStore, page: int, per_page: int, sort: str, since: str | None, outlet: str | None,
-               language: str | None, storyline: str | None = None) -> dict[str, Any]:  # fmt: skip
-    selection = StorySelection(since, outlet, language, storyline, sort, per_page, (page - 1) * per_page)
-    stories, total = store.list_stories(selection)
+               language: str | None, storyline: str | None = None, until: str | None = None,
+               entity: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """A page of stories: last published on or after `since`, first published up to
+    `until` (so active within the range), reported by `outlet`, with articles in
+    `language`, of `storyline`, naming `entity` (any of its names in any language)."""
+    selection = StorySelection(since or None, outlet or None, language or None, storyline or None, sort, per_page,
+                               (page - 1) * per_page)  # fmt: skip
+    keys = sorted(entity_keys(entity)) if entity else None
+    stories, total = store.filter_stories(selection, until or None, keys)
     return {"stories": [s.to_record() for s in stories], **_pages(total, page, per_page)}
 
 
@@ -145,9 +151,10 @@ def storyline_sizes(store: ReadStore, storylines: Sequence[str]) -> dict[str, in
 
 
 def story_list_page(store: ReadStore, page: int, per_page: int, sort: str, since: str | None, outlet: str | None,
-                    language: str | None, storyline: str | None = None) -> dict[str, Any]:  # fmt: skip
+                    language: str | None, storyline: str | None = None, until: str | None = None,
+                    entity: str | None = None) -> dict[str, Any]:  # fmt: skip
     """The story list page: `story_list`, each story with its storyline's size."""
-    listing = story_list(store, page, per_page, sort, since, outlet, language, storyline)
+    listing = story_list(store, page, per_page, sort, since, outlet, language, storyline, until, entity)
     sizes = storyline_sizes(store, [s["storyline"] for s in listing["stories"]])
     for s in listing["stories"]:
         s["storyline_size"] = sizes[s["storyline"]]
@@ -170,6 +177,11 @@ class StoryPage(StoryDetail):
     # The entity key of each claim's holder (facts.claims' order), for its link; None
     # when the extraction gave none.
     claim_holders: list[str | None]
+    coverage: Coverage
+
+    def to_record(self) -> dict[str, Any]:
+        """GET /api/stories/{id}: the story's read model and its coverage."""
+        return {**StoryDetail.to_record(self), "coverage": self.coverage.to_record()}
 
 
 def story_detail(store: ReadStore, story_id: str, sentences: int) -> StoryPage | None:
@@ -189,6 +201,7 @@ def story_detail(store: ReadStore, story_id: str, sentences: int) -> StoryPage |
         line_total=len(detail.storyline) + 1,
         line_axis=storyline_axis(shown),
         claim_holders=claim_holders(detail.facts, detail.articles),
+        coverage=story_coverage(store, story),
     )
 
 
@@ -285,6 +298,15 @@ class EntityPage:
     def names_read(self) -> int:
         """The articles its names and stories come from: its latest store.ENTITY_SCAN."""
         return min(self.info.articles, ENTITY_SCAN)
+
+    @property
+    def export_name(self) -> str:
+        """A name that filters exports, the story list and search to this entity: its most
+        used form that `search.entity_keys` reads as its key, else the key itself."""
+        for alias in self.aliases:
+            if self.key in entity_keys(alias["name"]):
+                return str(alias["name"])
+        return self.key
 
     @property
     def cooccurring_read(self) -> int:
@@ -585,84 +607,301 @@ def ask(store: ReadStore, q: str, story: str | None, embedder: Any) -> Answer:
     return ask_question(store, q, Filters(story=story or None), embedder)
 
 
+# --- coverage: who reported the story, when, in which language ----------------------------
+# Counted in the database over all the story's articles (`ReadStore.story_coverage`: a
+# row per outlet, language, copy and period, however many articles), so the coverage
+# holds for a story of any size, not only for the articles its brief is read from.
+COVERAGE_OUTLETS = 40  # outlets listed by their first report; the others are counted
+COVERAGE_SERIES = 6  # outlets with a colour of their own in the chart; the others share one
+OTHER_SERIES = COVERAGE_SERIES  # the series of the outlets without a colour of their own
+_PERIOD = {"day": 10, "week": 10, "month": 7, "year": 4}  # characters of the time a chart bin is read from
+# A story's reports are counted per day (and binned into weeks) over at most half a year:
+# the rows read are then at most ~180 per outlet; past it, per month.
+COVERAGE_WEEKS = 183
+
+
+def coverage_unit(span: int) -> str:
+    """The bin of a story's coverage chart over `span` days: day, week, month or year."""
+    unit = chart_unit(0, span)
+    return "month" if unit == "week" and span > COVERAGE_WEEKS else unit
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Who reported a story and when, as Ground News shows it: articles per outlet, each
+    outlet's first report (the earliest overall first), which outlets only copied, the
+    languages, and a chart of reports per day (week, month) by outlet."""
+
+    articles: int
+    undated: int
+    outlets: list[dict[str, Any]]  # earliest first report first; name None: no outlet known
+    outlets_total: int
+    only_copied: list[str | None]  # outlets all of whose articles are copies of earlier ones
+    languages: list[tuple[str, int]]  # most articles first
+    series: list[dict[str, Any]]  # the chart's colours: outlet name (None: unknown), articles; "other" last
+    chart: dict[str, Any]  # `stacked_chart`, one series per coloured outlet
+
+    def to_record(self) -> dict[str, Any]:
+        return {"articles": self.articles, "undated": self.undated, "outlets": self.outlets,
+                "outlets_total": self.outlets_total, "only_copied": self.only_copied,
+                "languages": [{"language": k, "articles": n} for k, n in self.languages],
+                "per_period": {"unit": self.chart.get("unit"), "series": self.series,
+                               "bars": [{"from": b["from"], "to": b["to"],
+                                         "articles": {str(s["series"]): s["n"] for s in b["segments"]}}
+                                        for b in self.chart.get("bars", [])]}}  # fmt: skip
+
+
+def _period_ordinal(period: str) -> int | None:
+    """The first day of a period as `story_coverage` gives it (YYYY-MM-DD, YYYY-MM, YYYY)."""
+    try:
+        if len(period) == 4:
+            return date(int(period), 1, 1).toordinal()
+        if len(period) == 7:
+            return date(int(period[:4]), int(period[5:7]), 1).toordinal()
+        return date.fromisoformat(period[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def story_coverage(store: ReadStore, story: Story) -> Coverage:
+    """The story's coverage (`Coverage`): two reads over all its articles, each bounded in
+    what it returns (a row per outlet, language and period; a row per outlet)."""
+    first, last = _ordinal(story.first_published), _ordinal(story.last_published)
+    unit = coverage_unit(last - first if first is not None and last is not None else 0)
+    rows = store.story_coverage(story.id, _PERIOD[unit])
+    outlets: dict[str, dict[str, Any]] = {}
+    spelled: dict[str, Counter[str]] = {}
+    languages: Counter[str] = Counter()
+    undated = 0
+    for r in rows:
+        key = (r.outlet or "").lower()
+        o = outlets.get(key)
+        if o is None:
+            o = outlets[key] = {"name": r.outlet, "articles": 0, "copies": 0, "languages": Counter()}
+            spelled[key] = Counter()
+        o["articles"] += r.articles
+        o["copies"] += r.articles if r.copy else 0
+        o["languages"][r.language] += r.articles
+        if r.outlet:
+            spelled[key][r.outlet] += r.articles
+        languages[r.language] += r.articles
+        undated += r.articles if not r.period else 0
+    for key, forms in spelled.items():
+        if forms:
+            outlets[key]["name"] = max(forms.items(), key=lambda kv: (kv[1], kv[0]))[0]
+    firsts = store.story_first_reports(story.id, COVERAGE_OUTLETS)
+    order = list(dict.fromkeys(k for f in firsts if (k := (f.outlet or "").lower()) in outlets))
+    order += sorted((k for k in outlets if k not in set(order)), key=lambda k: (-outlets[k]["articles"], k))
+    place = {k: i for i, k in enumerate(order)}
+    coloured = sorted(outlets, key=lambda k: (-outlets[k]["articles"], place[k]))
+    series_of = {k: i for i, k in enumerate(coloured[:COVERAGE_SERIES])}
+    first_of = {(f.outlet or "").lower(): f for f in firsts}
+    listed = []
+    for k in order[:COVERAGE_OUTLETS]:
+        f = first_of.get(k)
+        listed.append({"name": outlets[k]["name"], "articles": outlets[k]["articles"], "copies": outlets[k]["copies"],
+                       "only_copies": outlets[k]["copies"] == outlets[k]["articles"],
+                       "series": series_of.get(k, OTHER_SERIES),
+                       "languages": [lang for lang, _ in outlets[k]["languages"].most_common()],
+                       "first": f.to_record() if f else None})  # fmt: skip
+    counts: Counter[tuple[int, int]] = Counter()
+    for r in rows:
+        if r.period and (day := _period_ordinal(r.period)) is not None:
+            counts[(day, series_of.get((r.outlet or "").lower(), OTHER_SERIES))] += r.articles
+    series = [{"series": i, "name": outlets[k]["name"], "articles": outlets[k]["articles"]}
+              for k, i in series_of.items()]  # fmt: skip
+    rest = [k for k in outlets if k not in series_of]
+    if rest:
+        series.append({"series": OTHER_SERIES, "name": None, "other": len(rest),
+                       "articles": sum(outlets[k]["articles"] for k in rest)})  # fmt: skip
+    return Coverage(
+        articles=sum(languages.values()), undated=undated, outlets=listed, outlets_total=len(outlets),
+        only_copied=[outlets[k]["name"] for k in order if outlets[k]["copies"] == outlets[k]["articles"]],
+        languages=languages.most_common(), series=series, chart=stacked_chart(counts, unit),
+    )  # fmt: skip
+
+
+# --- translations of what the pages print from the data ----------------------------------
+# Removal reasons are written in English by the cleaner (clean.py, meta.py, pipeline.py);
+# a page in another language prints the language's label "removed: <reason>", the reasons
+# that carry a value through a label with a placeholder.
+_MARKER = ("after end-of-article marker '", "'")
+_LONG_TOKEN = ("token longer than ", " characters (a blob, not words)")
+_LONG_TITLE = ("title over ", " characters: ", " cut")
+
+
+def _between(text: str, head: str, tail: str) -> str | None:
+    """What `text` holds between `head` and `tail` when it begins and ends with them."""
+    if text.startswith(head) and text.endswith(tail) and len(text) >= len(head) + len(tail):
+        return text[len(head) : len(text) - len(tail)]
+    return None
+
+
+def removal_label(reason: str) -> tuple[str, dict[str, str]]:
+    """The UI label key a removal reason is printed with, and the values it holds (the
+    marker; the lengths), which the label names in braces."""
+    if (marker := _between(reason, *_MARKER)) is not None:
+        return "removed: after end-of-article marker '{marker}'", {"marker": marker}
+    if (n := _between(reason, *_LONG_TOKEN)) is not None and n.isdigit():
+        return "removed: token longer than {n} characters (a blob, not words)", {"n": n}
+    if (held := _between(reason, _LONG_TITLE[0], _LONG_TITLE[2])) is not None:
+        limit, _, n = held.partition(_LONG_TITLE[1])
+        if limit.isdigit() and n.isdigit():
+            return "removed: title over {limit} characters: {n} cut", {"limit": limit, "n": n}
+    return f"removed: {reason}", {}
+
+
+# --- filters and date navigation -------------------------------------------------------------
+
+
+def picked_range(day: str | None, week: str | None) -> tuple[str, str] | None:
+    """(since, until) of a day picker's value (YYYY-MM-DD: that day) or a week picker's
+    (YYYY-Www: its Monday to its Sunday); None when neither is given. ValueError for a
+    day or week that does not exist."""
+    if day:
+        d = date.fromisoformat(day)
+        return d.isoformat(), d.isoformat()
+    if week:
+        year, _, number = week.partition("-W")
+        monday = date.fromisocalendar(int(year), int(number), 1)
+        return monday.isoformat(), date.fromordinal(monday.toordinal() + 6).isoformat()
+    return None
+
+
+def date_navigation(since: str | None, until: str | None) -> dict[str, Any] | None:
+    """Links to the day or week before and after, when the range is one day or one ISO
+    week (Monday to Sunday): {"unit", "previous": (since, until), "next": (since, until)};
+    None for any other range."""
+    a, b = _ordinal(since), _ordinal(until)
+    if a is None or b is None or not (since and until and len(since) == len(until) == 10):
+        return None
+    if a == b:
+        step = 1
+        unit = "day"
+    elif b - a == 6 and date.fromordinal(a).weekday() == 0:
+        step = 7
+        unit = "week"
+    else:
+        return None
+
+    def days(shift: int) -> tuple[str, str]:
+        return date.fromordinal(a + shift).isoformat(), date.fromordinal(b + shift).isoformat()
+
+    week = date.fromordinal(a).isocalendar()
+    return {"unit": unit, "previous": days(-step), "next": days(step),
+            "week": f"{week.year}-W{week.week:02d}"}  # fmt: skip
+
+
 # --- charts -----------------------------------------------------------------------------
-
-
-def _x(day: str, first: int, last: int, width: int, pad: int) -> float:
-    span = max(1, last - first)
-    return pad + (date.fromisoformat(day).toordinal() - first) / span * (width - 2 * pad)
-
-
-def timeline_svg(brief: Brief, width: int = 720) -> dict[str, Any]:
-    """Points of a horizontal timeline: one per dated event, with its label; the template
-    draws them as SVG (all text escaped by the template)."""
-    events = brief.timeline
-    if not events:
-        return {"width": width, "height": 0, "points": [], "ticks": []}
-    days = [date.fromisoformat(e.date).toordinal() for e in events]
-    first, last = min(days), max(days)
-    pad = 40
-    points = []
-    for k, e in enumerate(events):
-        points.append({"x": round(_x(e.date, first, last, width, pad), 1), "y": 40 + (k % 3) * 26,
-                       "date": e.date, "label": e.text[:60], "kind": e.kind})  # fmt: skip
-    ticks = sorted({e.date[:7] for e in events})
-    tick_points = [{"x": round(_x(t + "-01", first, last, width, pad), 1), "label": t} for t in ticks
-                   if first <= date.fromisoformat(t + "-01").toordinal() <= last]  # fmt: skip
-    return {"width": width, "height": 140, "points": points, "ticks": tick_points}
-
-
-def entity_graph_svg(
-    articles: Sequence[Article], facts: StoryFacts, size: int = 420, limit: int = 14
-) -> dict[str, Any]:
-    """Nodes (the story's most salient entities) on a circle, edges for entities named in
-    the same paragraph (weight = paragraphs) and for speaker -> entities of their quotes."""
-    top = facts.entities[:limit]
-    keys = [e["entity"] for e in top]
-    index = {k: i for i, k in enumerate(keys)}
-    weights: Counter[tuple[int, int]] = Counter()
-    for a in articles:
-        bounds, pos = [], 0
-        for p in a.paragraphs:
-            bounds.append((pos, pos + len(p)))
-            pos += len(p) + 2
-        for start, end in bounds:
-            present = sorted({index[m.entity] for m in a.entities if start <= m.start < end and m.entity in index})
-            for x, y in combinations(present, 2):
-                weights[(x, y)] += 1
-    centre, radius = size / 2, size / 2 - 70
-    nodes = []
-    for i, e in enumerate(top):
-        angle = 2 * math.pi * i / max(1, len(top))
-        px, py = centre + radius * math.cos(angle), centre + radius * math.sin(angle)
-        nodes.append({"x": round(px, 1), "y": round(py, 1), "label": e["name"][:24], "kind": e["label"].lower()})
-    heaviest = float(max(weights.values(), default=1))
-    # The heaviest first, ties by node: the same edges whatever order the articles come in.
-    heavy = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:40]
-    edges = [{"x1": nodes[x]["x"], "y1": nodes[x]["y"], "x2": nodes[y]["x"], "y2": nodes[y]["y"],
-              "w": round(0.5 + 3 * n / heaviest, 2)} for (x, y), n in heavy]  # fmt: skip
-    return {"size": size, "nodes": nodes, "edges": edges}
-
-
-# The storyline axis is drawn in a 360-unit-wide viewBox at width 100%, at most AXIS_MAX
-# wide (kabar.css): on a 390 px phone (358 px of content) a unit is ~1 px, so its 11-unit
-# labels read at ~11 px, and at most ~15 px on a wide screen.
+# Every chart is server-side SVG drawn in a viewBox AXIS_WIDTH units wide at width 100%
+# (at most a max-width in kabar.css), so it fits a 390 px phone: there a unit is ~1 px and
+# an 11-unit label reads at ~11 px. Labels go only where their measured box (`text_width`)
+# keeps clear of every other label and mark; what has no room is named in the HTML list
+# beside the chart, and every colour has its entry in the legend list.
 AXIS_WIDTH = 360
 AXIS_PAD = 6  # units left and right of the axis
 AXIS_BAR = 10  # a bar's height
 AXIS_LANE = 14  # a lane's height: bars that would overlap in time go on separate lanes
 AXIS_FONT = 11  # label size, in units
-# A label's width is estimated at this many units per character: ISO dates are digits
-# and hyphens, ~0.56 em each in common sans-serif faces; 0.62 em leaves room.
-AXIS_CHAR = 0.62 * AXIS_FONT
 AXIS_GAP = 8  # units kept clear between two labels
 AXIS_MIN_BAR = 3  # a one-day story on a long axis still shows
 
+# Advance widths of DejaVu Sans, in hundredths of an em, read from the font's hmtx table
+# (Debian's default sans-serif, and among the widest common sans-serif faces, so they
+# bound Arial's, Helvetica's, Roboto's and SF's); a character not listed counts a whole em
+# (CJK is one em; the wider symbols are listed).
+_EM_HUNDREDTHS = {
+    28: "'ijlìíîïĩīĭįıĵĺļ",
+    29: "ł",
+    30: "IJÌÍÎÏĨĪĬĮİĴ",
+    32: " ,.\xa0·‘’",
+    34: "/:;\\|¦",
+    35: "ŀ",
+    36: "f",
+    37: "-\xad",
+    38: "ľ",
+    40: "()[]tţťŧ",
+    41: "!¡²³¹",
+    42: "rŕŗř",
+    46: '"',
+    48: "ªº",
+    50: "*_`§¨¯°´¸–",
+    52: "“”",
+    53: "szśŝşšźżž",
+    54: "?¿",
+    55: "cçćĉċč",
+    56: "LĳĹĻĽĿ",
+    57: "Ł",
+    58: "Fkķĸ",
+    59: "Ĳ",
+    60: "vxyýÿŷ",
+    61: "PÞ",
+    62: "TYaeo«»ÝàáâãäåèéêëðòóôõöøāăąēĕėęěōŏőŢŤŦŶŸ",
+    63: "ß",
+    64: "$0123456789ESbdghnpqu{}¢£¤¥µ¶ÈÉÊËñùúûüþďđĒĔĖĘĚĝğġģĥńņňŋŚŜŞŠũūŭůűų",
+    66: "KĶ",
+    69: "ABVXZÀÁÂÃÄÅĀĂĄŹŻŽ",
+    70: "CRÇĆĈĊČħŔŖŘ",
+    74: "UÙÚÛÜŨŪŬŮŰŲ",
+    75: "NÑŃŅŇŊ",
+    76: "HĤ",
+    78: "&DGÐĎĐĜĞĠĢ",
+    79: "OQÒÓÔÕÖØŌŎŐ",
+    82: "wŉŵ",
+    84: "#+<=>^~¬±×÷→",
+    87: "M",
+    92: "Ħ",
+    96: "%",
+    97: "¼½¾",
+    98: "mÆ",
+    99: "WæŴ",
+    100: "@©®—…",
+    103: "œ",
+    107: "Œ",
+}
+_EM = {c: k / 100 for k, chars in _EM_HUNDREDTHS.items() for c in chars}
+ELLIPSIS = "…"
 
-def _label_box(x: float, text: str, anchor: str) -> tuple[float, float]:
-    width = len(text) * AXIS_CHAR
+
+def text_width(text: str, size: float = AXIS_FONT) -> float:
+    """The width of `text` set at `size` units, in units (an upper bound: `_EM`)."""
+    return size * sum(_EM.get(c, 1.0) for c in text)
+
+
+def fit_text(text: str, room: float, size: float = AXIS_FONT) -> str:
+    """`text`, or as much of it as fits in `room` units with an ellipsis; "" when not even
+    one character and the ellipsis fit."""
+    if text_width(text, size) <= room:
+        return text
+    used = text_width(ELLIPSIS, size)
+    for k, c in enumerate(text):
+        used += size * _EM.get(c, 1.0)
+        if used > room:
+            return (text[:k].rstrip() + ELLIPSIS) if k else ""
+    return text
+
+
+def _label_box(x: float, text: str, anchor: str, size: float = AXIS_FONT) -> tuple[float, float]:
+    """The horizontal extent of a label at `x` with its SVG text-anchor."""
+    width = text_width(text, size)
     start = x if anchor == "start" else x - width if anchor == "end" else x - width / 2
     return start, start + width
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _text_box(x: float, baseline: float, text: str, anchor: str, size: float = AXIS_FONT) -> Box:
+    """A label's box: its measured width, from its ascenders (0.93 em of DejaVu Sans) to
+    its descenders (0.24 em) about the baseline."""
+    lo, hi = _label_box(x, text, anchor, size)
+    return lo, baseline - 0.93 * size, hi, baseline + 0.24 * size
+
+
+def _clear(box: Box, taken: Sequence[Box], gap: float = 2.0) -> bool:
+    """Whether `box` keeps `gap` units from every box in `taken`."""
+    left, top, right, bottom = box
+    return all(right + gap <= a or left >= c + gap or bottom + gap <= b or top >= d + gap for a, b, c, d in taken)
 
 
 def _ticks(first: int, last: int) -> list[tuple[int, str]]:
@@ -686,12 +925,163 @@ def _ticks(first: int, last: int) -> list[tuple[int, str]]:
     return out
 
 
+def _date_ticks(start: int, end: int, x: Callable[[int], float], left: float, right: float) -> list[dict[str, Any]]:
+    """The ticks of a time axis over the days [start, end) (ordinals) drawn at `x`: the
+    first day labelled where the axis starts, the last where it ends, and ticks between
+    (`_ticks`) labelled only where the label's measured box stays within [left, right]
+    and AXIS_GAP clear of the labels already placed."""
+    first_label, last_label = date.fromordinal(start).isoformat(), date.fromordinal(end - 1).isoformat()
+    ticks = [{"x": round(x(start), 1), "label": first_label, "anchor": "start"}]
+    taken = [_label_box(x(start), first_label, "start")]
+    if end - 1 > start:
+        lo, hi = _label_box(x(end), last_label, "end")
+        clear = all(hi + AXIS_GAP <= a or lo >= b + AXIS_GAP for a, b in taken)
+        ticks.append({"x": round(x(end), 1), "label": last_label if clear else None, "anchor": "end"})
+        if clear:
+            taken.append((lo, hi))
+    for day, text in _ticks(start, end - 1):
+        if day in (start, end - 1):
+            continue
+        lo, hi = _label_box(x(day), text, "middle")
+        clear = lo >= left and hi <= right and all(hi + AXIS_GAP <= a or lo >= b + AXIS_GAP for a, b in taken)
+        if clear:
+            taken.append((lo, hi))
+        ticks.append({"x": round(x(day), 1), "label": text if clear else None, "anchor": "middle"})
+    return ticks
+
+
+def _ordinal(day: str | None) -> int | None:
+    """The day ordinal of an ISO date or time, or None."""
+    try:
+        return date.fromisoformat(day[:10]).toordinal() if day else None
+    except ValueError:
+        return None
+
+
+# The timeline: a dot per dated event on a time axis, dots of nearby days stacked in rows.
+TIMELINE_DOT = 4.5  # a dot's radius
+TIMELINE_ROW = 11  # units between rows of dots
+TIMELINE_ROWS = 6  # at most this many rows; past them dots may touch (the list names every event)
+TIMELINE_KINDS = ("event", "published")  # a day the texts name; a story's first report
+
+
+def timeline_svg(brief: Brief, width: int = AXIS_WIDTH) -> dict[str, Any]:
+    """The storyline's dated events (`brief.timeline`) as dots on a time axis from the
+    first to the last day: a dot at the middle of its day, on the lowest row where it
+    touches no other dot; each dot titled with its date and event, numbered as the list
+    beside the chart. No text but the axis dates (`_date_ticks`), so none can overlap."""
+    events = [(o, k, e) for k, e in enumerate(brief.timeline) if (o := _ordinal(e.date)) is not None]
+    if not events:
+        return {"width": width, "height": 0, "points": [], "ticks": [], "kinds": []}
+    start, end = min(o for o, _, _ in events), max(o for o, _, _ in events) + 1
+    left, right = AXIS_PAD + TIMELINE_DOT, width - AXIS_PAD - TIMELINE_DOT
+    scale = (right - left) / (end - start)
+
+    def x(day: float) -> float:
+        return left + (day - start) * scale
+
+    rows: list[list[float]] = []
+    placed = []
+    for o, k, e in sorted(events, key=lambda t: (t[0], t[1])):
+        cx = x(o + 0.5)
+        row = next((r for r, xs in enumerate(rows) if all(abs(cx - v) >= 2 * TIMELINE_DOT + 1 for v in xs)), len(rows))
+        row = min(row, TIMELINE_ROWS - 1)
+        if row == len(rows):
+            rows.append([])
+        rows[row].append(cx)
+        placed.append((cx, row, k, e))
+    axis_y = 4 + len(rows) * TIMELINE_ROW + 2
+    points = [{"x": round(cx, 1), "y": round(axis_y - 3 - TIMELINE_DOT - row * TIMELINE_ROW, 1), "n": k + 1,
+               "date": e.date, "label": e.text[:160], "kind": e.kind if e.kind in TIMELINE_KINDS else "event"}
+              for cx, row, k, e in placed]  # fmt: skip
+    label_y = axis_y + 4 + AXIS_FONT
+    return {"width": width, "height": label_y + 4, "points": points, "axis_y": axis_y, "label_y": label_y,
+            "x0": round(x(start), 1), "x1": round(x(end), 1), "ticks": _date_ticks(start, end, x, 0, width),
+            "r": TIMELINE_DOT, "kinds": [k for k in TIMELINE_KINDS if any(p["kind"] == k for p in points)]}  # fmt: skip
+
+
+# The entity graph: the story's most salient entities on a circle, the most salient at the
+# top, each numbered in its node and named beside it where the name (cut to the room there
+# with an ellipsis) keeps clear of every node and every other name; the list beside the
+# chart names them all by number.
+GRAPH_NODE = 8  # a node's radius
+GRAPH_RADIUS = 76  # the circle the nodes are on
+GRAPH_NUMBER = 9  # size of the number in a node
+GRAPH_KEPT = 6  # a name cut to fewer characters than this is left to the list
+GRAPH_KINDS = ("person", "org", "loc", "event")  # node colours, by entity type; others are "other"
+
+
+def entity_graph_svg(
+    articles: Sequence[Article], facts: StoryFacts, width: int = AXIS_WIDTH, limit: int = 14
+) -> dict[str, Any]:
+    """Nodes (the story's most salient entities) on a circle, edges for entities named in
+    the same paragraph (weight = paragraphs). Names are placed outward from their node:
+    to the right on the circle's right half, to the left on its left, above the top and
+    below the bottom node; a name that would run into another, into a node or out of the
+    drawing is left out of it (the node's number and the list name it)."""
+    top = facts.entities[:limit]
+    keys = [e["entity"] for e in top]
+    index = {k: i for i, k in enumerate(keys)}
+    weights: Counter[tuple[int, int]] = Counter()
+    for a in articles:
+        bounds, pos = [], 0
+        for p in a.paragraphs:
+            bounds.append((pos, pos + len(p)))
+            pos += len(p) + 2
+        for start, end in bounds:
+            present = sorted({index[m.entity] for m in a.entities if start <= m.start < end and m.entity in index})
+            for x, y in combinations(present, 2):
+                weights[(x, y)] += 1
+    margin = GRAPH_NODE + 3 + 1.17 * AXIS_FONT + 4  # room for a name above the top node and below the bottom one
+    radius = GRAPH_RADIUS if len(top) > 6 else GRAPH_RADIUS * 0.75
+    cx, cy = width / 2, margin + radius
+    height = round(2 * (margin + radius))
+    nodes: list[dict[str, Any]] = []
+    for i, e in enumerate(top):
+        angle = -math.pi / 2 + 2 * math.pi * i / max(1, len(top))
+        kind = e["label"].lower()
+        nodes.append({"x": round(cx + radius * math.cos(angle), 1), "y": round(cy + radius * math.sin(angle), 1),
+                      "n": i + 1, "key": e["entity"], "name": e["name"], "label": None, "angle": angle,
+                      "kind": kind if kind in GRAPH_KINDS else "other"})  # fmt: skip
+    taken: list[Box] = [(n["x"] - GRAPH_NODE, n["y"] - GRAPH_NODE, n["x"] + GRAPH_NODE, n["y"] + GRAPH_NODE)
+                        for n in nodes]  # fmt: skip
+    away = GRAPH_NODE + 4
+    for n in nodes:
+        c, s = math.cos(n["angle"]), math.sin(n["angle"])
+        if abs(c) < 0.3:  # the top or the bottom of the circle: the name above or below, centred
+            anchor, lx = "middle", n["x"]
+            ly = n["y"] - GRAPH_NODE - 3 - 0.24 * AXIS_FONT if s < 0 else n["y"] + GRAPH_NODE + 3 + 0.93 * AXIS_FONT
+            room = 2 * min(lx, width - lx) - 4
+        elif c > 0:
+            anchor, lx, ly = "start", n["x"] + away, n["y"] + 0.35 * AXIS_FONT
+            room = width - 2 - lx
+        else:
+            anchor, lx, ly = "end", n["x"] - away, n["y"] + 0.35 * AXIS_FONT
+            room = lx - 2
+        text = fit_text(n["name"], room)
+        if text != n["name"] and len(text) < GRAPH_KEPT + 1:
+            text = ""  # "De…" names nothing: the list does
+        box = _text_box(lx, ly, text, anchor) if text else None
+        if box is not None and box[1] >= 0 and box[3] <= height and _clear(box, taken):
+            taken.append(box)
+            n.update(label=text, lx=round(lx, 1), ly=round(ly, 1), anchor=anchor)
+        del n["angle"]
+    heaviest = float(max(weights.values(), default=1))
+    # The heaviest first, ties by node: the same edges whatever order the articles come in.
+    heavy = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:40]
+    edges = [{"x1": nodes[x]["x"], "y1": nodes[x]["y"], "x2": nodes[y]["x"], "y2": nodes[y]["y"],
+              "w": round(0.5 + 3 * n / heaviest, 2)} for (x, y), n in heavy]  # fmt: skip
+    return {"width": width, "height": height, "nodes": nodes, "edges": edges, "number_size": GRAPH_NUMBER,
+            "kinds": [k for k in (*GRAPH_KINDS, "other") if any(n["kind"] == k for n in nodes)]}  # fmt: skip
+
+
 def storyline_axis(rows: Sequence[dict[str, Any]], width: int = AXIS_WIDTH) -> dict[str, Any]:
     """A time axis for a storyline's stories (rows as `_story_row` makes them): one bar per
     dated story from its first day to the end of its last, on lanes so no two bars overlap;
     under it, the first and last days labelled at the ends and ticks between, labelled
-    only where a label keeps AXIS_GAP clear of the others. Titles stay out of the drawing
-    (in each bar's <title> and in the list beside it), so no label can run into another."""
+    only where a label keeps AXIS_GAP clear of the others (`_date_ticks`). Titles stay out
+    of the drawing (in each bar's <title> and in the list beside it), so no label can run
+    into another."""
     dated = [r for r in rows if r["first"]]
     if not dated:
         return {"width": width, "height": 0, "bars": [], "ticks": [], "axis_y": 0, "undated": len(rows)}
@@ -718,26 +1108,13 @@ def storyline_axis(rows: Sequence[dict[str, Any]], width: int = AXIS_WIDTH) -> d
                      "title": r["title"], "first": r["first"], "last": r["last"], "current": r["current"]})  # fmt: skip
     axis_y = 4 + len(lane_ends) * AXIS_LANE + 2
     label_y = axis_y + 4 + AXIS_FONT
-    first_label, last_label = date.fromordinal(start).isoformat(), date.fromordinal(end - 1).isoformat()
-    ticks = [{"x": round(x(start), 1), "label": first_label, "anchor": "start"}]
-    taken = [_label_box(x(start), first_label, "start")]
-    if end - 1 > start:
-        ticks.append({"x": round(x(end), 1), "label": last_label, "anchor": "end"})
-        taken.append(_label_box(x(end), last_label, "end"))
-    for day, text in _ticks(start, end - 1):
-        if day in (start, end - 1):
-            continue
-        lo, hi = _label_box(x(day), text, "middle")
-        clear = lo >= 0 and hi <= width and all(hi + AXIS_GAP <= a or lo >= b + AXIS_GAP for a, b in taken)
-        if clear:
-            taken.append((lo, hi))
-        ticks.append({"x": round(x(day), 1), "label": text if clear else None, "anchor": "middle"})
-    return {"width": width, "height": label_y + 4, "bars": bars, "ticks": ticks, "axis_y": axis_y, "x0": AXIS_PAD,
-            "x1": width - AXIS_PAD, "label_y": label_y, "undated": len(rows) - len(dated)}  # fmt: skip
+    return {"width": width, "height": label_y + 4, "bars": bars, "ticks": _date_ticks(start, end, x, 0, width),
+            "axis_y": axis_y, "x0": AXIS_PAD, "x1": width - AXIS_PAD, "label_y": label_y,
+            "undated": len(rows) - len(dated)}  # fmt: skip
 
 
-# A mentions-over-time chart is drawn in the storyline axis's 360-unit viewBox (100% wide,
-# at most AXIS_MAX in kabar.css), so it fits a 390 px phone with labels of ~11 px.
+# A bar chart over time (articles naming an entity; a story's reports by outlet) is drawn
+# in the same 360-unit viewBox.
 CHART_BARS_HEIGHT = 70  # the bars' area, in units
 CHART_TOP = 6  # units above the bars (the tallest bar's value sits beside the y axis)
 # Bins by span: days up to ~two months, weeks up to two years, months up to ten years,
@@ -768,29 +1145,25 @@ def _bin_end(start: int, unit: str) -> int:
     return start + 1
 
 
-def mentions_chart(days: Sequence[tuple[str, int]], width: int = AXIS_WIDTH) -> dict[str, Any]:
-    """Bars of articles per day (per week, month or year over longer spans: `_CHART_UNITS`)
-    on a true time axis, empty bins included; the y axis labelled 0 and the tallest bar's
-    value; the x axis labelled like the storyline axis (first and last day at the ends,
-    ticks between only where a label keeps AXIS_GAP clear of the others). Each bar carries
-    its period and count for its <title>. Days that are not ISO dates are left out."""
-    parsed: list[tuple[int, int]] = []
-    for day, n in days:
-        try:
-            parsed.append((date.fromisoformat(day).toordinal(), n))
-        except ValueError:
-            continue
-    if not parsed:
-        return {"width": width, "height": 0, "bars": [], "ticks": [], "unit": "day", "top": 0}
-    first, last = min(o for o, _ in parsed), max(o for o, _ in parsed)
-    unit = next((u for limit, u in _CHART_UNITS if last - first <= limit), "year")
-    counts: Counter[int] = Counter()
-    for o, n in parsed:
-        counts[_bin_start(o, unit)] += n
-    start = _bin_start(first, unit)
-    end = _bin_end(_bin_start(last, unit), unit)
-    top = max(counts.values())
-    left = AXIS_PAD + len(str(top)) * AXIS_CHAR + 4  # room for the y label
+def chart_unit(first: int, last: int) -> str:
+    """The bin of a chart over the days first..last: day, week, month or year."""
+    return next((u for limit, u in _CHART_UNITS if last - first <= limit), "year")
+
+
+def stacked_chart(counts: Mapping[tuple[int, int], int], unit: str, width: int = AXIS_WIDTH) -> dict[str, Any]:
+    """Bars over time from `counts` ((day ordinal, series) -> n), binned by `unit`, each
+    bar a stack of its series' segments (series 0 at the bottom), empty bins included; the
+    y axis labelled 0 and the tallest bar's value, the x axis as `_date_ticks` labels it.
+    Every segment carries its period, series and count for its <title>."""
+    if not counts:
+        return {"width": width, "height": 0, "bars": [], "ticks": [], "unit": unit, "top": 0}
+    days = [d for d, _ in counts]
+    binned: dict[int, Counter[int]] = {}
+    for (day, series), n in counts.items():
+        binned.setdefault(_bin_start(day, unit), Counter())[series] += n
+    start, end = _bin_start(min(days), unit), _bin_end(_bin_start(max(days), unit), unit)
+    top = max(sum(c.values()) for c in binned.values())
+    left = AXIS_PAD + text_width(str(top)) + 4  # room for the y label
     scale = (width - AXIS_PAD - left) / max(1, end - start)
 
     def x(ordinal: int) -> float:
@@ -798,34 +1171,38 @@ def mentions_chart(days: Sequence[tuple[str, int]], width: int = AXIS_WIDTH) -> 
 
     base = CHART_TOP + CHART_BARS_HEIGHT
     bars = []
-    b = start
-    while b < end:
+    for b, per in sorted(binned.items()):
         after = _bin_end(b, unit)
         x0, x1 = x(b), x(after)
         gap = min(1.0, (x1 - x0) * 0.2)
-        h = counts[b] / top * CHART_BARS_HEIGHT
-        if counts[b]:
-            bars.append({"x": round(x0 + gap / 2, 1), "w": round(max(0.8, x1 - x0 - gap), 1),
-                         "y": round(base - h, 1), "h": round(h, 1), "n": counts[b],
-                         "from": date.fromordinal(b).isoformat(),
-                         "to": date.fromordinal(after - 1).isoformat()})  # fmt: skip
-        b = after
-    axis_y = base
-    label_y = axis_y + 4 + AXIS_FONT
-    first_label, last_label = date.fromordinal(start).isoformat(), date.fromordinal(end - 1).isoformat()
-    ticks = [{"x": round(x(start), 1), "label": first_label, "anchor": "start"}]
-    taken = [_label_box(x(start), first_label, "start")]
-    if end - 1 > start:
-        ticks.append({"x": round(x(end), 1), "label": last_label, "anchor": "end"})
-        taken.append(_label_box(x(end), last_label, "end"))
-    for tick, text in _ticks(start, end - 1):
-        if tick in (start, end - 1):
-            continue
-        lo, hi = _label_box(x(tick), text, "middle")
-        clear = lo >= left and hi <= width and all(hi + AXIS_GAP <= a or lo >= z + AXIS_GAP for a, z in taken)
-        if clear:
-            taken.append((lo, hi))
-        ticks.append({"x": round(x(tick), 1), "label": text if clear else None, "anchor": "middle"})
-    return {"width": width, "height": label_y + 4, "bars": bars, "ticks": ticks, "unit": unit, "top": top,
-            "x0": round(left, 1), "x1": width - AXIS_PAD, "axis_y": axis_y, "label_y": label_y,
-            "top_y": CHART_TOP, "y_label_x": round(left - 3, 1), "total": sum(n for _, n in parsed)}  # fmt: skip
+        y = float(base)
+        segments = []
+        for series in sorted(per):
+            h = per[series] / top * CHART_BARS_HEIGHT
+            y -= h
+            segments.append({"series": series, "n": per[series], "y": round(y, 2), "h": round(h, 2)})
+        bars.append({"x": round(x0 + gap / 2, 1), "w": round(max(0.8, x1 - x0 - gap), 1), "n": sum(per.values()),
+                     "from": date.fromordinal(b).isoformat(), "to": date.fromordinal(after - 1).isoformat(),
+                     "segments": segments})  # fmt: skip
+    label_y = base + 4 + AXIS_FONT
+    return {"width": width, "height": label_y + 4, "bars": bars, "ticks": _date_ticks(start, end, x, left, width),
+            "unit": unit, "top": top, "x0": round(left, 1), "x1": width - AXIS_PAD, "axis_y": base,
+            "label_y": label_y, "top_y": CHART_TOP, "y_label_x": round(left - 3, 1),
+            "total": sum(counts.values())}  # fmt: skip
+
+
+def mentions_chart(days: Sequence[tuple[str, int]], width: int = AXIS_WIDTH) -> dict[str, Any]:
+    """Bars of articles per day (per week, month or year over longer spans: `_CHART_UNITS`)
+    on a true time axis (`stacked_chart` with one series); each bar carries its period and
+    count for its <title>. Days that are not ISO dates are left out."""
+    counts: Counter[tuple[int, int]] = Counter()
+    for day, n in days:
+        if (o := _ordinal(day)) is not None and len(day) >= 10:
+            counts[(o, 0)] += n
+    if not counts:
+        return {"width": width, "height": 0, "bars": [], "ticks": [], "unit": "day", "top": 0}
+    first, last = min(o for o, _ in counts), max(o for o, _ in counts)
+    chart = stacked_chart(counts, chart_unit(first, last), width)
+    for bar in chart["bars"]:  # one series: a bar is its one segment
+        bar["y"], bar["h"] = bar["segments"][0]["y"], bar["segments"][0]["h"]
+    return chart

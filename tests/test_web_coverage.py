@@ -357,11 +357,13 @@ def test_the_story_list_filters_by_date_range_day_week_and_entity(corpus: dict[s
     assert nav
     links = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', nav.group(1))]
     assert links == ["?since=2024-03-04&until=2024-03-04&lang=id", "?since=2024-03-06&until=2024-03-06&lang=id"]
-    assert 'name="day" value="2024-03-05"' in page
-    # A week: Monday to Sunday, the week before and after; the picker shows it.
+    # The range a picker chose shows in since and until; the pickers start empty again.
+    assert 'name="since" value="2024-03-05"' in page and 'name="until" value="2024-03-05"' in page
+    assert 'name="day" value=""' in page
+    # A week: Monday to Sunday, the week before and after.
     page = server.get("/", params={"week": "2024-W12", "outlet": "Kabar Palu"}).text
     nav = re.search(r'<nav class="datenav"[^>]*>(.*?)</nav>', page, re.S)
-    assert nav and 'name="week" value="2024-W12"' in page
+    assert nav and 'name="since" value="2024-03-18"' in page and 'name="until" value="2024-03-24"' in page
     links = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', nav.group(1))]
     assert links == ["?outlet=Kabar+Palu&since=2024-03-11&until=2024-03-17",
                      "?outlet=Kabar+Palu&since=2024-03-25&until=2024-03-31"]  # fmt: skip
@@ -380,7 +382,7 @@ def test_search_filters_by_day_and_week_and_counts_its_results(corpus: dict[str,
     assert {h["article"] for h in record["hits"]} == on_day and record["total"] == len(on_day)
     page = server.get("/search", params={"q": "banjir", "day": "2024-03-05", "lang": "id"}).text
     assert labels("id")["n_results"].format(n=len(on_day)) in _text(page)
-    assert 'class="datenav"' in page and 'name="day" value="2024-03-05"' in page
+    assert 'class="datenav"' in page and 'name="since" value="2024-03-05"' in page
     story = server.get("/api/search", params={"q": "banjir", "story": OTHER, "per_page": 100}).json()
     assert {h["article"] for h in story["hits"]} == {a.id for a in articles if a.story == OTHER}
     named = server.get("/api/search", params={"q": "banjir", "entity": "Sungai Palu", "per_page": 100}).json()

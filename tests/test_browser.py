@@ -118,7 +118,15 @@ def test_search_and_ask(server: str, page) -> None:  # type: ignore[no-untyped-d
     page.press("header form[action='/ask'] input[name=q]", "Enter")
     page.wait_for_selector("#answer")
     assert page.locator(".stance").inner_text() == "yes"
-    assert page.locator("ul.evidence li").count() >= 2
+    evidence = page.locator("#for ul.evidence li")  # the one seed that says so in these words
+    assert evidence.count() >= 1 and evidence.first.locator("a.cite").count() == 1
+    # In English, over the same Indonesian articles: the treaty's reports bear on it by meaning.
+    page.fill("header form[action='/ask'] input[name=q]", "Are Russia and North Korea allies?")
+    page.press("header form[action='/ask'] input[name=q]", "Enter")
+    page.wait_for_selector("#answer")
+    assert page.locator(".stance").inner_text() == "yes"
+    cited = page.locator("#for ul.evidence li a.cite").all_inner_texts()
+    assert len({c.split(",")[1] for c in cited}) >= 2  # evidence from two articles or more
     page.screenshot(path=str(SHOTS / "ask.png"), full_page=True)
 
 

@@ -426,9 +426,12 @@ def storylines_cmd(
 
 
 def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5) -> None:
+    from kabar.web.views import story_coverage
+
     detail = story_detail(store, story, n_sentences)
-    if as_json:
-        typer.echo(_json(detail.to_record(), indent=1))
+    coverage = story_coverage(store, story)
+    if as_json:  # the record of GET /api/stories/{id}
+        typer.echo(_json({**detail.to_record(), "coverage": coverage.to_record()}, indent=1))
         return
     console.print(f"[bold]{_say(story.title)}[/]", highlight=False)
     _plain(
@@ -453,6 +456,15 @@ def _show_story(store: Store, story: Story, as_json: bool, n_sentences: int = 5)
             f"  and {detail.articles_more} more articles, not listed: the facts and brief below "
             f"are read from these {len(detail.articles)}"
         )
+    console.print("\n[bold]Coverage[/] (outlets by their first report)")
+    for o in coverage.outlets[:12]:
+        first = o["first"] or {}
+        n = f"{o['articles']} article" + ("s" if o["articles"] != 1 else "")
+        copied = " · only copies" if o["only_copies"] else ""
+        when = (first.get("published") or "—")[:16]
+        _plain(f"  {when}  {o['name'] or '(no outlet)'}: {n}{copied}  ({first.get('id', '')})")
+    if coverage.outlets_total > 12:
+        _plain(f"  and {coverage.outlets_total - 12} more outlets")
     if detail.storyline:
         console.print("\n[bold]Same storyline[/]")
         for other in detail.storyline:

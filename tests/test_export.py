@@ -400,3 +400,11 @@ def test_a_failed_export_leaves_the_files_it_replaces_and_no_temporary_ones(
     with pytest.raises(RuntimeError, match="disk trouble"):
         export.export(demo, str(out), "csv", ["articles", "quotes"], Selection(outlet="kabartimur"))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_an_entity_filter_takes_a_country_key_as_the_entity_pages_link_it(demo: Store) -> None:
+    # "C:MY" is what /entities/C:MY and its download links pass; it means the articles that
+    # name Malaysia in any language, as the name does.
+    by_name = _ids(demo, Selection(entity="Malaysia"))
+    assert 0 < len(by_name) < demo.count_articles()
+    assert _ids(demo, Selection(entity="C:MY")) == by_name

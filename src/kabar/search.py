@@ -47,8 +47,12 @@ def query_variants(query: str) -> list[set[str]]:
 
 
 def entity_keys(name: str) -> set[str]:
-    """The entity keys a filter value may mean ("Korea Utara", "North Korea", "DPRK" -> C:KP)."""
-    return {normalize_entity(name, lang) for lang in all_languages()}
+    """The entity keys a filter value may mean ("Korea Utara", "North Korea", "DPRK" -> C:KP);
+    a country's key itself ("C:KP", as the entity pages link it) means itself."""
+    keys = {normalize_entity(name, lang) for lang in all_languages()}
+    if len(name) == 4 and name.startswith("C:") and name[2:].isalpha() and name[2:].isupper():
+        keys.add(name)
+    return keys
 
 
 def resolved(filters: Filters) -> Filters:

@@ -3,7 +3,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -74,3 +76,33 @@ def articles_by_stem(store: Store) -> dict[str, Article]:
 
 def load_json(path: Path) -> dict:  # type: ignore[type-arg]
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+@contextmanager
+def serving(db: str, **settings: Any) -> Iterator[str]:
+    """The web app under a real uvicorn on 127.0.0.1 (a free port), and its base URL while
+    it runs; `settings` are `kabar.web.Settings` fields besides the store."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from kabar.web import Settings, create_app
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(Settings(db=db, **settings)), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        sock.close()

@@ -7,16 +7,13 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEEDS, ingest_into
+from conftest import ROOT, SEEDS, ingest_into, serving
 from kabar.store.sqlite import SQLiteStore
-from kabar.web import Settings, create_app
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -37,7 +34,6 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
 
     folder = tmp_path_factory.mktemp("browser")
     hostile = {
@@ -52,18 +48,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = SQLiteStore(db)
     ingest_into(store, SEEDS, folder / "jahat.jsonl")
     store.close()
-    port = _free_port()
-    config = uvicorn.Config(create_app(Settings(db=db)), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if uv.started:
-            break
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serving(db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -20,9 +18,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 import pytest
 
-from conftest import DEMO, ROOT, SEEDS, ingest_into
+from conftest import DEMO, ROOT, SEEDS, ingest_into, serving
 from kabar.store.sqlite import SQLiteStore
-from kabar.web import Settings, create_app
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -104,25 +101,14 @@ def _kind(path: str) -> str:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
 
     folder = tmp_path_factory.mktemp("pages")
     db = str(folder / "demo.db")
     store = SQLiteStore(db)
     ingest_into(store, DEMO, SEEDS)
     store.close()
-    config = uvicorn.Config(create_app(Settings(db=db)), host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(db) as url:
+        yield url
 
 
 def _pages(site: str) -> list[str]:

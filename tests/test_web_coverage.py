@@ -17,7 +17,6 @@ import io
 import itertools
 import json
 import re
-import socket
 import threading
 import time
 from collections import Counter
@@ -30,14 +29,14 @@ from urllib.parse import quote, unquote
 import httpx
 import pytest
 
-from conftest import DEMO, ROOT, SEEDS, ingest_into, new_location
+from conftest import DEMO, ROOT, SEEDS, ingest_into, new_location, serving
 from kabar import export
 from kabar.brief import Brief, TimelineEvent
 from kabar.lang import all_languages, get
 from kabar.model import Article, ChunkWrite, EntityMention, Removal, StoryFacts, StoryWrite
 from kabar.query import index_terms
 from kabar.store import open_store
-from kabar.web import Settings, create_app, labels, views
+from kabar.web import labels, views
 
 # --- the store -------------------------------------------------------------------------------
 
@@ -109,23 +108,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, module_backend: str) -> dic
 
 @pytest.fixture(scope="module")
 def server(corpus: dict[str, Any]) -> Iterator[httpx.Client]:
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    config = uvicorn.Config(create_app(Settings(db=corpus["db"])), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if running.started:
-            break
-        time.sleep(0.1)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+    with serving(corpus["db"]) as url, httpx.Client(base_url=url, timeout=60) as client:
         yield client
-    running.should_exit = True
-    thread.join(timeout=10)
 
 
 def _section(page: str, name: str) -> str:

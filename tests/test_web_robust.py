@@ -5,12 +5,10 @@ pages, and uploads while another ingest holds the store."""
 from __future__ import annotations
 
 import json
-import socket
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DEMO, ingest_into, new_location
+from conftest import DEMO, ingest_into, new_location, serving
 from kabar.store import open_store
 from kabar.web import MAX_BODY, SECURITY_HEADERS, Settings, create_app
 
@@ -174,27 +172,9 @@ def test_an_unhandled_error_is_a_generic_500_with_the_headers(tmp_path: Path) ->
 # --- 3. a chunked body over the cap -------------------------------------------------------------
 
 
-@contextmanager
-def _serve(db: str) -> Iterator[str]:
+def _serve(db: str) -> AbstractContextManager[str]:
     """The app under a real uvicorn on 127.0.0.1 (TestClient cannot send a chunked body)."""
-    import uvicorn
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings(db=db, token=TOKEN)), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        for _ in range(100):
-            if server.started:
-                break
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-        sock.close()
+    return serving(db, token=TOKEN)
 
 
 def _chunks(total: int, size: int = 1 << 20) -> Iterator[bytes]:

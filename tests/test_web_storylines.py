@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from html.parser import HTMLParser
@@ -18,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import DEMO, ROOT, SEEDS, articles_by_stem, ingest_into, new_location
+from conftest import DEMO, ROOT, SEEDS, articles_by_stem, ingest_into, new_location, serving
 from kabar.model import ChunkWrite, StoryWrite
 from kabar.store import open_store
 from kabar.web import Settings, create_app
@@ -355,24 +352,10 @@ _MEASURE = """() => {
 
 @pytest.fixture(scope="module")
 def served(corpus: dict[str, Any], module_backend: str) -> Iterator[str]:
-    import uvicorn
-
     if module_backend != "sqlite":
         pytest.skip("one backend is enough for the browser")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings(db=corpus["db"])), host="127.0.0.1", port=port,
-                                           log_level="warning"))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(corpus["db"]) as url:
+        yield url
 
 
 @pytest.mark.slow

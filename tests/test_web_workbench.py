@@ -10,9 +10,6 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-import socket
-import threading
-import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -23,13 +20,13 @@ from urllib.parse import quote, unquote
 import httpx
 import pytest
 
-from conftest import DEMO, SEEDS, ingest_into, new_location
+from conftest import DEMO, SEEDS, ingest_into, new_location, serving
 from kabar.extract import extract_article
 from kabar.model import Article, ChunkWrite, StoryWrite, Syndication
 from kabar.query import index_terms
 from kabar.store import ENTITY_SCAN, open_store
 from kabar.store.sqlite import SQLiteStore
-from kabar.web import Settings, create_app, views
+from kabar.web import views
 
 
 @pytest.fixture(scope="module")
@@ -47,23 +44,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, module_backend: str) -> dic
 @pytest.fixture(scope="module")
 def server(corpus: dict[str, Any]) -> Iterator[httpx.Client]:
     """The app under uvicorn on 127.0.0.1, and a client for it (redirects not followed)."""
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    config = uvicorn.Config(create_app(Settings(db=corpus["db"])), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if running.started:
-            break
-        time.sleep(0.1)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+    with serving(corpus["db"]) as url, httpx.Client(base_url=url, timeout=60) as client:
         yield client
-    running.should_exit = True
-    thread.join(timeout=10)
 
 
 def _keys(a: Article) -> set[str]:

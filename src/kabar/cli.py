@@ -1279,3 +1279,127 @@ def train_title_centre_cmd(
 def version_cmd() -> None:
     """Print kabar's version."""
     typer.echo(__version__)
+
+
+sources_app = typer.Typer(
+    help="The outlets kabar follows: their feeds and sitemaps (`kabar fetch` reads them).", no_args_is_help=True
+)
+app.add_typer(sources_app, name="sources")
+AllowPrivateOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-private", help="Allow private and loopback addresses (a test site on 127.0.0.1, an intranet)."
+    ),
+]
+
+
+def _source_line(source: Any) -> str:
+    feeds = f"{len(source.feeds)} feed{'s' * (len(source.feeds) != 1)}"
+    maps = f"{len(source.sitemaps)} sitemap{'s' * (len(source.sitemaps) != 1)}"
+    extra = f", {source.language}" if source.language else ""
+    return f"{source.name} ({', '.join(source.domains) or 'no domain'}{extra}): {feeds}, {maps}"
+
+
+@sources_app.command("add")
+def sources_add_cmd(
+    url: Annotated[str, typer.Argument(help="The outlet's home page, a feed or a sitemap.")],
+    name: Annotated[str | None, typer.Option(help="The outlet's name (else its site name or domain).")] = None,
+    language: Annotated[str | None, typer.Option(help="The outlet's language: id or en.")] = None,
+    allow_private: AllowPrivateOption = False,
+    db: DbOption = "kabar.db",
+) -> None:
+    """Follow an outlet: its feeds and sitemaps, found from the URL given."""
+    from kabar.sources import LANGUAGES, Problem, discover
+
+    if language is not None and language not in LANGUAGES:
+        _fail(f"--language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    found = discover(url, name=name, language=language, allow_private=allow_private)
+    if isinstance(found, Problem):
+        _fail(f"cannot add {found}")
+    with _open_new(db) as store:
+        try:
+            store.save_outlet_source(found)
+        except ValueError as exc:
+            _fail(str(exc))
+    _plain(f"added {_source_line(found)}")
+    for url_ in (*found.feeds, *found.sitemaps):
+        _plain(f"  {url_}")
+
+
+@sources_app.command("list")
+def sources_list_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON array of sources.")] = False,
+    db: DbOption = "kabar.db",
+) -> None:
+    """The outlets followed, with their domains, feeds and sitemaps."""
+    with _open(db) as store:
+        found = store.outlet_sources()
+    if as_json:
+        typer.echo(_json([s.to_record() for s in found], indent=1))
+        return
+    if not found:
+        _plain("no sources; add one with `kabar sources add URL`")
+    for source in found:
+        _plain(_source_line(source))
+        for url_ in (*source.feeds, *source.sitemaps):
+            _plain(f"  {url_}")
+
+
+@sources_app.command("remove")
+def sources_remove_cmd(
+    outlet: Annotated[str, typer.Argument(help="The outlet's name, an alias or one of its domains.")],
+    db: DbOption = "kabar.db",
+) -> None:
+    """Stop following an outlet (its articles stay in the store)."""
+    with _open(db) as store:
+        removed = store.remove_outlet_source(outlet)
+    if removed is None:
+        _fail(f"no source named {outlet!r}; see `kabar sources list`")
+    _plain(f"removed {removed}")
+
+
+@sources_app.command("import")
+def sources_import_cmd(
+    file: Annotated[str, typer.Argument(help="A .toml, .csv or .opml list of sources.")],
+    allow_private: AllowPrivateOption = False,
+    db: DbOption = "kabar.db",
+) -> None:
+    """Follow every outlet of a list. An entry naming its feeds or sitemaps is taken as it
+    is; one with a URL only is discovered like `sources add`. Entries that cannot be read
+    are skipped with a reason (exit 3 when any was)."""
+    from kabar.sources import MAX_IMPORT_BYTES, Problem, discover, from_entry, import_text, merge_entries
+
+    path = Path(file)
+    if not path.is_file():
+        _fail(f"no file {file}")
+    if path.stat().st_size > MAX_IMPORT_BYTES:
+        _fail(f"{file} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {file}: {guard.one_line(exc)}")
+    imported = import_text(text, path.name)
+    if not imported.entries and imported.problems:
+        _fail(f"{file}: nothing to import ({imported.problems[0]})")
+    problems = list(imported.problems)
+    added = 0
+    with _open_new(db) as store:
+        for entry in merge_entries(imported.entries):
+            source = from_entry(entry, allow_private) or discover(
+                entry.url, name=entry.name, language=entry.language, allow_private=allow_private
+            )
+            if isinstance(source, Problem):
+                problems.append(source)
+                continue
+            try:
+                store.save_outlet_source(source)
+            except ValueError as exc:
+                problems.append(Problem(source.name, str(exc)))
+                continue
+            added += 1
+            _plain(f"added {_source_line(source)}")
+    for problem in problems:
+        err.print(f"kabar: skipped {displayable(str(problem))}", markup=False, highlight=False, soft_wrap=True)
+    _plain(f"{added} source{'s' * (added != 1)} added, {len(problems)} skipped")
+    if problems:
+        raise typer.Exit(EXIT_QUARANTINED)

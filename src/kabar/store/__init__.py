@@ -36,6 +36,7 @@ from kabar.model import (
     Syndication,
 )
 from kabar.query import Filters
+from kabar.sources import Source
 
 
 def line_hash(site: str, line_key: str) -> int:
@@ -306,6 +307,16 @@ class ReadStore(ABC):
         may take; `mode` "all" needs every word, "any" one of them. An entity filter is read
         by its keys (`kabar.search.resolved` fills them); ValueError if they are missing."""
 
+    # --- outlets followed (`kabar sources`) ---
+    @abstractmethod
+    def outlet_sources(self) -> list[Source]:
+        """Every outlet source, by name."""
+
+    @abstractmethod
+    def outlet_for(self, domain_or_name: str) -> str | None:
+        """The canonical outlet name for a domain, a URL, a name or an alias (any case;
+        "www." ignored), or None when no source knows it."""
+
     @abstractmethod
     def close(self) -> None: ...
 
@@ -343,6 +354,16 @@ class PipelineStore(ABC):
 
     @abstractmethod
     def add_quarantine(self, entry: QuarantineEntry) -> None: ...
+
+    @abstractmethod
+    def save_outlet_source(self, source: Source) -> None:
+        """Add an outlet source, or replace the one of that name (its domains, aliases,
+        feeds and sitemaps with it). ValueError if one of its domains or aliases already
+        names another outlet."""
+
+    @abstractmethod
+    def remove_outlet_source(self, domain_or_name: str) -> str | None:
+        """Remove the outlet source `outlet_for` finds; its name, or None if there is none."""
 
     @abstractmethod
     def line_stats(self, hashes: Sequence[int]) -> dict[int, int]:

@@ -139,6 +139,23 @@ MIGRATIONS: list[str] = [
         WHERE duplicate_of IS NOT NULL;
     DROP INDEX articles_outlet;
     """,
+    # The outlets kabar follows (`kabar sources`, kabar.sources.Source): one row each; the
+    # keys that name it (its domains, name and aliases, lower case) in outlet_names, so a
+    # domain or a brand resolves to one canonical outlet (Store.outlet_for); its feeds and
+    # sitemaps in outlet_feeds, in the order they were found.
+    """
+    CREATE TABLE IF NOT EXISTS outlet_sources (
+        name TEXT PRIMARY KEY, home TEXT, language TEXT, allow_private INTEGER NOT NULL, added TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS outlet_names (
+        key TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, label TEXT NOT NULL, position INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS outlet_names_name ON outlet_names(name);
+    CREATE TABLE IF NOT EXISTS outlet_feeds (
+        name TEXT NOT NULL, url TEXT NOT NULL, kind TEXT NOT NULL, position INTEGER NOT NULL,
+        PRIMARY KEY (name, kind, url)
+    );
+    """,
 ]
 SIGNATURES_MIGRATION = 4
 INGEST_LOCK = 4243  # advisory lock key held by an ingest run (4242 is the migrator's)

@@ -30,6 +30,7 @@ from kabar.model import (
     TimeMention,
 )
 from kabar.query import Filters, index_terms
+from kabar.sources import Source
 from kabar.store import (
     ENTITY_SCAN,
     LINE_STORIES_READ,
@@ -136,6 +137,18 @@ def entity_rows(article: Article) -> list[tuple[str, str, str, str, int, int, in
         label = labels[key].most_common(1)[0][0] if key in labels else ""
         rows.append((key, label, forms[0], "\n".join(forms[:ROW_FORMS]), mentions[key], quotes[key], claims[key]))
     return rows
+
+
+def _outlet_keys(source: Source) -> dict[str, tuple[str, str, int]]:
+    """What resolves to an outlet, by its lower-case key: its domains, its name and aliases
+    -> (kind, the text as given, position)."""
+    keys: dict[str, tuple[str, str, int]] = {}
+    for position, domain in enumerate(source.domains):
+        keys.setdefault(domain.lower(), ("domain", domain.lower(), position))
+    keys.setdefault(source.name.strip().lower(), ("name", source.name, 0))
+    for position, alias in enumerate(source.aliases):
+        keys.setdefault(alias.strip().lower(), ("alias", alias.strip(), position))
+    return keys
 
 
 def _story_write(row: tuple[Any, ...]) -> StoryWrite:
@@ -708,6 +721,81 @@ class SQLStore(Store):
             "INSERT INTO quarantine VALUES (?,?,?,?) ON CONFLICT(source, reason) DO UPDATE SET detail=excluded.detail",
             (entry.source, entry.reason, entry.detail, datetime.now(UTC).isoformat(timespec="seconds")),
         )
+
+    # --- outlets followed (`kabar sources`) ---
+    def save_outlet_source(self, source: Source) -> None:
+        keys = _outlet_keys(source)
+        with self._transaction():
+            taken = self._select_in("SELECT key, name FROM outlet_names WHERE key IN ({marks})", list(keys))
+            for key, owner in taken:
+                if owner != source.name:
+                    raise ValueError(f"{key!r} already names the outlet {owner!r}")
+            self._drop_outlet(source.name)
+            self._x(
+                "INSERT INTO outlet_sources (name, home, language, allow_private, added) VALUES (?,?,?,?,?)",
+                (source.name, source.home, source.language, int(source.allow_private), source.added),
+            )
+            self._many(
+                "INSERT INTO outlet_names (key, name, kind, label, position) VALUES (?,?,?,?,?)",
+                [(k, source.name, *v) for k, v in keys.items()],
+            )
+            self._many(
+                "INSERT INTO outlet_feeds (name, url, kind, position) VALUES (?,?,?,?)",
+                [(source.name, u, "feed", i) for i, u in enumerate(source.feeds)]
+                + [(source.name, u, "sitemap", i) for i, u in enumerate(source.sitemaps)],
+            )
+
+    def _drop_outlet(self, name: str) -> None:
+        self._x("DELETE FROM outlet_feeds WHERE name=?", (name,))
+        self._x("DELETE FROM outlet_names WHERE name=?", (name,))
+        self._x("DELETE FROM outlet_sources WHERE name=?", (name,))
+
+    def remove_outlet_source(self, domain_or_name: str) -> str | None:
+        with self._transaction():
+            name = self.outlet_for(domain_or_name)
+            if name is not None:
+                self._drop_outlet(name)
+            return name
+
+    def outlet_for(self, domain_or_name: str) -> str | None:
+        from kabar.sources import domain_of
+
+        text = domain_or_name.strip()
+        keys = [text.lower(), domain_of(text)] if text else []
+        for key in keys:
+            row = self._x("SELECT name FROM outlet_names WHERE key=?", (key,)).fetchone()
+            if row:
+                return str(row[0])
+        return None
+
+    def outlet_sources(self) -> list[Source]:
+        names: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for name, label, kind in self._x(
+            "SELECT name, label, kind FROM outlet_names ORDER BY name, kind, position"
+        ).fetchall():
+            names[name][kind].append(label)
+        urls: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for name, url, kind in self._x(
+            "SELECT name, url, kind FROM outlet_feeds ORDER BY name, kind, position"
+        ).fetchall():
+            urls[name][kind].append(url)
+        rows = self._x(
+            "SELECT name, home, language, allow_private, added FROM outlet_sources ORDER BY lower(name), name"
+        ).fetchall()
+        return [
+            Source(
+                name=name,
+                domains=tuple(names[name]["domain"]),
+                aliases=tuple(names[name]["alias"]),
+                feeds=tuple(urls[name]["feed"]),
+                sitemaps=tuple(urls[name]["sitemap"]),
+                language=language,
+                allow_private=bool(allow_private),
+                added=added,
+                home=home,
+            )
+            for name, home, language, allow_private, added in rows
+        ]
 
     def line_stats(self, hashes: Sequence[int]) -> dict[int, int]:
         rows = self._select_in("SELECT hash, docs FROM line_stats WHERE hash IN ({marks})", hashes)

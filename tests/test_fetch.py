@@ -1,0 +1,326 @@
+"""The polite fetcher (kabar.fetch) against a hostile site on 127.0.0.1 (tests/site.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import re
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import feedparser
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from kabar import pipeline
+from kabar.fetch import client as fc
+from kabar.fetch.client import Fetcher, FetchResult, normalize
+from kabar.fetch.warc import RollingWarc
+from kabar.store import open_store
+
+
+def _load_site() -> ModuleType:
+    """tests/site.py, loaded by path: `import site` would find the standard library's module."""
+    spec = importlib.util.spec_from_file_location("kabar_test_site", Path(__file__).with_name("site.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+_site = _load_site()
+ARTICLES, Site, article_html, new_article, serve_site = (
+    _site.ARTICLES,
+    _site.Site,
+    _site.article_html,
+    _site.new_article,
+    _site.serve_site,
+)
+
+CRAWL_DELAY = 0.3
+AGENT = "kabar/0.1"
+CONTACT = "mailto:monitor@example.org"
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    with serve_site(crawl_delay=CRAWL_DELAY, slow_seconds=4.0) as s:
+        yield s
+
+
+def polite(**options: object) -> Fetcher:
+    settings: dict[str, object] = {
+        "allow_private": True,
+        "min_interval": 0.0,
+        "user_agent": AGENT,
+        "contact": CONTACT,
+        "backoff": 0.05,
+    }
+    settings.update(options)
+    return Fetcher(**settings)  # type: ignore[arg-type]
+
+
+# ---- URLs
+
+
+def test_tracking_parameters_give_one_key() -> None:
+    plain = "https://warta.example/berita/banjir-rob.html"
+    assert normalize("https://Warta.Example:443/berita/banjir-rob.html?utm_source=fb&utm_medium=social") == plain
+    assert normalize(plain + "?fbclid=IwAR0abc#komentar") == plain
+    assert normalize(plain + "?page=2&utm_campaign=x") == plain + "?page=2"
+    assert normalize(plain + "?page=2") != normalize(plain + "?page=3")
+
+
+def test_only_http_urls_are_fetched() -> None:
+    with polite() as fetcher:
+        for url in ("ftp://warta.example/berita.html", "file:///etc/passwd", "javascript:alert(1)", "/relatif.html"):
+            result = fetcher.fetch(url)
+            assert result.problem == fc.NOT_HTTP, url
+            assert result.body is None
+
+
+def test_redirect_lands_on_the_normalised_article(site: Site) -> None:
+    with polite() as fetcher:
+        moved = fetcher.fetch(site.url("/moved.html"))
+        direct = fetcher.fetch(site.url(ARTICLES[3].path + "?utm_source=twitter"))
+    assert moved.ok and direct.ok
+    assert moved.final_url == direct.final_url == site.url(ARTICLES[3].path)
+    assert moved.body == direct.body == article_html(ARTICLES[3])
+
+
+# ---- Safety
+
+
+def test_private_addresses_are_refused_without_the_flag(site: Site) -> None:
+    before = len(site.log())
+    with Fetcher(user_agent=AGENT) as fetcher:
+        for url in (
+            site.url(ARTICLES[0].path),
+            "http://localhost:9/",
+            "http://[::1]/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.1.2.3/",
+            "http://0.0.0.0/",
+        ):
+            result = fetcher.fetch(url)
+            assert result.problem == fc.PRIVATE_ADDRESS, url
+            assert result.body is None
+    assert len(site.log()) == before  # nothing reached the site, not even robots.txt
+
+
+# ---- Politeness
+
+
+def test_robots_txt_is_obeyed_and_read_once(site: Site) -> None:
+    robots_before = len(site.requests_to("/robots.txt"))
+    with polite() as fetcher:
+        refused = fetcher.fetch(site.url("/private/memo.html"))
+        assert refused.problem == fc.ROBOTS_DISALLOWED
+        assert not fetcher.allowed(site.url("/private/lain.html"))
+        assert fetcher.allowed(site.url(ARTICLES[0].path))
+        assert fetcher.fetch(site.url(ARTICLES[0].path)).ok
+    assert site.requests_to("/private/memo.html") == []
+    robots = site.requests_to("/robots.txt")[robots_before:]
+    assert len(robots) == 1
+    assert robots[0].headers["user-agent"] == f"{AGENT} (+{CONTACT})"
+
+
+def test_crawl_delay_spaces_requests_to_one_host(site: Site) -> None:
+    """Four threads fetch at once; the site still sees its Crawl-delay between requests."""
+    start = len(site.log())
+    with polite(per_host=4) as fetcher:
+        fetcher.allowed(site.url("/"))  # robots.txt first
+        threads = [threading.Thread(target=fetcher.fetch, args=(site.url(a.path),)) for a in ARTICLES[:4]]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    hits = sorted(h.at for h in site.log()[start:])
+    assert len(hits) == 5  # robots.txt and four pages
+    gaps = [b - a for a, b in itertools.pairwise(hits)]
+    assert min(gaps) >= CRAWL_DELAY * 0.95, gaps
+
+
+def test_min_interval_above_crawl_delay_wins(site: Site) -> None:
+    start = len(site.log())
+    with polite(min_interval=0.6) as fetcher:
+        for a in ARTICLES[:3]:
+            assert fetcher.fetch(site.url(a.path)).ok
+    hits = [h.at for h in site.log()[start:]]
+    gaps = [b - a for a, b in itertools.pairwise(hits)]
+    assert len(gaps) == 3 and min(gaps) >= 0.6 * 0.95, gaps
+
+
+def test_conditional_get_gives_304(site: Site) -> None:
+    url = site.url(ARTICLES[1].path)
+    with polite() as fetcher:
+        first = fetcher.fetch(url)
+        assert first.ok and first.status == 200 and first.etag and first.last_modified
+        again = fetcher.fetch(url, etag=first.etag, last_modified=first.last_modified)
+        changed = fetcher.fetch(url, etag='"usang"')
+    assert again.not_modified and again.body is None and again.problem is None
+    assert again.etag == first.etag
+    assert changed.status == 200 and changed.body == first.body
+    sent = site.requests_to(ARTICLES[1].path)[-2]
+    assert sent.headers["if-none-match"] == first.etag
+    assert sent.headers["if-modified-since"] == first.last_modified
+
+
+# ---- Retries
+
+
+class Sleeps:
+    """Records what the fetcher waits for, and really waits."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        time.sleep(seconds)
+
+
+def test_429_retry_after_seconds_is_honoured(site: Site) -> None:
+    sleeps = Sleeps()
+    with polite(sleep=sleeps) as fetcher:
+        result = fetcher.fetch(site.url("/busy.html"))
+    assert result.ok and result.status == 200
+    hits = site.requests_to("/busy.html")
+    assert len(hits) == 2
+    assert 1.0 in sleeps.waits
+    assert hits[1].at - hits[0].at >= 0.95
+
+
+def test_503_retry_after_http_date_is_honoured(site: Site) -> None:
+    sleeps = Sleeps()
+    with polite(sleep=sleeps) as fetcher:
+        result = fetcher.fetch(site.url("/down.html"))
+    assert result.ok and result.status == 200
+    assert len(site.requests_to("/down.html")) == 2
+    assert any(0.5 < w <= 2.5 for w in sleeps.waits), sleeps.waits
+
+
+def test_a_long_retry_after_is_left_for_a_later_pass(site: Site) -> None:
+    with polite() as fetcher:
+        result = fetcher.fetch(site.url("/very-busy.html"))
+    assert result.problem == fc.RATE_LIMITED and result.status == 429
+    assert result.retry_after == 3600
+    assert len(site.requests_to("/very-busy.html")) == 1
+
+
+def test_connection_errors_back_off_exponentially() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, not listening: connections are refused
+        sleeps = Sleeps()
+        with polite(sleep=sleeps, retries=3, backoff=0.05) as fetcher:
+            result = fetcher.fetch(f"http://127.0.0.1:{port}/berita.html")
+    assert result.problem == fc.CONNECTION_FAILED and result.body is None
+    retry_waits = [w for w in sleeps.waits if w >= 0.05]
+    assert retry_waits == [0.05, 0.1, 0.2]
+
+
+# ---- Hostile pages
+
+
+def test_hostile_pages_each_give_their_reason(site: Site) -> None:
+    with polite(max_bytes=1024 * 1024, deadline=1.5, read_timeout=5.0) as fetcher:
+        cases = {
+            "/bomb.html": fc.TOO_LARGE,
+            "/huge.html": fc.TOO_LARGE,
+            "/loop-a.html": fc.REDIRECT_LOOP,
+            "/slow.html": fc.TIMED_OUT,
+            "/laporan.pdf": fc.UNSUPPORTED_TYPE,
+            "/tidak-ada.html": fc.HTTP_ERROR,
+        }
+        results: dict[str, FetchResult] = {path: fetcher.fetch(site.url(path)) for path in cases}
+    for path, problem in cases.items():
+        assert results[path].problem == problem, (path, results[path])
+        assert results[path].body is None
+    assert results["/tidak-ada.html"].status == 404
+    assert "1048576" in results["/bomb.html"].detail
+    assert results["/laporan.pdf"].detail == "application/pdf"
+    # The loop took two hops and ended; it did not bounce until the hop limit.
+    assert len(site.requests_to("/loop-a.html")) == 1 and len(site.requests_to("/loop-b.html")) == 1
+
+
+def test_redirect_hop_limit(site: Site) -> None:
+    with polite(max_redirects=0) as fetcher:
+        result = fetcher.fetch(site.url("/moved.html"))
+    assert result.problem == fc.TOO_MANY_REDIRECTS
+
+
+def test_broken_feed_is_fetched_and_left_to_the_parser(site: Site) -> None:
+    with polite() as fetcher:
+        good = fetcher.fetch(site.url("/rss.xml"))
+        broken = fetcher.fetch(site.url("/broken-feed.xml"))
+    assert good.ok and broken.ok and broken.body
+    assert not feedparser.parse(good.body).bozo
+    assert feedparser.parse(broken.body).bozo
+
+
+# ---- WARC
+
+
+def test_warc_round_trip_through_kabar_ingest(site: Site, tmp_path: Path) -> None:
+    folder = tmp_path / "warc"
+    site.add_article(new_article(1))
+    pages = [a.path for a in ARTICLES] + [new_article(1).path]
+    with RollingWarc(folder, max_bytes=8 * 1024) as archive, polite(archive=archive) as fetcher:
+        for path in pages:
+            assert fetcher.fetch(site.url(path + "?utm_source=rss")).ok
+        assert fetcher.fetch(site.url("/rss.xml")).ok
+        assert fetcher.fetch(site.url("/laporan.pdf")).problem == fc.UNSUPPORTED_TYPE
+    files = sorted(folder.iterdir())
+    assert len(files) > 1  # rolled at 8 KB
+    assert all(re.fullmatch(r"kabar-\d{8}-\d{6}-\d{5}\.warc\.gz", f.name) for f in files)
+    kinds: list[tuple[str, str | None]] = []
+    for f in files:
+        with f.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                kinds.append((record.rec_type, record.rec_headers.get_header("WARC-Target-URI")))
+    responses = [u for k, u in kinds if k == "response"]
+    assert responses == [site.url(p) for p in pages] + [site.url("/rss.xml")]
+    assert sum(k == "request" for k, _ in kinds) == len(responses)
+
+    store = open_store(str(tmp_path / "kabar.db"))
+    try:
+        report = pipeline.run([str(folder)], store, stories=False, extract=False)
+        articles = list(store.iter_articles())
+    finally:
+        store.close()
+    assert report is not None
+    assert sorted(a.url or "" for a in articles) == sorted(site.url(p) for p in pages)
+    titles = {a.title for a in articles}
+    assert ARTICLES[0].title in titles and new_article(1).title in titles
+    assert {a.language for a in articles} == {"id", "en"}
+
+
+def test_warc_records_are_whole_and_decompressed(site: Site, tmp_path: Path) -> None:
+    """A gzip-encoded response is stored inflated, with headers that say so."""
+    with RollingWarc(tmp_path) as archive:
+        archive.record(
+            site.url("/x.html"),
+            {"User-Agent": AGENT},
+            200,
+            "OK",
+            [("content-type", "text/html"), ("content-encoding", "gzip"), ("content-length", "12")],
+            b"<p>isi</p>",
+        )
+        path = archive.path
+        assert path is not None
+        size = path.stat().st_size
+    assert path.stat().st_size == size  # closed whole; nothing pending
+    with path.open("rb") as fh:
+        records = [(r.rec_type, r.http_headers, r.content_stream().read()) for r in ArchiveIterator(fh)]
+    assert [r[0] for r in records] == ["warcinfo", "response", "request"]
+    headers = records[1][1]
+    assert headers.get_header("Content-Encoding") is None
+    assert headers.get_header("Content-Length") == "10"
+    assert records[1][2] == b"<p>isi</p>"

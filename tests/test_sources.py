@@ -4,6 +4,7 @@ and robots.txt, `kabar sources add|list|remove|import` against a small site serv
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import new_location
+from kabar import sources
 from kabar.cli import app
 from kabar.sources import (
     Entry,
@@ -84,6 +86,7 @@ class _Site:
 
     def __init__(self) -> None:
         self.pages: dict[str, tuple[int, str, str]] = {}
+        self.gzipped: dict[str, bytes] = {}
         self.hits: list[str] = []
         site = self
 
@@ -91,8 +94,10 @@ class _Site:
             def do_GET(self) -> None:
                 site.hits.append(self.path)
                 status, kind, body = site.pages.get(self.path, (404, "text/plain", "tidak ditemukan"))
-                data = body.encode()
+                data = site.gzipped.get(self.path, body.encode())
                 self.send_response(status)
+                if self.path in site.gzipped:
+                    self.send_header("Content-Encoding", "gzip")
                 if status in (301, 302):
                     self.send_header("Location", body)
                 self.send_header("Content-Type", kind)
@@ -343,11 +348,70 @@ def test_a_private_address_is_refused_without_allow_private(site: _Site, tmp_pat
     assert result.exit_code == 2
     assert "private or loopback" in result.stderr and "Traceback" not in result.output
     assert site.hits == []  # refused before any request
-    # nor by a redirect from an allowed-looking start: each hop is checked
-    site.serve("/pindah", "text/plain", "http://10.0.0.1/", status=302)
+
+
+def test_every_redirect_hop_is_checked(site: _Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A public page redirecting to a private address is refused at the hop. Here 127.0.0.1
+    stands for the public site and `localhost` for the private target."""
+    real = sources._private_address
+    monkeypatch.setattr(sources, "_private_address", lambda host: None if host == "127.0.0.1" else real(host))
+    port = site.base.rsplit(":", 1)[1]
+    site.serve("/pindah", "text/plain", f"http://localhost:{port}/rss", status=302)
+    db = str(tmp_path / "k.db")
+    result = runner.invoke(app, ["sources", "add", site.base + "/pindah", "--db", db])
+    assert result.exit_code == 2 and "localhost is a private or loopback address" in result.stderr
+    assert site.hits == ["/pindah"]  # the redirect was not followed
     result = runner.invoke(app, ["sources", "add", site.base + "/pindah", "--allow-private", "--db", db])
-    assert result.exit_code == 2  # allowed here; 10.0.0.1 is unreachable, a clean error
-    assert "Traceback" not in result.output
+    assert result.exit_code == 0, result.output
+    assert _sources(db)[0]["feeds"] == [f"http://localhost:{port}/rss"]  # the final URL is kept
+
+
+def test_redirect_loops_and_oversized_pages_are_problems(site: _Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    site.serve("/a", "text/plain", "/b", status=301)
+    site.serve("/b", "text/plain", "/a", status=301)
+    got = sources._get(site.base + "/a", allow_private=True)
+    assert isinstance(got, sources.Problem) and "redirects" in got.reason
+    assert len(site.hits) == sources.MAX_REDIRECTS + 1
+    monkeypatch.setattr(sources, "MAX_BYTES", 256)
+    got = sources._get(site.base + "/rss", allow_private=True)
+    assert isinstance(got, sources.Problem) and "larger than" in got.reason
+    # a small gzip body that inflates past the cap is cut while it is read
+    site.serve("/bom.xml", "application/xml", "")
+    site.gzipped["/bom.xml"] = gzip.compress(b"<rss>" + b" " * 50_000)
+    got = sources._get(site.base + "/bom.xml", allow_private=True)
+    assert isinstance(got, sources.Problem) and "larger than 256 bytes" in got.reason
+
+
+def test_add_a_json_feed(site: _Site, tmp_path: Path) -> None:
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Ledger Daily",
+        "home_page_url": "https://www.jakartaledger.com/",
+        "items": [{"id": "1", "url": "https://jakartaledger.com/2026/12/07/port-tariffs", "title": "Port tariffs"}],
+    }
+    site.serve("/feed.json", "application/feed+json", json.dumps(feed))
+    db = str(tmp_path / "k.db")
+    result = runner.invoke(app, ["sources", "add", site.base + "/feed.json", "--allow-private", "--db", db])
+    assert result.exit_code == 0, result.output
+    [source] = _sources(db)
+    assert source["name"] == "Ledger Daily" and source["domains"] == ["127.0.0.1", "jakartaledger.com"]
+    with open_store(db) as store:
+        assert store.outlet_for("https://jakartaledger.com/2026/12/07/port-tariffs") == "Ledger Daily"
+
+
+def test_a_store_of_the_previous_schema_gets_the_sources_tables(tmp_path: Path) -> None:
+    from kabar.store.sqlite import MIGRATIONS, SQLiteStore
+
+    path = str(tmp_path / "old.db")
+    old = SQLiteStore(path)
+    old.db.executescript("DROP TABLE outlet_feeds; DROP TABLE outlet_names; DROP TABLE outlet_sources;")
+    old.db.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    old.close()
+    upgraded = SQLiteStore(path)
+    assert upgraded.schema_version == len(MIGRATIONS)
+    upgraded.save_outlet_source(Source(name="Kabar Pesisir", domains=("kabarpesisir.id",), added="x"))
+    assert upgraded.outlet_for("www.kabarpesisir.id") == "Kabar Pesisir"
+    upgraded.close()
 
 
 def test_bad_input_is_one_line_and_exit_2(site: _Site, tmp_path: Path) -> None:

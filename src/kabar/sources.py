@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import ipaddress
+import json
 import re
 import socket
 import tomllib
@@ -161,11 +162,15 @@ def _get(url: str, allow_private: bool) -> Fetched | Problem:
                         continue
                     if response.status_code != 200:
                         return Problem(url, f"HTTP {response.status_code}")
+                    too_large = Problem(url, f"larger than {MAX_BYTES:,} bytes")
+                    declared = response.headers.get("content-length", "")
+                    if declared.isdigit() and int(declared) > MAX_BYTES:
+                        return too_large
                     body = bytearray()
-                    for chunk in response.iter_bytes():
+                    for chunk in response.iter_bytes():  # decoded: a gzip bomb stops at the cap
                         body.extend(chunk)
                         if len(body) > MAX_BYTES:
-                            return Problem(url, f"larger than {MAX_BYTES // (1024 * 1024)} MB")
+                            return too_large
                     return Fetched(str(response.url), response.headers.get("content-type", ""), bytes(body))
             except httpx.HTTPError as exc:
                 return Problem(url, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
@@ -175,10 +180,29 @@ def _get(url: str, allow_private: bool) -> Fetched | Problem:
 _XML_ROOT = re.compile(rb"<(?:[\w.-]+:)?(urlset|sitemapindex|rss|feed|RDF|html)\b", re.IGNORECASE)
 
 
+def json_feed(body: bytes) -> dict[str, Any] | None:
+    """A JSON Feed (jsonfeed.org, which feedparser does not read): its top object, or None."""
+    if not body.lstrip().startswith(b"{"):
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if (
+        isinstance(data, dict)
+        and str(data.get("version", "")).startswith("https://jsonfeed.org/version/")
+        and isinstance(data.get("items"), list)
+    ):
+        return data
+    return None
+
+
 def classify(content_type: str, body: bytes) -> Kind | None:
-    """What a fetched body is: a sitemap (an XML urlset or sitemapindex), a feed (feedparser
-    reads it with entries, or an empty feed with a feed root), a home page (HTML), or None."""
+    """What a fetched body is: a sitemap (an XML urlset or sitemapindex), a feed (a JSON
+    Feed, or one feedparser reads with entries or without errors), a home page (HTML), or None."""
     head = body[:2048].lstrip()
+    if json_feed(body) is not None:
+        return "feed"
     root = _XML_ROOT.search(head)
     name = root.group(1).lower() if root else b""
     if name in (b"urlset", b"sitemapindex"):
@@ -290,9 +314,11 @@ def discover(
         import feedparser
 
         feeds.append(got.url)
-        parsed = feedparser.parse(got.body)
-        found_name = str(parsed.feed.get("title") or "").strip() or None
-        home = str(parsed.feed.get("link") or "") or None
+        meta: Any = json_feed(got.body) or feedparser.parse(got.body).feed
+        found_name = str(meta.get("title") or "").strip() or None
+        home = str(meta.get("home_page_url") or meta.get("link") or "") or None
+        if home and _http_url(home):
+            home = None
     elif kind == "sitemap":
         sitemaps.append(got.url)
     else:

@@ -6,7 +6,8 @@ headers) so tests can check politeness. `site.add_article(...)` publishes a new 
 between passes; the feeds and the news sitemap list it at once.
 
 Paths:
-  /robots.txt                     Disallow: /private/, Crawl-delay (the `crawl_delay` given)
+  /robots.txt                     Disallow: /private/, Crawl-delay (the `crawl_delay` given);
+                                  `site.robots_status` serves it as 404 or 503 instead
   /berita/<slug>.html, /news/<slug>.html   articles, with ETag and Last-Modified (304 on match)
   /rss.xml, /atom.xml             RSS 2.0 and Atom feeds of all articles
   /sitemap-news.xml               a Google News sitemap; /sitemap-index.xml points to it and
@@ -16,6 +17,7 @@ Paths:
   /down.html                      503 with Retry-After as an HTTP date the first time
   /very-busy.html                 always 429 with `Retry-After: 3600`
   /slow.html                      sends its body a few bytes at a time over `slow_seconds`
+  /to-metadata.html               redirects to a link-local (cloud metadata) address
   /loop-a.html <-> /loop-b.html   a redirect loop; /moved.html redirects to an article
                                   with tracking parameters
   /huge.html                      a 6 MB page
@@ -168,6 +170,7 @@ class Site:
         self.hits: list[Hit] = []
         self.counts: dict[str, int] = {}
         self.lock = threading.Lock()
+        self.robots_status = 200  # set to 404 or 503 to serve robots.txt that way
         self.bomb = gzip.compress(b"\0" * (40 * 1024 * 1024), compresslevel=9)
 
     def url(self, path: str) -> str:
@@ -306,7 +309,9 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 "/sitemap-index.xml": (site.sitemap_index, "application/xml"),
                 "/sitemap-pages.xml": (site.pages_sitemap, "application/xml"),
             }
-            if path in documents:
+            if path == "/robots.txt" and site.robots_status != 200:
+                self.send(site.robots_status, b"", "text/plain")
+            elif path in documents:
                 make, ctype = documents[path]
                 self.send(200, make(), ctype)
             elif path == "/private/memo.html":
@@ -340,6 +345,8 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 self.redirect(302, "/loop-b.html")
             elif path == "/loop-b.html":
                 self.redirect(302, site.base + "/loop-a.html?utm_medium=loop")
+            elif path == "/to-metadata.html":
+                self.redirect(302, "http://169.254.169.254/latest/meta-data/")
             elif path == "/moved.html":
                 self.redirect(301, ARTICLES[3].path + "?utm_source=newsletter&utm_campaign=pagi")
             elif path == "/huge.html":

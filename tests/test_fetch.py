@@ -114,6 +114,18 @@ def test_private_addresses_are_refused_without_the_flag(site: Site) -> None:
     assert len(site.log()) == before  # nothing reached the site, not even robots.txt
 
 
+def test_every_redirect_hop_is_checked(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site (on 127.0.0.1, counted as public here) redirects to the cloud metadata
+    address: the second hop is refused before any connection."""
+    real = fc._blocked
+    monkeypatch.setattr(fc, "_blocked", lambda address: address != "127.0.0.1" and real(address))
+    with Fetcher(user_agent=AGENT, min_interval=0.0) as fetcher:
+        result = fetcher.fetch(site.url("/to-metadata.html"))
+    assert result.problem == fc.PRIVATE_ADDRESS
+    assert result.final_url == "http://169.254.169.254/latest/meta-data/" and result.status is None
+    assert len(site.requests_to("/to-metadata.html")) == 1
+
+
 # ---- Politeness
 
 
@@ -129,6 +141,21 @@ def test_robots_txt_is_obeyed_and_read_once(site: Site) -> None:
     robots = site.requests_to("/robots.txt")[robots_before:]
     assert len(robots) == 1
     assert robots[0].headers["user-agent"] == f"{AGENT} (+{CONTACT})"
+
+
+def test_robots_txt_unavailable_means_wait_and_missing_means_allowed(site: Site) -> None:
+    try:
+        site.robots_status = 503
+        with polite() as fetcher:
+            before = len(site.log())
+            result = fetcher.fetch(site.url(ARTICLES[2].path))
+            assert result.problem == fc.ROBOTS_DISALLOWED
+            assert [h.path for h in site.log()[before:]] == ["/robots.txt"]
+        site.robots_status = 404
+        with polite() as fetcher:
+            assert fetcher.fetch(site.url("/private/memo.html")).ok
+    finally:
+        site.robots_status = 200
 
 
 def test_crawl_delay_spaces_requests_to_one_host(site: Site) -> None:
@@ -324,3 +351,30 @@ def test_warc_records_are_whole_and_decompressed(site: Site, tmp_path: Path) -> 
     assert headers.get_header("Content-Encoding") is None
     assert headers.get_header("Content-Length") == "10"
     assert records[1][2] == b"<p>isi</p>"
+
+
+def test_a_record_cut_short_by_a_crash_loses_only_itself(site: Site, tmp_path: Path) -> None:
+    """`kill -9` mid-write leaves at most the last record cut short; ingest keeps the rest."""
+    folder = tmp_path / "warc"
+    with RollingWarc(folder) as archive, polite(archive=archive) as fetcher:
+        for a in ARTICLES[:3]:
+            assert fetcher.fetch(site.url(a.path)).ok
+        path = archive.path
+    assert path is not None
+    with path.open("rb") as fh:
+        records = ArchiveIterator(fh)
+        starts = [(r.rec_type, records.get_record_offset()) for r in records]
+    last_response = [offset for kind, offset in starts if kind == "response"][-1]
+    next_start = min(offset for _, offset in starts if offset > last_response)
+    data = path.read_bytes()
+    path.write_bytes(data[: (last_response + next_start) // 2])  # the crash hit mid-record
+    store = open_store(str(tmp_path / "kabar.db"))
+    try:
+        report = pipeline.run([str(folder)], store, stories=False, extract=False)
+        urls = sorted(a.url or "" for a in store.iter_articles())
+        reasons = [q["reason"] for q in store.quarantine()]
+    finally:
+        store.close()
+    assert report is not None
+    assert urls == sorted(site.url(a.path) for a in ARTICLES[:2])
+    assert any("truncated" in r for r in reasons), reasons

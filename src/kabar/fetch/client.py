@@ -211,6 +211,8 @@ class _Host:
 
     slots: threading.Semaphore
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Held while robots.txt is read, so threads starting together read it once.
+    robots_lock: threading.Lock = field(default_factory=threading.Lock)
     next_at: float = 0.0
     robots: Protego | None = None
     robots_allow_all: bool = True
@@ -441,9 +443,10 @@ class Fetcher:
 
     def _check_robots(self, url: str, deadline: float) -> None:
         host = self._host(url)
-        now = self._clock()
-        if host.robots_until <= now:
-            self._load_robots(url, host, deadline)
+        if host.robots_until <= self._clock():
+            with host.robots_lock:
+                if host.robots_until <= self._clock():
+                    self._load_robots(url, host, deadline)
         if host.robots is None:
             if host.robots_allow_all:
                 return

@@ -332,6 +332,24 @@ def test_add_a_feed_and_a_sitemap(site: _Site, tmp_path: Path) -> None:
     assert sitemap["feeds"] == []
 
 
+def test_a_feed_of_a_known_outlet_joins_it(site: _Site, tmp_path: Path) -> None:
+    db = str(tmp_path / "k.db")
+    site.serve(
+        "/berita/rss", "application/rss+xml", RSS.replace("<title>Kabar Pesisir</title>", "<title>Berita</title>")
+    )
+    assert runner.invoke(app, ["sources", "add", site.base + "/rss", "--allow-private", "--db", db]).exit_code == 0
+    result = runner.invoke(app, ["sources", "add", site.base + "/berita/rss", "--allow-private", "--db", db])
+    assert result.exit_code == 0, result.output
+    [source] = _sources(db)
+    assert source["name"] == "Kabar Pesisir" and source["feeds"] == [f"{site.base}/rss", f"{site.base}/berita/rss"]
+    assert source["aliases"] == ["Berita"]
+    result = runner.invoke(
+        app, ["sources", "add", site.base + "/berita/rss", "--name", "Lain", "--allow-private", "--db", db]
+    )
+    assert result.exit_code == 2 and "already names the outlet 'Kabar Pesisir'" in result.stderr
+    assert [s["name"] for s in _sources(db)] == ["Kabar Pesisir"]
+
+
 def test_a_home_page_without_robots_sitemaps_gets_the_usual_places_tried(site: _Site, tmp_path: Path) -> None:
     site.serve("/robots.txt", "text/plain", "User-agent: *\nDisallow: /cari\n")
     site.serve("/sitemap_index.xml", "application/xml", SITEMAP)

@@ -42,6 +42,7 @@ from kabar.model import (
     StorySelection,
 )
 from kabar.safe import displayable
+from kabar.sources import Source
 from kabar.store import Store, open_store
 
 # Emoji codes off: ":flag_id:" in an article is text, not a picture.
@@ -1293,7 +1294,22 @@ AllowPrivateOption = Annotated[
 ]
 
 
-def _source_line(source: Any) -> str:
+def _save_source(store: Store, source: Source, named: bool) -> Source:
+    """Save an outlet source; one whose domain an outlet already has joins that outlet
+    (another of its feeds), unless it was given a different name. The source saved."""
+    from kabar.sources import joined
+
+    owners = {store.outlet_for(d) for d in source.domains} - {None}
+    if len(owners) == 1 and (not named or owners == {source.name}):
+        [owner] = owners
+        old = next((s for s in store.outlet_sources() if s.name == owner), None)
+        if old is not None:
+            source = joined(old, source)
+    store.save_outlet_source(source)
+    return source
+
+
+def _source_line(source: Source) -> str:
     feeds = f"{len(source.feeds)} feed{'s' * (len(source.feeds) != 1)}"
     maps = f"{len(source.sitemaps)} sitemap{'s' * (len(source.sitemaps) != 1)}"
     extra = f", {source.language}" if source.language else ""
@@ -1318,7 +1334,7 @@ def sources_add_cmd(
         _fail(f"cannot add {found}")
     with _open_new(db) as store:
         try:
-            store.save_outlet_source(found)
+            found = _save_source(store, found, named=name is not None)
         except ValueError as exc:
             _fail(str(exc))
     _plain(f"added {_source_line(found)}")
@@ -1392,7 +1408,7 @@ def sources_import_cmd(
                 problems.append(source)
                 continue
             try:
-                store.save_outlet_source(source)
+                source = _save_source(store, source, named=entry.name is not None)
             except ValueError as exc:
                 problems.append(Problem(source.name, str(exc)))
                 continue

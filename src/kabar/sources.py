@@ -379,6 +379,28 @@ def from_entry(entry: Entry, allow_private: bool = False) -> Source | None:
     )
 
 
+def joined(old: Source, new: Source) -> Source:
+    """`old` with what `new` adds: its domains, aliases, feeds and sitemaps; `new`'s
+    language and home page where `old` has none. The name stays `old`'s, and the name `new`
+    found becomes an alias."""
+
+    def union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a + b))
+
+    aliases = union(old.aliases, (new.name, *new.aliases) if new.name.lower() != old.name.lower() else new.aliases)
+    return Source(
+        name=old.name,
+        domains=union(old.domains, new.domains),
+        aliases=tuple(a for a in aliases if a.lower() not in {d.lower() for d in (*old.domains, *new.domains)}),
+        feeds=union(old.feeds, new.feeds),
+        sitemaps=union(old.sitemaps, new.sitemaps),
+        language=new.language or old.language,
+        allow_private=old.allow_private or new.allow_private,
+        added=old.added,
+        home=old.home or new.home,
+    )
+
+
 # --- importers: pure functions over a list's text ---
 
 

@@ -20,7 +20,9 @@ LINE_CUES = {
     "comment form": [r"tulis komentar( anda)?", r"(beri|berikan|kirim) komentar.*", r"komentar( anda)?",
                      r"\d+ komentar", r"login untuk (berkomentar|mengomentari).*"],
     "editor credit": [r"editor\s*:.*", r"penulis\s*:.*", r"reporter\s*:.*", r"pewarta\s*:.*",
-                      r"penyunting\s*:.*", r"redaktur\s*:.*", r"sumber\s*:.*", r"\(\s*[a-z]{2,5}\s*/\s*[a-z]{1,5}\s*\)"],
+                      r"penyunting\s*:.*", r"redaktur\s*:.*", r"sumber\s*:.*",
+                      r"\(\s*[a-z]{2,5}\s*/\s*[a-z]{1,5}\s*\)",
+                      r"laporan (?:wartawan|reporter|koresponden) [^\n]*+"],
     "newsletter / follow prompt": [r"(cek|simak|baca) berita( dan artikel)?.*(google news|whatsapp|telegram).*",
                                    r"(ikuti|follow) (kami|berita|saluran|channel).*",
                                    r"dapatkan (update|berita).*", r"berlangganan.*newsletter.*",
@@ -30,10 +32,24 @@ LINE_CUES = {
                              r"tag(s)?\s*:?.*", r"populer", r"pilihan editor", r"video pilihan"],
     "share buttons": [r"(bagikan|share)( artikel ini)?\s*:?", r"salin (link|tautan)"],
     "advertisement": [r"(advertisement|iklan|scroll (untuk|to) (melanjutkan|continue).*)"],
+    # Outlets' page links: "Halaman 2", "Halaman: 1 2 3 Selanjutnya", "Halaman 1/2",
+    # "1 2 Selanjutnya", "BACA HALAMAN BERIKUTNYA", "Tampilkan Semua", Kompas' "Show All".
+    # Not a page number alone on its line ("- 2"): on html-eval-dev that cue took 60 lines
+    # of tables and lists ("- 24%", "+1", "- 3.") and no page link.
+    "pagination": [r"halaman(?:\s*+:)?(?:\s*+\d++)*+(?:\s*+(?:/|dari)\s*+\d++)?"
+                   r"(?:\s++(?:selanjutnya|berikutnya|sebelumnya|all))?",
+                   r"(?:\d++\s++)*+(?:selanjutnya|berikutnya|sebelumnya)",
+                   r"baca halaman (?:selanjutnya|berikutnya)", r"tampilkan semua", r"show all"],
+    # CNN Indonesia's and detik's video embeds, left as text: "[Gambas:Video CNN]".
+    "embed placeholder": [r"\[gambas:[^\]]*+\]"],
+    "copyright / syndication notice": [r"(?:copyright|hak cipta)\s*+(?:©|\(c\)|\d{4})[^\n]*+", r"©[^\n]*+",
+                                       r"dilarang (?:keras )?(?:mengambil|mengutip|menyalin|memperbanyak)"
+                                       r" (?:konten|isi|berita|artikel|tulisan)[^\n]*+",
+                                       r"artikel ini (?:telah )?(?:tayang|terbit|dimuat) di[^\n]*+"],
 }  # fmt: skip
 
 RELATED_CUES = [r"baca (juga|pula)", r"lihat juga", r"simak juga", r"artikel terkait", r"berita terkait",
-                r"tonton juga", r"klik juga"]  # fmt: skip
+                r"tonton juga", r"klik juga", r"simak video", r"saksikan (?:juga )?video", r"tonton video"]  # fmt: skip
 
 END_CUES = [r"baca selengkapnya", r"tulis komentar( anda)?", r"terkini lainnya", r"tautan sahabat",
             r"topik( terkait)?\s*:?", r"tag(s)?\s*:?"]  # fmt: skip

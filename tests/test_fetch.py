@@ -378,3 +378,22 @@ def test_a_record_cut_short_by_a_crash_loses_only_itself(site: Site, tmp_path: P
     assert report is not None
     assert urls == sorted(site.url(a.path) for a in ARTICLES[:2])
     assert any("truncated" in r for r in reasons), reasons
+
+
+def test_new_articles_show_in_feeds_and_sitemap_between_passes(site: Site) -> None:
+    fresh = new_article(2)
+    with polite() as fetcher:
+        before = fetcher.fetch(site.url("/atom.xml"))
+        site.add_article(fresh)
+        after = fetcher.fetch(site.url("/atom.xml"))
+        rss = fetcher.fetch(site.url("/rss.xml"))
+        sitemap = fetcher.fetch(site.url("/sitemap-news.xml"))
+        index = fetcher.fetch(site.url("/sitemap-index.xml"))
+    assert before.body and after.body and rss.body and sitemap.body and index.body
+    links = [{e.link for e in feedparser.parse(r.body).entries} for r in (before, after)]
+    assert site.url(fresh.path) in links[1] - links[0]
+    # The RSS links carry tracking parameters; normalised, they are the article's key.
+    rss_links = {normalize(e.link) for e in feedparser.parse(rss.body).entries}
+    assert site.url(fresh.path) in rss_links
+    assert f"<loc>{site.url(fresh.path)}</loc>".encode() in sitemap.body
+    assert b"/sitemap-news.xml</loc>" in index.body

@@ -530,6 +530,8 @@ class Fetcher:
             try:
                 request = self._client.build_request("GET", url, headers=dict(extra))
                 response = self._client.send(request, stream=True)
+            except httpx.ConnectTimeout as exc:  # the host may be back soon: retried
+                raise _Refused(CONNECTION_FAILED, f"{type(exc).__name__}: {exc}") from None
             except httpx.TimeoutException as exc:
                 raise _Refused(TIMED_OUT, f"{type(exc).__name__}: {exc}") from None
             except (httpx.TransportError, httpx.InvalidURL, OSError) as exc:

@@ -493,3 +493,24 @@ def test_import_an_opml_export(tmp_path: Path) -> None:
 
 def test_entry_without_feeds_is_not_a_source_by_itself() -> None:
     assert from_entry(Entry("https://kabarpesisir.id/")) is None
+
+
+def test_articles_take_the_canonical_outlet_name_of_a_followed_source(tmp_path: Path) -> None:
+    # The demo's Borneo outlet is known by its domain; followed as "Borneo Post Daily", every
+    # article of that domain is stored under that one name, and nothing else is renamed.
+    from conftest import DEMO
+    from kabar import pipeline
+
+    before = open_store(str(tmp_path / "before.db"))
+    pipeline.run([str(DEMO)], before, extract=False)
+    outlets = {a.id: a.outlet for a in before.iter_articles()}
+    before.close()
+    store = open_store(str(tmp_path / "after.db"))
+    store.save_outlet_source(Source(name="Borneo Post Daily", domains=("borneopost-daily.com",), added="x"))
+    pipeline.run([str(DEMO)], store, extract=False)
+    after = {a.id: a.outlet for a in store.iter_articles()}
+    renamed = {i for i in after if after[i] != outlets[i]}
+    assert renamed and all(outlets[i] == "borneopost-daily.com" and after[i] == "Borneo Post Daily" for i in renamed)
+    assert "borneopost-daily.com" not in after.values()
+    assert any("Borneo Post Daily" in s.outlets for s in store.stories())  # stories count it by that name
+    store.close()

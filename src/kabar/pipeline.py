@@ -490,6 +490,7 @@ class _Run:
         self.make_copies = make_copies or stages.COPY_FINDERS.get(stages.DEFAULT_COPIES)
         self.on_bytes = on_bytes
         self.read_bytes = 0  # input bytes read since the last chunk was started
+        self.outlet_names: dict[str, str | None] = {}  # a name, domain or URL -> its canonical outlet
         self.labels = labels or {}
         self.pool = pool
         self.options = options
@@ -516,6 +517,20 @@ class _Run:
             self._stored_bytes(pending.read_bytes)
         self._stored_bytes(self.read_bytes)  # what was read after the last document
         return self.report
+
+    def _canonical_outlets(self, articles: list[Article]) -> None:
+        """An outlet the store's sources know by another of its names (a domain, an alias,
+        a brand) takes its canonical name; one without any takes the outlet its URL's
+        domain names. Looked up once per name and run."""
+        for a in articles:
+            for ref in (a.outlet, meta.outlet_from_url(a.url)):  # never raises, even on "http://[x]/"
+                if not ref:
+                    continue
+                if ref not in self.outlet_names:
+                    self.outlet_names[ref] = self.store.outlet_for(ref)
+                if (canonical := self.outlet_names[ref]) is not None:
+                    a.outlet = canonical
+                    break
 
     def _read(self, n: int) -> None:
         self.read_bytes += n
@@ -689,6 +704,7 @@ class _Run:
                 self.on_item(p.raw.source, None)
         articles = [(b.article, p) for b, p in chunk.built]
         _infer_site_outlets(articles, self.evidence)
+        self._canonical_outlets([a for a, _ in articles])
         chunk.write = ChunkWrite(articles=[a for a, _ in articles])
         self.evidence.add(_line_counts(articles), chunk.write)
         self.report.stored += len(articles)

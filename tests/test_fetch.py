@@ -126,6 +126,17 @@ def test_every_redirect_hop_is_checked(site: Site, monkeypatch: pytest.MonkeyPat
     assert len(site.requests_to("/to-metadata.html")) == 1
 
 
+def test_the_connection_itself_is_checked(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were the name to resolve to a public address at the first check and to loopback at
+    connect time (DNS rebinding), the connection is still refused."""
+    monkeypatch.setattr(Fetcher, "_check_address", lambda self, url: None)
+    before = len(site.log())
+    with Fetcher(user_agent=AGENT, min_interval=0.0) as fetcher:
+        result = fetcher.fetch(site.url(ARTICLES[0].path))
+    assert result.problem == fc.PRIVATE_ADDRESS and result.body is None
+    assert len(site.log()) == before
+
+
 # ---- Politeness
 
 

@@ -7,7 +7,8 @@ bad page. On the way it
 - takes only http(s), normalised by courlan (tracking parameters and fragments out), so one
   article has one key (`normalize`);
 - refuses hosts that resolve to private, loopback, link-local or reserved addresses, at
-  every redirect hop (unless `allow_private`; the tests serve on 127.0.0.1);
+  every redirect hop and again at connect time, connecting to the very address checked
+  (unless `allow_private`; the tests serve on 127.0.0.1);
 - obeys robots.txt (protego), cached per host for `ROBOTS_TTL` seconds, with `Crawl-delay`;
 - spaces requests to one host by a minimum interval and caps concurrent requests;
 - sends If-None-Match / If-Modified-Since when the caller knows them (304: not modified);
@@ -31,10 +32,11 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import courlan
+import httpcore
 import httpx
 from protego import Protego
 
@@ -199,6 +201,38 @@ def _retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
+class _GuardedBackend(httpcore.SyncBackend):
+    """httpcore's socket backend, resolving the host itself and connecting only to an
+    address that passed the private-address check: the check and the connection use the
+    same answer, so a DNS name that changes between them (DNS rebinding) gains nothing."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        address = _public_address(host, port)
+        return super().connect_tcp(address, port, timeout, local_address, socket_options)
+
+
+def _public_address(host: str, port: int) -> str:
+    """The first address `host` resolves to; _Refused if any of them is not public."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise _Refused(UNRESOLVED, f"{host}: {exc}") from None
+    addresses = [str(info[4][0]) for info in infos]
+    for address in addresses:
+        if _blocked(address):
+            raise _Refused(PRIVATE_ADDRESS, f"{host} resolves to {address}")
+    if not addresses:
+        raise _Refused(UNRESOLVED, host)
+    return addresses[0]
+
+
 class _Refused(Exception):
     def __init__(self, problem: str, detail: str = "", status: int | None = None) -> None:
         super().__init__(problem)
@@ -262,11 +296,16 @@ class Fetcher:
         self._all = threading.BoundedSemaphore(max_connections)
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
+        transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=max_connections))
+        if not allow_private:
+            # httpx has no public hook for this; the pool's backend is the one place every
+            # connection passes through.
+            transport._pool._network_backend = _GuardedBackend()
         self._client = httpx.Client(
+            transport=transport,
             follow_redirects=False,
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(max_connections=max_connections),
             trust_env=False,
         )
 
@@ -420,17 +459,7 @@ class Fetcher:
         if self.allow_private:
             return
         parts = urlsplit(url)
-        host = parts.hostname or ""
-        try:
-            infos = socket.getaddrinfo(
-                host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
-            )
-        except (OSError, UnicodeError) as exc:
-            raise _Refused(UNRESOLVED, f"{host}: {exc}") from None
-        for info in infos:
-            address = str(info[4][0])
-            if _blocked(address):
-                raise _Refused(PRIVATE_ADDRESS, f"{host} resolves to {address}")
+        _public_address(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
 
     def _host(self, url: str) -> _Host:
         parts = urlsplit(url)
@@ -479,9 +508,9 @@ class Fetcher:
         except ValueError:  # a redirect to something not http(s)
             allow_all, until = False, self._clock() + ROBOTS_RETRY
         except _Refused as refused:
-            if refused.problem in (CONNECTION_FAILED, TIMED_OUT):
-                # The host is unreachable: the page fails for that reason (and is retried);
-                # robots.txt is asked again next time.
+            if refused.problem in (CONNECTION_FAILED, TIMED_OUT, PRIVATE_ADDRESS, UNRESOLVED):
+                # The host is unreachable or refused: the page fails for that reason (and a
+                # connection failure is retried); robots.txt is asked again next time.
                 raise
             allow_all, until = False, self._clock() + ROBOTS_RETRY
         robots = Protego.parse(text) if text is not None else None

@@ -195,6 +195,12 @@ def test_min_interval_above_crawl_delay_wins(site: Site) -> None:
     assert len(gaps) == 3 and min(gaps) >= 0.6 * 0.95, gaps
 
 
+def test_waiting_for_a_turn_does_not_use_up_the_deadline(site: Site) -> None:
+    with polite(min_interval=1.0, deadline=0.8) as fetcher:
+        results = [fetcher.fetch(site.url(a.path)) for a in ARTICLES[:2]]
+    assert [r.problem for r in results] == [None, None]
+
+
 def test_conditional_get_gives_304(site: Site) -> None:
     url = site.url(ARTICLES[1].path)
     with polite() as fetcher:

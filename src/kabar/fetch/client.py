@@ -233,6 +233,21 @@ def _public_address(host: str, port: int) -> str:
     return addresses[0]
 
 
+class _Deadline:
+    """The time left for one attempt. Waiting for a turn at the host (our own politeness)
+    does not use it up; the network does."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.at = clock() + seconds
+
+    def extend(self, seconds: float) -> None:
+        self.at += seconds
+
+    def passed(self) -> bool:
+        return self.clock() > self.at
+
+
 class _Refused(Exception):
     def __init__(self, problem: str, detail: str = "", status: int | None = None) -> None:
         super().__init__(problem)
@@ -345,7 +360,7 @@ class Fetcher:
     def allowed(self, url: str) -> bool:
         """Whether robots.txt lets this client fetch `url` (fetching robots.txt if needed)."""
         try:
-            self._check_robots(normalize(url), self._clock() + self.deadline)
+            self._check_robots(normalize(url), _Deadline(self.deadline, self._clock))
         except _Refused:
             return False
         return True
@@ -366,8 +381,7 @@ class Fetcher:
     # ---- One attempt: the redirect chain and the body
 
     def _attempt(self, key: str, conditional: dict[str, str], started: float) -> FetchResult:
-        t0 = self._clock()
-        deadline = t0 + self.deadline
+        deadline = _Deadline(self.deadline, self._clock)
         url, seen, hops = key, {key}, 0
         status: int | None = None
         try:
@@ -470,7 +484,7 @@ class Fetcher:
                 host = self._hosts[origin] = _Host(threading.Semaphore(self.per_host))
             return host
 
-    def _check_robots(self, url: str, deadline: float) -> None:
+    def _check_robots(self, url: str, deadline: _Deadline) -> None:
         host = self._host(url)
         if host.robots_until <= self._clock():
             with host.robots_lock:
@@ -483,7 +497,7 @@ class Fetcher:
         if not host.robots.can_fetch(url, self.robots_agent):
             raise _Refused(ROBOTS_DISALLOWED, url)
 
-    def _load_robots(self, url: str, host: _Host, deadline: float) -> None:
+    def _load_robots(self, url: str, host: _Host, deadline: _Deadline) -> None:
         parts = urlsplit(url)
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
         text: str | None = None
@@ -541,7 +555,7 @@ class Fetcher:
         self,
         url: str,
         extra: Mapping[str, str],
-        deadline: float,
+        deadline: _Deadline,
         *,
         limit: int | None = None,
         truncate: bool = False,
@@ -551,10 +565,11 @@ class Fetcher:
         there with `truncate`)."""
         host = self._host(url)
         limit = self.max_bytes if limit is None else limit
+        queued = self._clock()
         with host.slots, self._all:
             self._wait_turn(host)
-            remaining = deadline - self._clock()
-            if remaining <= 0:
+            deadline.extend(self._clock() - queued)
+            if deadline.passed():
                 raise _Refused(TIMED_OUT, "deadline passed before the request")
             try:
                 request = self._client.build_request("GET", url, headers=dict(extra))
@@ -582,7 +597,9 @@ class Fetcher:
             finally:
                 response.close()
 
-    def _read_body(self, response: httpx.Response, encoding: str, limit: int, truncate: bool, deadline: float) -> bytes:
+    def _read_body(
+        self, response: httpx.Response, encoding: str, limit: int, truncate: bool, deadline: _Deadline
+    ) -> bytes:
         if encoding in ("gzip", "x-gzip"):
             inflater: zlib._Decompress | None = zlib.decompressobj(wbits=zlib.MAX_WBITS | 32)
         elif encoding == "deflate":
@@ -597,7 +614,7 @@ class Fetcher:
             return limit + 1 - len(out)
 
         for raw in response.iter_raw():
-            if self._clock() > deadline:
+            if deadline.passed():
                 raise _Refused(TIMED_OUT, f"page not read within {self.deadline:g} s", response.status_code)
             if inflater is None:
                 out += raw[: room()]

@@ -170,6 +170,8 @@ class Site:
         self.hits: list[Hit] = []
         self.counts: dict[str, int] = {}
         self.lock = threading.Lock()
+        self.in_flight = 0  # requests being served now, and the most at once
+        self.most_in_flight = 0
         self.robots_status = 200  # set to 404 or 503 to serve robots.txt that way
         self.bomb = gzip.compress(b"\0" * (40 * 1024 * 1024), compresslevel=9)
 
@@ -286,8 +288,15 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             with site.lock:
                 site.hits.append(Hit(self.path, time.monotonic(), {k.lower(): v for k, v in self.headers.items()}))
             path = self.path.split("?")[0]
-            with suppress(BrokenPipeError, ConnectionResetError):
-                self.route(path)
+            with site.lock:
+                site.in_flight += 1
+                site.most_in_flight = max(site.most_in_flight, site.in_flight)
+            try:
+                with suppress(BrokenPipeError, ConnectionResetError):
+                    self.route(path)
+            finally:
+                with site.lock:
+                    site.in_flight -= 1
 
         def route(self, path: str) -> None:
             with site.lock:

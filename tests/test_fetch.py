@@ -195,6 +195,21 @@ def test_min_interval_above_crawl_delay_wins(site: Site) -> None:
     assert len(gaps) == 3 and min(gaps) >= 0.6 * 0.95, gaps
 
 
+@pytest.mark.parametrize("per_host", [1, 3])
+def test_concurrency_cap_per_host(per_host: int) -> None:
+    with serve_site(crawl_delay=0, slow_seconds=0.6) as busy, polite(per_host=per_host) as fetcher:
+        fetcher.allowed(busy.url("/"))
+        threads = [threading.Thread(target=fetcher.fetch, args=(busy.url(f"/slow.html?n={i}"),)) for i in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(busy.requests_to("/slow.html")) == 3
+        assert busy.most_in_flight <= per_host
+        if per_host > 1:  # the cap, not something else, is what kept them apart
+            assert busy.most_in_flight > 1
+
+
 def test_waiting_for_a_turn_does_not_use_up_the_deadline(site: Site) -> None:
     with polite(min_interval=1.0, deadline=0.8) as fetcher:
         results = [fetcher.fetch(site.url(a.path)) for a in ARTICLES[:2]]

@@ -26,7 +26,7 @@ LINE_CUES = {
     "newsletter / follow prompt": [r"(cek|simak|baca) berita( dan artikel)?.*(google news|whatsapp|telegram).*",
                                    r"(ikuti|follow) (kami|berita|saluran|channel).*",
                                    r"dapatkan (update|berita).*", r"berlangganan.*newsletter.*",
-                                   r"download aplikasi.*", r"unduh aplikasi.*"],
+                                   r"download aplikasi.*", r"unduh aplikasi.*", r"simak breaking news[^\n]*+"],
     "section / link block": [r"terkini lainnya", r"berita terkait", r"berita lainnya", r"tautan sahabat",
                              r"artikel terkait", r"terpopuler", r"rekomendasi", r"topik( terkait)?",
                              r"tag(s)?\s*:?.*", r"populer", r"pilihan editor", r"video pilihan"],

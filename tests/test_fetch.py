@@ -1,17 +1,14 @@
-"""The polite fetcher (kabar.fetch) against a hostile site on 127.0.0.1 (tests/site.py)."""
+"""The polite fetcher (kabar.fetch) against a hostile site on 127.0.0.1 (tests/testsite.py)."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import re
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import feedparser
 import pytest
@@ -22,26 +19,7 @@ from kabar.fetch import client as fc
 from kabar.fetch.client import Fetcher, FetchResult, normalize
 from kabar.fetch.warc import RollingWarc
 from kabar.store import open_store
-
-
-def _load_site() -> ModuleType:
-    """tests/site.py, loaded by path: `import site` would find the standard library's module."""
-    spec = importlib.util.spec_from_file_location("kabar_test_site", Path(__file__).with_name("site.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    return module
-
-
-_site = _load_site()
-ARTICLES, Site, article_html, new_article, serve_site = (
-    _site.ARTICLES,
-    _site.Site,
-    _site.article_html,
-    _site.new_article,
-    _site.serve_site,
-)
+from testsite import ARTICLES, Site, article_html, new_article, serve_site
 
 CRAWL_DELAY = 0.3
 AGENT = "kabar/0.1"

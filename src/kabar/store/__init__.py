@@ -153,6 +153,32 @@ ENTITY_SCAN = 1000
 LINE_STORIES_READ = 50
 
 
+@dataclass(frozen=True, slots=True)
+class FetchRecord:
+    """One article URL `kabar fetch` has seen (normalised): the outlet whose feed or
+    sitemap listed it, when, and how its fetch went (`problem` None when it was fetched)."""
+
+    url: str
+    outlet: str
+    seen: str
+    status: int | None = None
+    problem: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A feed or sitemap as `kabar fetch` last read it: the validators for the next
+    conditional GET, when, and how it went."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    checked: str
+    status: int | None = None
+    problem: str | None = None
+
+
 class StoreBusy(RuntimeError):
     """Another ingest is writing to the store, and did not finish within the wait."""
 
@@ -364,6 +390,27 @@ class PipelineStore(ABC):
     @abstractmethod
     def remove_outlet_source(self, domain_or_name: str) -> str | None:
         """Remove the outlet source `outlet_for` finds; its name, or None if there is none."""
+
+    # --- fetch state (`kabar fetch`, kabar.monitor) ---
+    @abstractmethod
+    def fetched_urls(self, urls: Sequence[str]) -> set[str]:
+        """Those of these (normalised) URLs already seen by a fetch pass, fetched or failed."""
+
+    @abstractmethod
+    def save_fetches(self, records: Sequence[FetchRecord]) -> None:
+        """Record these URLs as seen (a URL seen again keeps its newest record), in one transaction."""
+
+    @abstractmethod
+    def fetch_failures(self, limit: int) -> list[FetchRecord]:
+        """The latest `limit` URLs whose fetch failed, newest first."""
+
+    @abstractmethod
+    def feed_states(self, urls: Sequence[str]) -> dict[str, FeedState]:
+        """The stored state of these feeds and sitemaps, by URL."""
+
+    @abstractmethod
+    def save_feed_states(self, states: Sequence[FeedState]) -> None:
+        """Store (replace) these feeds' and sitemaps' states, in one transaction."""
 
     @abstractmethod
     def line_stats(self, hashes: Sequence[int]) -> dict[int, int]:

@@ -156,6 +156,20 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (name, kind, url)
     );
     """,
+    # What `kabar fetch` has done (kabar.monitor): every article URL seen (normalised), when,
+    # and how its fetch went (a failure keeps its reason, so it is not fetched again), and
+    # per feed or sitemap the ETag and Last-Modified for the next conditional GET.
+    """
+    CREATE TABLE IF NOT EXISTS fetch_seen (
+        url TEXT PRIMARY KEY, outlet TEXT NOT NULL, seen TEXT NOT NULL, status INTEGER,
+        problem TEXT, detail TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS fetch_seen_failed ON fetch_seen(outlet) WHERE problem IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS fetch_feeds (
+        url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, checked TEXT NOT NULL, status INTEGER,
+        problem TEXT
+    );
+    """,
 ]
 SIGNATURES_MIGRATION = 4
 INGEST_LOCK = 4243  # advisory lock key held by an ingest run (4242 is the migrator's)

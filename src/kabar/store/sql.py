@@ -38,6 +38,8 @@ from kabar.store import (
     CoverageCount,
     EntityInfo,
     EntityName,
+    FeedState,
+    FetchRecord,
     OutletInfo,
     Store,
     StoryMember,
@@ -796,6 +798,48 @@ class SQLStore(Store):
             )
             for name, home, language, allow_private, added in rows
         ]
+
+    # --- fetch state (`kabar fetch`) ---
+    def fetched_urls(self, urls: Sequence[str]) -> set[str]:
+        rows = self._select_in("SELECT url FROM fetch_seen WHERE url IN ({marks})", list(dict.fromkeys(urls)))
+        return {str(r[0]) for r in rows}
+
+    def save_fetches(self, records: Sequence[FetchRecord]) -> None:
+        if not records:
+            return
+        with self._transaction():
+            self._many(
+                "INSERT INTO fetch_seen (url, outlet, seen, status, problem, detail) VALUES (?,?,?,?,?,?)"
+                " ON CONFLICT(url) DO UPDATE SET outlet=excluded.outlet, seen=excluded.seen,"
+                " status=excluded.status, problem=excluded.problem, detail=excluded.detail",
+                [(r.url, r.outlet, r.seen, r.status, r.problem, r.detail) for r in records],
+            )
+
+    def fetch_failures(self, limit: int) -> list[FetchRecord]:
+        rows = self._x(
+            "SELECT url, outlet, seen, status, problem, detail FROM fetch_seen WHERE problem IS NOT NULL"
+            " ORDER BY seen DESC, url LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [FetchRecord(*r) for r in rows]
+
+    def feed_states(self, urls: Sequence[str]) -> dict[str, FeedState]:
+        rows = self._select_in(
+            "SELECT url, etag, last_modified, checked, status, problem FROM fetch_feeds WHERE url IN ({marks})",
+            list(dict.fromkeys(urls)),
+        )
+        return {str(r[0]): FeedState(*r) for r in rows}
+
+    def save_feed_states(self, states: Sequence[FeedState]) -> None:
+        if not states:
+            return
+        with self._transaction():
+            self._many(
+                "INSERT INTO fetch_feeds (url, etag, last_modified, checked, status, problem) VALUES (?,?,?,?,?,?)"
+                " ON CONFLICT(url) DO UPDATE SET etag=excluded.etag, last_modified=excluded.last_modified,"
+                " checked=excluded.checked, status=excluded.status, problem=excluded.problem",
+                [(f.url, f.etag, f.last_modified, f.checked, f.status, f.problem) for f in states],
+            )
 
     def line_stats(self, hashes: Sequence[int]) -> dict[int, int]:
         rows = self._select_in("SELECT hash, docs FROM line_stats WHERE hash IN ({marks})", hashes)

@@ -179,12 +179,28 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (name, kind, url)
     );
     """,
+    # What `kabar fetch` has done (kabar.monitor): every article URL seen (normalised), when,
+    # and how its fetch went (a failure keeps its reason, so it is not fetched again), and
+    # per feed or sitemap the ETag and Last-Modified for the next conditional GET.
+    """
+    CREATE TABLE IF NOT EXISTS fetch_seen (
+        url TEXT PRIMARY KEY, outlet TEXT NOT NULL, seen TEXT NOT NULL, status INTEGER,
+        problem TEXT, detail TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS fetch_seen_failed ON fetch_seen(outlet) WHERE problem IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS fetch_feeds (
+        url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, checked TEXT NOT NULL, status INTEGER,
+        problem TEXT
+    );
+    """,
 ]
 # The migration that added the search index; stores older than it are indexed on open.
 SEARCH_MIGRATION = 4
 SIGNATURES_MIGRATION = 8
 SALIENT_MIGRATION = 12
 ENTITIES_MIGRATION = 14
+SOURCES_MIGRATION = 15  # outlet_sources, outlet_names, outlet_feeds
+FETCH_MIGRATION = 16  # fetch_seen, fetch_feeds
 
 
 PAGE_CACHE_KB = 256 * 1024

@@ -24,6 +24,8 @@ Paths:
   /bomb.html                      gzip-encoded: 40 KB on the wire, 40 MB inflated
   /laporan.pdf                    a non-HTML body (application/pdf)
   /broken-feed.xml                a feed whose XML breaks off mid-element
+  /feed.xml                       RSS of all articles and of the paths in `site.feed_extras`
+                                  (bad pages a feed may list), with ETag (304 on match)
 """
 
 from __future__ import annotations
@@ -174,6 +176,7 @@ class Site:
         self.most_in_flight = 0
         self.robots_status = 200  # set to 404 or 503 to serve robots.txt that way
         self.bomb = gzip.compress(b"\0" * (40 * 1024 * 1024), compresslevel=9)
+        self.feed_extras: list[str] = []  # paths /feed.xml lists after the articles
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -215,6 +218,15 @@ class Site:
             '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Warta Uji</title>'
             f"<link>{self.base}/</link><description>Berita uji</description>{body}</channel></rss>"
         ).encode()
+
+    def feed(self) -> bytes:
+        """The RSS feed, with an item for each path in `feed_extras` after the articles."""
+        with self.lock:
+            extras = list(self.feed_extras)
+        items = "".join(
+            f"<item><title>Lampiran {html.escape(p)}</title><link>{self.base}{p}</link></item>" for p in extras
+        )
+        return self.rss().replace(b"</channel>", items.encode() + b"</channel>")
 
     def atom(self) -> bytes:
         with self.lock:
@@ -368,6 +380,16 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 self.send(200, site.bomb, Content_Encoding="gzip")
             elif path == "/laporan.pdf":
                 self.send(200, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n", "application/pdf")
+            elif path == "/feed.xml":
+                body = site.feed()
+                etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+                if self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send(200, body, "application/rss+xml", ETag=etag)
             elif path == "/broken-feed.xml":
                 self.send(200, site.rss()[:-60], "application/rss+xml")
             else:

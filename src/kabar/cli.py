@@ -325,6 +325,76 @@ def ingest_cmd(
         raise typer.Exit(EXIT_QUARANTINED)
 
 
+@app.command("fetch")
+def fetch_cmd(
+    db: DbOption = "kabar.db",
+    warc: Annotated[
+        Path | None,
+        typer.Option("--warc", help="Keep fetched pages in WARC files here (default: warc/ beside the store)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-source lines or summary.")] = False,
+    embed: Annotated[
+        bool, typer.Option(help="Compare titles by multilingual embeddings (about 1 ms per article).")
+    ] = True,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for another ingest into the same store to finish.")
+    ] = pipeline.INGEST_WAIT_SECONDS,
+    min_interval: Annotated[
+        float, typer.Option(help="Seconds between requests to one host (a robots.txt Crawl-delay can ask for more).")
+    ] = 2.0,
+) -> None:
+    """One pass over every followed source: read its feeds and sitemaps, fetch the articles
+    not seen before (kept in WARC files), ingest them with the source's outlet name.
+
+    Exit code 0 after a pass, even when pages failed (they are recorded with their reason
+    and not fetched again); 2 when the store is missing, follows no source, or another
+    ingest kept it busy for longer than --wait.
+    """
+    from kabar import monitor
+    from kabar.store import StoreBusy
+
+    with _open(db) as store:
+        if not store.outlet_sources():
+            _fail(f"no sources in {db}; add one with `kabar sources add URL`")
+        folder = warc if warc is not None else (Path("warc") if _is_url(db) else Path(db).parent / "warc")
+
+        def on_source(done: monitor.SourcePass) -> None:
+            if quiet:
+                return
+            failed = sum(done.failed.values())
+            reasons = ", ".join(f"{n} {r}" for r, n in done.failed.most_common())
+            lists = ", ".join(f"{n} {r}" for r, n in done.lists_failed.most_common())
+            console.print(
+                f"{done.name}: {done.feeds_read} feeds/sitemaps read, {done.feeds_unchanged} unchanged"
+                + (f", {sum(done.lists_failed.values())} unreadable ({lists})" if lists else "")
+                + f"; {done.new_urls} new URLs, {done.fetched} fetched, {failed} failed"
+                + (f" ({reasons})" if reasons else ""),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+
+        try:
+            report = monitor.run_pass(
+                store, folder, fetcher_options={"min_interval": min_interval}, on_source=on_source,
+                embed=embed, wait=wait,
+            )  # fmt: skip
+        except StoreBusy as exc:
+            err.print(f"kabar fetch: {displayable(str(exc))}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from exc
+    if not quiet:
+        ing = report.ingest
+        console.print(
+            f"{ing.seen} documents: {ing.stored} stored, {ing.already} already in the store, "
+            f"{_quarantine_summary(ing.quarantined)}"
+            if ing is not None
+            else "nothing new to ingest",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 @app.command("articles")
 def articles_cmd(
     db: DbOption = "kabar.db",

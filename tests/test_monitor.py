@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import new_location
 from kabar import monitor
 from kabar.cli import app
 from kabar.fetch import client as fc
@@ -50,8 +51,10 @@ def article_hits(site: Site) -> Counter[str]:
     return Counter(h.path.split("?")[0] for h in site.log() if h.path.split("?")[0] in paths)
 
 
-def test_two_passes_fetch_each_article_once_and_store_it_with_the_source_outlet(site: Site, tmp_path: Path) -> None:
-    db = str(tmp_path / "kabar.db")
+def test_two_passes_fetch_each_article_once_and_store_it_with_the_source_outlet(
+    site: Site, tmp_path: Path, backend: str
+) -> None:
+    db = new_location(backend, tmp_path)
     follow(site, db)
     with open_store(db) as store:
         first = one_pass(store, tmp_path)
@@ -158,3 +161,18 @@ def test_a_store_of_the_previous_schema_gets_the_fetch_tables(tmp_path: Path) ->
         }
         assert upgraded.feed_states(["https://kabarpesisir.id/rss"])["https://kabarpesisir.id/rss"].etag == '"e1"'
         assert [f.detail for f in upgraded.fetch_failures(5)] == ["404 Not Found"]
+
+
+def test_fetch_state_round_trip(tmp_path: Path, backend: str) -> None:
+    with open_store(new_location(backend, tmp_path)) as store:
+        page = "https://kabarpesisir.id/berita/a.html"
+        store.save_fetches([FetchRecord(page, "Kabar Pesisir", "2026-12-07T01:00:00+00:00", 200)])
+        assert store.fetch_failures(5) == []
+        # Seen again, now failing: the newest record is kept.
+        store.save_fetches([FetchRecord(page, "Kabar Pesisir", "2026-12-07T02:00:00+00:00", None, fc.TIMED_OUT)])
+        assert [(f.url, f.problem) for f in store.fetch_failures(5)] == [(page, fc.TIMED_OUT)]
+        feed = "https://kabarpesisir.id/rss"
+        store.save_feed_states([FeedState(feed, '"v1"', None, "2026-12-07T01:00:00+00:00", 200)])
+        store.save_feed_states([FeedState(feed, '"v2"', "Mon, 07 Dec 2026 01:00:00 GMT", "2026-12-07T02:00:00+00:00")])
+        state = store.feed_states([feed, "https://kabarpesisir.id/other"])
+        assert list(state) == [feed] and state[feed].etag == '"v2"' and state[feed].last_modified

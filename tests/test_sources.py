@@ -418,12 +418,12 @@ def test_add_a_json_feed(site: _Site, tmp_path: Path) -> None:
 
 
 def test_a_store_of_the_previous_schema_gets_the_sources_tables(tmp_path: Path) -> None:
-    from kabar.store.sqlite import MIGRATIONS, SQLiteStore
+    from kabar.store.sqlite import MIGRATIONS, SOURCES_MIGRATION, SQLiteStore
 
     path = str(tmp_path / "old.db")
     old = SQLiteStore(path)
     old.db.executescript("DROP TABLE outlet_feeds; DROP TABLE outlet_names; DROP TABLE outlet_sources;")
-    old.db.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    old.db.execute(f"PRAGMA user_version = {SOURCES_MIGRATION - 1}")  # the schema before the sources
     old.close()
     upgraded = SQLiteStore(path)
     assert upgraded.schema_version == len(MIGRATIONS)

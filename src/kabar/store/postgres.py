@@ -20,7 +20,7 @@ import psycopg
 from kabar.model import Article
 from kabar.query import Filters
 from kabar.store import acquire_within
-from kabar.store.sql import COUNT_CAP, SQLStore
+from kabar.store.sql import COUNT_CAP, FETCH_TABLES, SOURCES_TABLES, SQLStore
 
 # Each entry moves the schema one version up; never edit a released entry.
 MIGRATIONS: list[str] = [
@@ -139,37 +139,8 @@ MIGRATIONS: list[str] = [
         WHERE duplicate_of IS NOT NULL;
     DROP INDEX articles_outlet;
     """,
-    # The outlets kabar follows (`kabar sources`, kabar.sources.Source): one row each; the
-    # keys that name it (its domains, name and aliases, lower case) in outlet_names, so a
-    # domain or a brand resolves to one canonical outlet (Store.outlet_for); its feeds and
-    # sitemaps in outlet_feeds, in the order they were found.
-    """
-    CREATE TABLE IF NOT EXISTS outlet_sources (
-        name TEXT PRIMARY KEY, home TEXT, language TEXT, allow_private INTEGER NOT NULL, added TEXT NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS outlet_names (
-        key TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, label TEXT NOT NULL, position INTEGER NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS outlet_names_name ON outlet_names(name);
-    CREATE TABLE IF NOT EXISTS outlet_feeds (
-        name TEXT NOT NULL, url TEXT NOT NULL, kind TEXT NOT NULL, position INTEGER NOT NULL,
-        PRIMARY KEY (name, kind, url)
-    );
-    """,
-    # What `kabar fetch` has done (kabar.monitor): every article URL seen (normalised), when,
-    # and how its fetch went (a failure keeps its reason, so it is not fetched again), and
-    # per feed or sitemap the ETag and Last-Modified for the next conditional GET.
-    """
-    CREATE TABLE IF NOT EXISTS fetch_seen (
-        url TEXT PRIMARY KEY, outlet TEXT NOT NULL, seen TEXT NOT NULL, status INTEGER,
-        problem TEXT, detail TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS fetch_seen_failed ON fetch_seen(outlet) WHERE problem IS NOT NULL;
-    CREATE TABLE IF NOT EXISTS fetch_feeds (
-        url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, checked TEXT NOT NULL, status INTEGER,
-        problem TEXT
-    );
-    """,
+    SOURCES_TABLES,  # sql.py: the same in both backends
+    FETCH_TABLES,  # sql.py: the same in both backends
 ]
 SIGNATURES_MIGRATION = 4
 INGEST_LOCK = 4243  # advisory lock key held by an ingest run (4242 is the migrator's)

@@ -46,6 +46,39 @@ from kabar.store import (
     StoryRef,
 )
 
+# The outlets kabar follows (`kabar sources`, kabar.sources.Source): one row each; the
+# keys that name it (its domains, name and aliases, lower case) in outlet_names, so a
+# domain or a brand resolves to one canonical outlet (Store.outlet_for); its feeds and
+# sitemaps in outlet_feeds, in the order they were found.
+SOURCES_TABLES = """
+CREATE TABLE IF NOT EXISTS outlet_sources (
+    name TEXT PRIMARY KEY, home TEXT, language TEXT, allow_private INTEGER NOT NULL, added TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outlet_names (
+    key TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, label TEXT NOT NULL, position INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outlet_names_name ON outlet_names(name);
+CREATE TABLE IF NOT EXISTS outlet_feeds (
+    name TEXT NOT NULL, url TEXT NOT NULL, kind TEXT NOT NULL, position INTEGER NOT NULL,
+    PRIMARY KEY (name, kind, url)
+);
+"""
+
+# What `kabar fetch` has done (kabar.monitor): every article URL seen (normalised), when,
+# and how its fetch went (a failure keeps its reason, so it is not fetched again), and
+# per feed or sitemap the ETag and Last-Modified for the next conditional GET.
+FETCH_TABLES = """
+CREATE TABLE IF NOT EXISTS fetch_seen (
+    url TEXT PRIMARY KEY, outlet TEXT NOT NULL, seen TEXT NOT NULL, status INTEGER,
+    problem TEXT, detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fetch_seen_failed ON fetch_seen(outlet) WHERE problem IS NOT NULL;
+CREATE TABLE IF NOT EXISTS fetch_feeds (
+    url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, checked TEXT NOT NULL, status INTEGER,
+    problem TEXT
+);
+"""
+
 # `StorySelection.sort` -> ORDER BY; the day first, as `kabar stories` shows it. The
 # stories_recent and stories_largest indexes are on these very expressions.
 _STORY_ORDER = {

@@ -430,6 +430,12 @@ def _conflicts(articles: Sequence[Article]) -> tuple[list[Conflict], int, int]:
     return out, capped, more
 
 
+def figure_conflicts(articles: Sequence[Article]) -> list[Conflict]:
+    """The conflicting figures among these articles (copies left out), as a story's facts
+    list them: bounded by the figure-pair and conflict caps, whatever the articles."""
+    return _conflicts(articles)[0]
+
+
 def _short_keys(mentions: Sequence[Sequence[EntityMention]]) -> dict[str, str]:
     """One-word keys of people -> the most often named fuller key holding that word: "kim"
     in one article is "kim jong un" in another. Not organisations: "KPK" is not "Rumah

@@ -164,6 +164,57 @@ class FetchRecord:
     status: int | None = None
     problem: str | None = None
     detail: str = ""
+    attempts: int = 1  # fetches tried so far
+    retry_at: str | None = None  # a passing failure is tried again from then; None: final
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSchedule:
+    """When `kabar watch` next reads a source, when it last did, and the source's own
+    interval in seconds (None: the watch's `--interval`)."""
+
+    name: str
+    next_due: str
+    last_pass: str | None = None
+    interval: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A saved watch (`kabar alerts add`): words (`query`, any of the search syntax's), an
+    entity (any of its names), an outlet and a language narrow which new articles it looks
+    at; `condition` is "new-story", "new-outlet", "sources:N" or "conflict". `checked_seq`
+    is the last article (in ingest order) it has looked at; `secret` signs its webhook."""
+
+    id: str
+    name: str
+    query: str
+    condition: str
+    secret: str
+    created: str
+    checked_seq: int
+    entity: str | None = None
+    outlet: str | None = None
+    language: str | None = None
+    webhook: str | None = None
+    allow_private: bool = False  # the webhook may be on a private or loopback address
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEvent:
+    """One notification: `alert` fired for `story` on `event` ("new-story",
+    "new-outlet:NAME", "sources:N", "conflict:KEY"), once. `payload` is the JSON sent to
+    the webhook and shown in the feed; delivery state is kept with it."""
+
+    alert: str
+    story: str
+    event: str
+    created: str
+    payload: dict[str, Any]
+    delivered: str | None = None
+    attempts: int = 0
+    next_try: str | None = None
+    last_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,6 +462,92 @@ class PipelineStore(ABC):
     @abstractmethod
     def save_feed_states(self, states: Sequence[FeedState]) -> None:
         """Store (replace) these feeds' and sitemaps' states, in one transaction."""
+
+    @abstractmethod
+    def retry_due(self, outlet: str, now: str, limit: int) -> list[FetchRecord]:
+        """The outlet's pages that failed for a passing reason and are due again at `now`
+        (ISO time), the longest waiting first, at most `limit`."""
+
+    @abstractmethod
+    def monitor_lock(self, wait: float) -> AbstractContextManager[None]:
+        """Held by a `kabar fetch` pass or a `kabar watch` for as long as it runs: one monitor
+        per store, so two never fetch the same pages or ingest each other's WARC files.
+        Released if the process dies. StoreBusy after `wait` seconds."""
+
+    @abstractmethod
+    def source_schedules(self) -> dict[str, SourceSchedule]:
+        """Every source's schedule, by source name (sources never read have none)."""
+
+    @abstractmethod
+    def save_source_schedules(self, schedules: Sequence[SourceSchedule]) -> None:
+        """Store (replace) these schedules, in one transaction."""
+
+    @abstractmethod
+    def ingested_warcs(self) -> set[str]:
+        """The WARC files (as recorded) whose fetch-pass ingest finished."""
+
+    @abstractmethod
+    def mark_warcs_ingested(self, paths: Sequence[str], when: str) -> None: ...
+
+    # --- alerts (kabar.alerts) ---
+    @abstractmethod
+    def max_seq(self) -> int:
+        """The ingest order of the latest stored article (0 when there is none)."""
+
+    @abstractmethod
+    def save_alert(self, alert: Alert) -> None:
+        """Add an alert, or replace the one with its id. ValueError if another has its name."""
+
+    @abstractmethod
+    def alerts(self) -> list[Alert]:
+        """Every alert, by name."""
+
+    @abstractmethod
+    def remove_alert(self, id_or_name: str) -> Alert | None:
+        """Remove an alert and its notifications; the alert removed, or None."""
+
+    @abstractmethod
+    def alert_matches(
+        self, after_seq: int, variants: Sequence[set[str]] | None, mode: str, filters: Filters, limit: int
+    ) -> list[tuple[int, str, str | None]]:
+        """(ingest order, article id, story) of the articles stored after `after_seq` that
+        match the query words (`variants` as for `search`; None: every article) and the
+        filters, in ingest order, at most `limit`."""
+
+    @abstractmethod
+    def story_outlets(self, story_id: str, upto_seq: int | None = None) -> dict[str, bool]:
+        """The story's outlets (one spelling of each, grouped in any case) among its articles stored up to `upto_seq` (None:
+        all), each with whether it has an article that is not a copy (an independent
+        source): one GROUP BY, a row per outlet."""
+
+    @abstractmethod
+    def story_started(self, story_id: str) -> int:
+        """The ingest order of the story's first article (0 if it has none)."""
+
+    @abstractmethod
+    def add_alert_events(self, events: Sequence[AlertEvent], checked: dict[str, int]) -> list[AlertEvent]:
+        """Store these notifications and move the alerts' `checked_seq` to `checked` (alert
+        id -> seq), in one transaction, so a check killed half-way is done again whole and
+        one done is never done twice. A notification already stored (same alert, story and
+        event) is left as it is; the new ones are returned."""
+
+    @abstractmethod
+    def alert_stories(self, alert_id: str, story_ids: Sequence[str]) -> set[str]:
+        """Those of these stories the alert has a row for (a notification or "watching")."""
+
+    @abstractmethod
+    def alert_events(self, alert_id: str | None, limit: int) -> list[AlertEvent]:
+        """The latest `limit` notifications, of one alert or of all, newest first (the
+        "watching" rows that only mark a story as followed are not notifications)."""
+
+    @abstractmethod
+    def pending_deliveries(self, now: str, limit: int) -> list[tuple[Alert, AlertEvent]]:
+        """Notifications not yet delivered to their alert's webhook whose next try is due at
+        `now`, oldest first, at most `limit`."""
+
+    @abstractmethod
+    def save_delivery(self, event: AlertEvent) -> None:
+        """Store an event's delivery state (delivered, attempts, next try, last error)."""
 
     @abstractmethod
     def line_stats(self, hashes: Sequence[int]) -> dict[int, int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg
@@ -20,7 +20,7 @@ import psycopg
 from kabar.model import Article
 from kabar.query import Filters
 from kabar.store import acquire_within
-from kabar.store.sql import COUNT_CAP, FETCH_TABLES, SOURCES_TABLES, SQLStore
+from kabar.store.sql import COUNT_CAP, FETCH_TABLES, SOURCES_TABLES, WATCH_TABLES, SQLStore
 
 # Each entry moves the schema one version up; never edit a released entry.
 MIGRATIONS: list[str] = [
@@ -141,9 +141,11 @@ MIGRATIONS: list[str] = [
     """,
     SOURCES_TABLES,  # sql.py: the same in both backends
     FETCH_TABLES,  # sql.py: the same in both backends
+    WATCH_TABLES,  # sql.py: the same in both backends
 ]
 SIGNATURES_MIGRATION = 4
 INGEST_LOCK = 4243  # advisory lock key held by an ingest run (4242 is the migrator's)
+MONITOR_LOCK = 4244  # held by a kabar fetch pass or a kabar watch
 SALIENT_MIGRATION = 7
 ENTITIES_MIGRATION = 9
 
@@ -175,18 +177,24 @@ class PostgresStore(SQLStore):
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.db.execute(_pg(sql), tuple(params))
 
+    def ingest_lock(self, wait: float) -> AbstractContextManager[None]:
+        return self._advisory_lock(INGEST_LOCK, wait, "another ingest is writing to this database")
+
+    def monitor_lock(self, wait: float) -> AbstractContextManager[None]:
+        return self._advisory_lock(MONITOR_LOCK, wait, "another kabar fetch or watch follows these sources")
+
     @contextmanager
-    def ingest_lock(self, wait: float) -> Iterator[None]:
+    def _advisory_lock(self, key: int, wait: float, busy: str) -> Iterator[None]:
         # A session advisory lock: the server drops it if the connection goes.
         def try_lock() -> bool:
-            row = self.db.execute("SELECT pg_try_advisory_lock(%s)", (INGEST_LOCK,)).fetchone()
+            row = self.db.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
             return bool(row and row[0])
 
-        acquire_within(try_lock, wait, "another ingest is writing to this database")
+        acquire_within(try_lock, wait, busy)
         try:
             yield
         finally:
-            self.db.execute("SELECT pg_advisory_unlock(%s)", (INGEST_LOCK,))
+            self.db.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
@@ -248,6 +256,22 @@ class PostgresStore(SQLStore):
             [query, *params, limit, offset],
         ).fetchall()
         return [(aid, float(score)) for aid, score in rows], total
+
+    def alert_matches(
+        self, after_seq: int, variants: Sequence[set[str]] | None, mode: str, filters: Filters, limit: int
+    ) -> list[tuple[int, str, str | None]]:
+        where, params = self._filter_sql(filters)
+        if variants is not None:
+            query = tsquery(variants, mode)
+            if not query:
+                return []
+            where, params = ["a.search @@ to_tsquery('simple', ?)", *where], [query, *params]
+        rows = self._x(
+            "SELECT a.seq, a.id, a.story FROM articles a WHERE " + " AND ".join(["a.seq > ?", *where])
+            + " ORDER BY a.seq LIMIT ?",
+            [after_seq, *params, limit],
+        ).fetchall()
+        return [(int(seq), str(aid), story) for seq, aid, story in rows]
 
     def close(self) -> None:
         self.db.close()

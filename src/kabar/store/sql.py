@@ -34,6 +34,8 @@ from kabar.sources import Source
 from kabar.store import (
     ENTITY_SCAN,
     LINE_STORIES_READ,
+    Alert,
+    AlertEvent,
     ArticleRef,
     CoverageCount,
     EntityInfo,
@@ -41,6 +43,7 @@ from kabar.store import (
     FeedState,
     FetchRecord,
     OutletInfo,
+    SourceSchedule,
     Store,
     StoryMember,
     StoryRef,
@@ -77,6 +80,40 @@ CREATE TABLE IF NOT EXISTS fetch_feeds (
     url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, checked TEXT NOT NULL, status INTEGER,
     problem TEXT
 );
+"""
+
+# What `kabar watch` and the alerts keep (kabar.monitor, kabar.alerts):
+# - fetch_seen gains a retry schedule: a page that failed for a passing reason (429, 503,
+#   a timeout, a dropped connection) is tried again at `retry_at`, at most
+#   `monitor.MAX_ATTEMPTS` times; a final failure has no `retry_at`;
+# - fetch_sources: per source, when it is next due and its own interval (NULL: the watch's);
+# - fetch_warcs: the WARC files of fetch passes whose ingest finished (a file not listed is
+#   ingested again, whole: what a killed pass fetched is never fetched again nor lost);
+# - alerts: saved watches, with the last article (ingest order) each has looked at;
+# - alert_events: one row per alert, story and event ("new-story", "new-outlet:NAME",
+#   "sources:N", "conflict:KEY"); the primary key is what makes a notification happen once,
+#   across restarts. Delivery to the webhook keeps its attempts and the next try.
+WATCH_TABLES = """
+ALTER TABLE fetch_seen ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE fetch_seen ADD COLUMN retry_at TEXT;
+CREATE INDEX IF NOT EXISTS fetch_seen_retry ON fetch_seen(outlet, retry_at) WHERE retry_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS fetch_sources (
+    name TEXT PRIMARY KEY, next_due TEXT NOT NULL, last_pass TEXT, interval_s REAL
+);
+CREATE TABLE IF NOT EXISTS fetch_warcs (path TEXT PRIMARY KEY, ingested TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alerts (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, query TEXT NOT NULL, entity TEXT, outlet TEXT,
+    language TEXT, condition TEXT NOT NULL, webhook TEXT, secret TEXT NOT NULL, created TEXT NOT NULL,
+    checked_seq INTEGER NOT NULL, allow_private INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS alert_events (
+    alert TEXT NOT NULL, story TEXT NOT NULL, event TEXT NOT NULL, created TEXT NOT NULL,
+    payload TEXT NOT NULL, delivered TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_try TEXT,
+    last_error TEXT,
+    PRIMARY KEY (alert, story, event)
+);
+CREATE INDEX IF NOT EXISTS alert_events_latest ON alert_events(alert, created);
+CREATE INDEX IF NOT EXISTS alert_events_pending ON alert_events(next_try) WHERE delivered IS NULL;
 """
 
 # `StorySelection.sort` -> ORDER BY; the day first, as `kabar stories` shows it. The
@@ -842,19 +879,176 @@ class SQLStore(Store):
             return
         with self._transaction():
             self._many(
-                "INSERT INTO fetch_seen (url, outlet, seen, status, problem, detail) VALUES (?,?,?,?,?,?)"
+                "INSERT INTO fetch_seen (url, outlet, seen, status, problem, detail, attempts, retry_at)"
+                " VALUES (?,?,?,?,?,?,?,?)"
                 " ON CONFLICT(url) DO UPDATE SET outlet=excluded.outlet, seen=excluded.seen,"
-                " status=excluded.status, problem=excluded.problem, detail=excluded.detail",
-                [(r.url, r.outlet, r.seen, r.status, r.problem, r.detail) for r in records],
+                " status=excluded.status, problem=excluded.problem, detail=excluded.detail,"
+                " attempts=excluded.attempts, retry_at=excluded.retry_at",
+                [(r.url, r.outlet, r.seen, r.status, r.problem, r.detail, r.attempts, r.retry_at) for r in records],
             )
+
+    _FETCH_COLUMNS = "url, outlet, seen, status, problem, detail, attempts, retry_at"
 
     def fetch_failures(self, limit: int) -> list[FetchRecord]:
         rows = self._x(
-            "SELECT url, outlet, seen, status, problem, detail FROM fetch_seen WHERE problem IS NOT NULL"
-            " ORDER BY seen DESC, url LIMIT ?",
+            f"SELECT {self._FETCH_COLUMNS} FROM fetch_seen WHERE problem IS NOT NULL ORDER BY seen DESC, url LIMIT ?",
             (limit,),
         ).fetchall()
         return [FetchRecord(*r) for r in rows]
+
+    def retry_due(self, outlet: str, now: str, limit: int) -> list[FetchRecord]:
+        rows = self._x(
+            f"SELECT {self._FETCH_COLUMNS} FROM fetch_seen WHERE outlet=? AND retry_at IS NOT NULL AND retry_at <= ?"
+            " ORDER BY retry_at, url LIMIT ?",
+            (outlet, now, limit),
+        ).fetchall()
+        return [FetchRecord(*r) for r in rows]
+
+    def source_schedules(self) -> dict[str, SourceSchedule]:
+        rows = self._x("SELECT name, next_due, last_pass, interval_s FROM fetch_sources").fetchall()
+        return {str(r[0]): SourceSchedule(*r) for r in rows}
+
+    def save_source_schedules(self, schedules: Sequence[SourceSchedule]) -> None:
+        if not schedules:
+            return
+        with self._transaction():
+            self._many(
+                "INSERT INTO fetch_sources (name, next_due, last_pass, interval_s) VALUES (?,?,?,?)"
+                " ON CONFLICT(name) DO UPDATE SET next_due=excluded.next_due, last_pass=excluded.last_pass,"
+                " interval_s=excluded.interval_s",
+                [(s.name, s.next_due, s.last_pass, s.interval) for s in schedules],
+            )
+
+    def ingested_warcs(self) -> set[str]:
+        return {str(r[0]) for r in self._x("SELECT path FROM fetch_warcs").fetchall()}
+
+    def mark_warcs_ingested(self, paths: Sequence[str], when: str) -> None:
+        if not paths:
+            return
+        with self._transaction():
+            self._many(
+                "INSERT INTO fetch_warcs (path, ingested) VALUES (?,?) ON CONFLICT(path) DO NOTHING",
+                [(p, when) for p in paths],
+            )
+
+    # --- alerts (kabar.alerts) ---
+    def max_seq(self) -> int:
+        row = self._x("SELECT max(seq) FROM articles").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    _ALERT_COLUMNS = (
+        "id, name, query, condition, secret, created, checked_seq, entity, outlet, language, webhook, allow_private"
+    )
+
+    def save_alert(self, alert: Alert) -> None:
+        row = self._x("SELECT id FROM alerts WHERE lower(name)=lower(?)", (alert.name,)).fetchone()
+        if row is not None and row[0] != alert.id:
+            raise ValueError(f"an alert is already called {alert.name!r}")
+        with self._transaction():
+            self._x("DELETE FROM alerts WHERE id=?", (alert.id,))
+            self._x(
+                f"INSERT INTO alerts ({self._ALERT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (alert.id, alert.name, alert.query, alert.condition, alert.secret, alert.created, alert.checked_seq,
+                 alert.entity, alert.outlet, alert.language, alert.webhook, int(alert.allow_private)),
+            )  # fmt: skip
+
+    def alerts(self) -> list[Alert]:
+        rows = self._x(f"SELECT {self._ALERT_COLUMNS} FROM alerts ORDER BY lower(name)").fetchall()
+        return [self._alert(r) for r in rows]
+
+    @staticmethod
+    def _alert(row: Sequence[Any]) -> Alert:
+        aid, name, query, condition, secret, created, checked, entity, outlet, language, webhook, private = row
+        return Alert(aid, name, query, condition, secret, created, int(checked), entity, outlet, language, webhook,
+                     bool(private))  # fmt: skip
+
+    def remove_alert(self, id_or_name: str) -> Alert | None:
+        row = self._x(
+            f"SELECT {self._ALERT_COLUMNS} FROM alerts WHERE id=? OR lower(name)=lower(?)", (id_or_name, id_or_name)
+        ).fetchone()
+        if row is None:
+            return None
+        alert = self._alert(row)
+        with self._transaction():
+            self._x("DELETE FROM alert_events WHERE alert=?", (alert.id,))
+            self._x("DELETE FROM alerts WHERE id=?", (alert.id,))
+        return alert
+
+    def story_outlets(self, story_id: str, upto_seq: int | None = None) -> dict[str, bool]:
+        bound, params = ("", [story_id]) if upto_seq is None else (" AND seq <= ?", [story_id, upto_seq])
+        rows = self._x(
+            "SELECT min(outlet), max(CASE WHEN duplicate_of IS NULL THEN 1 ELSE 0 END) FROM articles"
+            f" WHERE story=? AND outlet IS NOT NULL{bound} GROUP BY lower(outlet)",
+            params,
+        ).fetchall()
+        return {str(o): bool(independent) for o, independent in rows}
+
+    def story_started(self, story_id: str) -> int:
+        row = self._x("SELECT min(seq) FROM articles WHERE story=?", (story_id,)).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    _EVENT_COLUMNS = "alert, story, event, created, payload, delivered, attempts, next_try, last_error"
+
+    def _event(self, row: Sequence[Any]) -> AlertEvent:
+        alert, story, event, created, payload, *rest = row
+        return AlertEvent(alert, story, event, created, json.loads(payload), *rest)
+
+    def add_alert_events(self, events: Sequence[AlertEvent], checked: dict[str, int]) -> list[AlertEvent]:
+        new: list[AlertEvent] = []
+        with self._transaction():
+            for e in events:
+                inserted = self._x(
+                    f"INSERT INTO alert_events ({self._EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"
+                    " ON CONFLICT(alert, story, event) DO NOTHING RETURNING alert",
+                    (e.alert, e.story, e.event, e.created, json.dumps(e.payload, ensure_ascii=False),
+                     e.delivered, e.attempts, e.next_try, e.last_error),
+                )  # fmt: skip
+                if inserted.fetchone() is not None:
+                    new.append(e)
+            self._many("UPDATE alerts SET checked_seq=? WHERE id=?", [(seq, aid) for aid, seq in checked.items()])
+        return new
+
+    def alert_stories(self, alert_id: str, story_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        ids = list(dict.fromkeys(story_ids))
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._x(
+                f"SELECT DISTINCT story FROM alert_events WHERE alert=? AND story IN ({marks})", [alert_id, *part]
+            ).fetchall()
+            found.update(str(r[0]) for r in rows)
+        return found
+
+    def alert_events(self, alert_id: str | None, limit: int) -> list[AlertEvent]:
+        where, params = ("AND alert=?", [alert_id]) if alert_id else ("", [])
+        rows = self._x(
+            f"SELECT {self._EVENT_COLUMNS} FROM alert_events WHERE event <> 'watching' {where}"
+            " ORDER BY created DESC, story, event LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+        return [self._event(r) for r in rows]
+
+    def pending_deliveries(self, now: str, limit: int) -> list[tuple[Alert, AlertEvent]]:
+        columns = ", ".join(f"e.{c.strip()}" for c in self._EVENT_COLUMNS.split(","))
+        alert_columns = ", ".join(f"a.{c.strip()}" for c in self._ALERT_COLUMNS.split(","))
+        rows = self._x(
+            f"SELECT {alert_columns}, {columns} FROM alert_events e JOIN alerts a ON a.id = e.alert"
+            " WHERE e.delivered IS NULL AND e.next_try IS NOT NULL AND e.next_try <= ? AND a.webhook IS NOT NULL"
+            " ORDER BY e.next_try, e.created LIMIT ?",
+            (now, limit),
+        ).fetchall()
+        n = len(self._ALERT_COLUMNS.split(","))
+        return [(self._alert(r[:n]), self._event(r[n:])) for r in rows]
+
+    def save_delivery(self, event: AlertEvent) -> None:
+        with self._transaction():
+            self._x(
+                "UPDATE alert_events SET delivered=?, attempts=?, next_try=?, last_error=?"
+                " WHERE alert=? AND story=? AND event=?",
+                (event.delivered, event.attempts, event.next_try, event.last_error, event.alert, event.story,
+                 event.event),
+            )  # fmt: skip
 
     def feed_states(self, urls: Sequence[str]) -> dict[str, FeedState]:
         rows = self._select_in(

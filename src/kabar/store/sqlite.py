@@ -5,13 +5,13 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from kabar.model import Article
 from kabar.query import Filters, fts_expression
 from kabar.store import acquire_within
-from kabar.store.sql import COUNT_CAP, FETCH_TABLES, SOURCES_TABLES, SQLStore
+from kabar.store.sql import COUNT_CAP, FETCH_TABLES, SOURCES_TABLES, WATCH_TABLES, SQLStore
 
 # Each entry moves the schema one version up; never edit a released entry.
 MIGRATIONS: list[str] = [
@@ -164,6 +164,7 @@ MIGRATIONS: list[str] = [
     """,
     SOURCES_TABLES,  # sql.py: the same in both backends
     FETCH_TABLES,  # sql.py: the same in both backends
+    WATCH_TABLES,  # sql.py: the same in both backends
 ]
 # The migration that added the search index; stores older than it are indexed on open.
 SEARCH_MIGRATION = 4
@@ -172,6 +173,7 @@ SALIENT_MIGRATION = 12
 ENTITIES_MIGRATION = 14
 SOURCES_MIGRATION = 15  # outlet_sources, outlet_names, outlet_feeds
 FETCH_MIGRATION = 16  # fetch_seen, fetch_feeds
+WATCH_MIGRATION = 17  # retries, source schedules, ingested WARC files, alerts
 
 
 PAGE_CACHE_KB = 256 * 1024
@@ -193,11 +195,17 @@ class SQLiteStore(SQLStore):
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.db.execute(sql, params)
 
+    def ingest_lock(self, wait: float) -> AbstractContextManager[None]:
+        return self._file_lock("ingest-lock", wait, f"another ingest is writing to {self.path}")
+
+    def monitor_lock(self, wait: float) -> AbstractContextManager[None]:
+        return self._file_lock("monitor-lock", wait, f"another kabar fetch or watch follows {self.path}")
+
     @contextmanager
-    def ingest_lock(self, wait: float) -> Iterator[None]:
+    def _file_lock(self, suffix: str, wait: float, busy: str) -> Iterator[None]:
         # An advisory lock on a file beside the database: released by the kernel if the
         # process dies, so a killed run never leaves the store locked.
-        with open(f"{self.path}.ingest-lock", "a+b") as fh:
+        with open(f"{self.path}.{suffix}", "a+b") as fh:
 
             def try_lock() -> bool:
                 try:
@@ -206,7 +214,7 @@ class SQLiteStore(SQLStore):
                 except BlockingIOError:
                     return False
 
-            acquire_within(try_lock, wait, f"another ingest is writing to {self.path}")
+            acquire_within(try_lock, wait, busy)
             try:
                 yield
             finally:
@@ -289,6 +297,21 @@ class SQLiteStore(SQLStore):
             raise ValueError(f"cannot search for {expression!r}: {exc}") from exc
         # bm25 is lower-is-better and negative; report higher-is-better.
         return [(aid, -float(score)) for aid, score in rows], total
+
+    def alert_matches(
+        self, after_seq: int, variants: Sequence[set[str]] | None, mode: str, filters: Filters, limit: int
+    ) -> list[tuple[int, str, str | None]]:
+        where, params = self._filter_sql(filters)
+        source = "articles a"
+        if variants is not None:
+            source = "article_fts JOIN articles a ON a.seq = article_fts.rowid"
+            where, params = ["article_fts MATCH ?", *where], [fts_expression(variants, mode), *params]
+        sql = f"SELECT a.seq, a.id, a.story FROM {source} WHERE " + " AND ".join(["a.seq > ?", *where])
+        try:
+            rows = self.db.execute(f"{sql} ORDER BY a.seq LIMIT ?", [after_seq, *params, limit]).fetchall()
+        except sqlite3.OperationalError as exc:  # an expression FTS5 cannot read
+            raise ValueError(f"cannot search for {variants!r}: {exc}") from exc
+        return [(int(seq), str(aid), story) for seq, aid, story in rows]
 
     def _count(self, sql: str, params: Sequence[Any]) -> int:
         """Matches, counted up to COUNT_CAP."""

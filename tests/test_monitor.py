@@ -130,7 +130,7 @@ def test_cli_fetch_prints_each_source_and_exits_0_despite_failed_pages(site: Sit
     assert result.exit_code == 0, result.output
     assert OUTLET in result.output and "unsupported content type" in result.output
     assert f"{len(ARTICLES)} stored" in result.output
-    assert list((tmp_path / "w").glob("kabar-*.warc.gz"))
+    assert list((tmp_path / "w").glob("*/kabar-*.warc.gz"))
 
 
 def test_cli_fetch_without_store_or_sources_exits_2(tmp_path: Path) -> None:

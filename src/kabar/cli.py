@@ -325,34 +325,63 @@ def ingest_cmd(
         raise typer.Exit(EXIT_QUARANTINED)
 
 
-@app.command("fetch")
-def fetch_cmd(
-    db: DbOption = "kabar.db",
-    warc: Annotated[
-        Path | None,
-        typer.Option("--warc", help="Keep fetched pages in WARC files here (default: warc/ beside the store)."),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-source lines or summary.")] = False,
-    embed: Annotated[
-        bool, typer.Option(help="Compare titles by multilingual embeddings (about 1 ms per article).")
-    ] = True,
-    wait: Annotated[
-        float, typer.Option(help="Seconds to wait for another ingest into the same store to finish.")
-    ] = pipeline.INGEST_WAIT_SECONDS,
-    min_interval: Annotated[
-        float, typer.Option(help="Seconds between requests to one host (a robots.txt Crawl-delay can ask for more).")
-    ] = 2.0,
-) -> None:
-    """One pass over every followed source: read its feeds and sitemaps, fetch the articles
-    not seen before (kept in WARC files), ingest them with the source's outlet name.
+WarcOption = Annotated[
+    Path | None,
+    typer.Option("--warc", help="Keep fetched pages in WARC files here (default: warc/ beside the store)."),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No per-source lines or summary.")]
+EmbedOption = Annotated[
+    bool, typer.Option(help="Compare titles by multilingual embeddings (about 1 ms per article).")
+]
+WaitOption = Annotated[
+    float, typer.Option(help="Seconds to wait for another ingest into the same store to finish.")
+]
+MinIntervalOption = Annotated[
+    float, typer.Option(help="Seconds between requests to one host (a robots.txt Crawl-delay can ask for more).")
+]
+UserAgentOption = Annotated[
+    str, typer.Option("--user-agent", help="The agent name sites and their robots.txt rules see.")
+]
+ContactOption = Annotated[
+    str | None, typer.Option("--contact", help="A URL or mailto: sites can reach you at, added to the user agent.")
+]
 
-    Exit code 0 after a pass, even when pages failed (they are recorded with their reason
-    and not fetched again); 2 when the store is missing, follows no source, or another
-    ingest kept it busy for longer than --wait.
-    """
+
+def _print_pass(report: Any, quiet: bool) -> None:
+    """The summary of one fetch pass (kabar.monitor.PassReport)."""
+    if quiet:
+        return
+    ing = report.ingest
+    lines = []
+    if report.recovered:
+        lines.append(f"{report.recovered} pages of an interrupted pass recovered from their WARC files")
+    if ing is not None:
+        lines.append(f"{ing.seen} documents: {ing.stored} stored, {ing.already} already in the store, "
+                     f"{_quarantine_summary(ing.quarantined)}")  # fmt: skip
+    elif report.ingest_busy:
+        lines.append(f"not ingested yet ({report.ingest_busy}); the next pass ingests it")
+    else:
+        lines.append("nothing new to ingest")
+    if report.notifications:
+        lines.append(f"{len(report.notifications)} new alert notifications")
+    if report.deliveries is not None and (report.deliveries.failed or report.deliveries.given_up):
+        d = report.deliveries
+        lines.append(f"webhooks: {d.delivered} delivered, {d.failed} to retry, {d.given_up} given up")
+    for line in lines:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _follow(
+    db: str, warc: Path | None, quiet: bool, embed: bool, wait: float, fetcher: dict[str, Any],
+    cycles: int | None, interval: float | None, watch: bool,
+) -> None:  # fmt: skip
+    """`kabar fetch` (one pass) and `kabar watch` (passes as sources fall due)."""
+    import signal
+
     from kabar import monitor
     from kabar.store import StoreBusy
 
+    command = "watch" if watch else "fetch"
     with _open(db) as store:
         if not store.outlet_sources():
             _fail(f"no sources in {db}; add one with `kabar sources add URL`")
@@ -367,32 +396,96 @@ def fetch_cmd(
             console.print(
                 f"{done.name}: {done.feeds_read} feeds/sitemaps read, {done.feeds_unchanged} unchanged"
                 + (f", {sum(done.lists_failed.values())} unreadable ({lists})" if lists else "")
-                + f"; {done.new_urls} new URLs, {done.fetched} fetched, {failed} failed"
+                + f"; {done.new_urls} new URLs"
+                + (f", {done.retried} retried" if done.retried else "")
+                + f", {done.fetched} fetched, {failed} failed"
                 + (f" ({reasons})" if reasons else ""),
                 markup=False,
                 highlight=False,
                 soft_wrap=True,
             )
 
+        options: dict[str, Any] = {"embed": embed, "wait": wait}
+        if interval is not None:
+            options["interval"] = interval
         try:
-            report = monitor.run_pass(
-                store, folder, fetcher_options={"min_interval": min_interval}, on_source=on_source,
-                embed=embed, wait=wait,
-            )  # fmt: skip
+            with store.monitor_lock(0.0), monitor.Monitor(store, folder, fetcher_options=fetcher, **options) as m:
+                if not watch:
+                    _print_pass(m.run_pass(on_source=on_source), quiet)
+                    return
+
+                def stop(signum: int, frame: object) -> None:
+                    m.stop.set()
+
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    signal.signal(sig, stop)
+
+                def on_pass(report: monitor.PassReport) -> None:
+                    if not quiet:
+                        console.print(f"pass at {_now_local()}", markup=False, highlight=False)
+                    _print_pass(report, quiet)
+
+                m.follow(cycles, on_pass=on_pass, on_source=on_source)
         except StoreBusy as exc:
-            err.print(f"kabar fetch: {displayable(str(exc))}", markup=False, highlight=False, soft_wrap=True)
+            err.print(f"kabar {command}: {displayable(str(exc))}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from exc
-    if not quiet:
-        ing = report.ingest
-        console.print(
-            f"{ing.seen} documents: {ing.stored} stored, {ing.already} already in the store, "
-            f"{_quarantine_summary(ing.quarantined)}"
-            if ing is not None
-            else "nothing new to ingest",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+
+
+def _now_local() -> str:
+    from datetime import datetime
+
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+@app.command("fetch")
+def fetch_cmd(
+    db: DbOption = "kabar.db",
+    warc: WarcOption = None,
+    quiet: QuietOption = False,
+    embed: EmbedOption = True,
+    wait: WaitOption = pipeline.INGEST_WAIT_SECONDS,
+    min_interval: MinIntervalOption = 2.0,
+    user_agent: UserAgentOption = "kabar/0.1",
+    contact: ContactOption = None,
+) -> None:
+    """One pass over every followed source: read its feeds and sitemaps, fetch the articles
+    not seen before and earlier failures due a retry (kept in WARC files), ingest them with
+    the source's outlet name, then check the alerts and post their webhooks. For cron.
+
+    Exit code 0 after a pass, even when pages failed (they are recorded with their reason);
+    2 when the store is missing, follows no source, another fetch or watch is running on it,
+    or another ingest kept it busy for longer than --wait.
+    """
+    fetcher = {"min_interval": min_interval, "user_agent": user_agent, "contact": contact}
+    _follow(db, warc, quiet, embed, wait, fetcher, cycles=None, interval=None, watch=False)
+
+
+@app.command("watch")
+def watch_cmd(
+    db: DbOption = "kabar.db",
+    interval: Annotated[
+        float, typer.Option(min=1.0, help="Seconds between two reads of a source (a source's own interval wins).")
+    ] = 900.0,
+    cycles: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many passes (default: run until stopped).")
+    ] = None,
+    warc: WarcOption = None,
+    quiet: QuietOption = False,
+    embed: EmbedOption = True,
+    wait: WaitOption = pipeline.INGEST_WAIT_SECONDS,
+    min_interval: MinIntervalOption = 2.0,
+    user_agent: UserAgentOption = "kabar/0.1",
+    contact: ContactOption = None,
+) -> None:
+    """Follow the sources until stopped: a pass whenever a source falls due (every
+    --interval seconds), as `kabar fetch` does one. SIGTERM or Ctrl-C stops it after the
+    page being fetched; what was fetched is ingested by the next start if not before. A
+    `kill -9` loses nothing and fetches nothing twice (the WARC files are the journal).
+
+    Exit code 0 when stopped or after --cycles passes; 2 as for `kabar fetch`.
+    """
+    fetcher = {"min_interval": min_interval, "user_agent": user_agent, "contact": contact}
+    _follow(db, warc, quiet, embed, wait, fetcher, cycles=cycles, interval=interval, watch=True)
 
 
 @app.command("articles")

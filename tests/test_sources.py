@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,21 +16,24 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import new_location
-from kabar import sources
 from kabar.cli import app
+from kabar.fetch import Fetcher
+from kabar.fetch import client as fc
 from kabar.sources import (
     Entry,
+    Problem,
     Source,
     classify,
+    discover,
     feeds_in_html,
     from_entry,
     import_csv,
     import_opml,
     import_toml,
     merge_entries,
-    sitemaps_in_robots,
 )
 from kabar.store import open_store
+from testsite import serve_site
 
 runner = CliRunner()
 
@@ -130,6 +134,13 @@ def site() -> Iterator[_Site]:
     yield s
     s.server.shutdown()
     s.server.server_close()
+
+
+def _fetcher(**options: object) -> Fetcher:
+    """A Fetcher for the site on 127.0.0.1, with no spacing between requests."""
+    settings: dict[str, object] = {"allow_private": True, "min_interval": 0.0, "backoff": 0.01}
+    settings.update(options)
+    return Fetcher(**settings)  # type: ignore[arg-type]
 
 
 # --- importers ---
@@ -240,14 +251,19 @@ def test_feeds_declared_by_a_home_page_and_anchors_to_check() -> None:
     assert feeds_in_html("<html><body><p>Tanpa umpan</p></body></html>", base + "/") == ([], [])
 
 
-def test_sitemaps_named_by_robots_txt() -> None:
-    base = "https://kabarpesisir.id"
+def test_sitemaps_named_by_robots_txt(site: _Site) -> None:
     text = (
         "User-agent: *\nDisallow: /cari\n# Sitemap: https://kabarpesisir.id/lama.xml\n"
         "sitemap: https://kabarpesisir.id/sitemap-berita.xml\nSitemap: /sitemap_index.xml  # indeks\n"
     )
-    assert sitemaps_in_robots(text, base) == [f"{base}/sitemap-berita.xml", f"{base}/sitemap_index.xml"]
-    assert sitemaps_in_robots("User-agent: *\nDisallow:\n", base) == []
+    site.serve("/robots.txt", "text/plain", text)
+    with _fetcher() as fetcher:
+        found = fetcher.robots_sitemaps(site.base + "/cari?q=rob")  # a disallowed page: its robots.txt still read
+    assert found == ["https://kabarpesisir.id/sitemap-berita.xml", f"{site.base}/sitemap_index.xml"]
+    site.serve("/robots.txt", "text/plain", "User-agent: *\nDisallow:\n")
+    with _fetcher() as fetcher:
+        assert fetcher.robots_sitemaps(site.base + "/") == []
+    assert site.hits == ["/robots.txt", "/robots.txt"]  # read by the Fetcher, once each
 
 
 def test_classify_feeds_sitemaps_and_pages() -> None:
@@ -364,40 +380,122 @@ def test_a_private_address_is_refused_without_allow_private(site: _Site, tmp_pat
     db = str(tmp_path / "k.db")
     result = runner.invoke(app, ["sources", "add", site.base + "/", "--db", db])
     assert result.exit_code == 2
-    assert "private or loopback" in result.stderr and "Traceback" not in result.output
-    assert site.hits == []  # refused before any request
+    assert fc.PRIVATE_ADDRESS in result.stderr and "--allow-private" in result.stderr
+    assert "Traceback" not in result.output
+    assert site.hits == []  # refused before any request, robots.txt included
 
 
 def test_every_redirect_hop_is_checked(site: _Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A public page redirecting to a private address is refused at the hop. Here 127.0.0.1
-    stands for the public site and `localhost` for the private target."""
-    real = sources._private_address
-    monkeypatch.setattr(sources, "_private_address", lambda host: None if host == "127.0.0.1" else real(host))
-    port = site.base.rsplit(":", 1)[1]
-    site.serve("/pindah", "text/plain", f"http://localhost:{port}/rss", status=302)
+    stands for the public site and the cloud metadata address for the private target."""
+    real = fc._blocked
+    monkeypatch.setattr(fc, "_blocked", lambda address: address != "127.0.0.1" and real(address))
+    site.serve("/pindah", "text/plain", "http://169.254.169.254/latest/meta-data/", status=302)
     db = str(tmp_path / "k.db")
     result = runner.invoke(app, ["sources", "add", site.base + "/pindah", "--db", db])
-    assert result.exit_code == 2 and "localhost is a private or loopback address" in result.stderr
-    assert site.hits == ["/pindah"]  # the redirect was not followed
-    result = runner.invoke(app, ["sources", "add", site.base + "/pindah", "--allow-private", "--db", db])
+    assert result.exit_code == 2 and "169.254.169.254" in result.stderr and fc.PRIVATE_ADDRESS in result.stderr
+    assert site.hits == ["/robots.txt", "/pindah"]  # the redirect was not followed
+    port = site.base.rsplit(":", 1)[1]
+    site.serve("/ke-lokal", "text/plain", f"http://localhost:{port}/rss", status=302)
+    result = runner.invoke(app, ["sources", "add", site.base + "/ke-lokal", "--allow-private", "--db", db])
     assert result.exit_code == 0, result.output
     assert _sources(db)[0]["feeds"] == [f"http://localhost:{port}/rss"]  # the final URL is kept
 
 
-def test_redirect_loops_and_oversized_pages_are_problems(site: _Site, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_redirect_loops_and_oversized_pages_are_problems(site: _Site) -> None:
     site.serve("/a", "text/plain", "/b", status=301)
     site.serve("/b", "text/plain", "/a", status=301)
-    got = sources._get(site.base + "/a", allow_private=True)
-    assert isinstance(got, sources.Problem) and "redirects" in got.reason
-    assert len(site.hits) == sources.MAX_REDIRECTS + 1
-    monkeypatch.setattr(sources, "MAX_BYTES", 256)
-    got = sources._get(site.base + "/rss", allow_private=True)
-    assert isinstance(got, sources.Problem) and "larger than" in got.reason
-    # a small gzip body that inflates past the cap is cut while it is read
-    site.serve("/bom.xml", "application/xml", "")
-    site.gzipped["/bom.xml"] = gzip.compress(b"<rss>" + b" " * 50_000)
-    got = sources._get(site.base + "/bom.xml", allow_private=True)
-    assert isinstance(got, sources.Problem) and "larger than 256 bytes" in got.reason
+    with _fetcher() as fetcher:
+        got = discover(site.base + "/a", fetcher=fetcher)
+    assert isinstance(got, Problem) and got.reason.startswith(fc.REDIRECT_LOOP)
+    assert site.hits == ["/robots.txt", "/a", "/b"]
+    with _fetcher(max_bytes=256) as fetcher:
+        got = discover(site.base + "/rss", fetcher=fetcher)
+        assert isinstance(got, Problem) and got.reason.startswith(fc.TOO_LARGE)
+        # a small gzip body that inflates past the cap is cut while it is read
+        site.serve("/bom.xml", "application/xml", "")
+        site.gzipped["/bom.xml"] = gzip.compress(b"<rss>" + b" " * 50_000)
+        got = discover(site.base + "/bom.xml", fetcher=fetcher)
+        assert isinstance(got, Problem) and got.reason == f"{fc.TOO_LARGE} (over 256 bytes decompressed)"
+
+
+# Robots rules for kabar alone: every other crawler may fetch everything.
+KABAR_ROBOTS = """User-agent: kabar
+Disallow: /feed/
+Disallow: /ekonomi/
+Disallow: /sitemap
+
+User-agent: *
+Disallow:
+"""
+
+
+def test_discovery_obeys_robots_txt_and_says_what_it_left_out(site: _Site) -> None:
+    site.serve("/robots.txt", "text/plain", KABAR_ROBOTS)  # names no sitemap: the usual places are tried
+    site.serve("/sitemap_index.xml", "application/xml", SITEMAP)  # there, but disallowed
+    site.serve("/news-sitemap.xml", "application/xml", SITEMAP)
+    problems: list[Problem] = []
+    with _fetcher() as fetcher:
+        found = discover(site.base + "/", fetcher=fetcher, problems=problems)
+    assert isinstance(found, Source), found
+    assert found.feeds == (f"{site.base}/rss",)  # the declared Atom feed is under /ekonomi/
+    assert found.sitemaps == (f"{site.base}/news-sitemap.xml",)
+    for path in ("/feed/olahraga.rss", "/ekonomi/atom.xml", "/sitemap.xml", "/sitemap_index.xml"):
+        assert path not in site.hits, path
+    assert site.hits.count("/robots.txt") == 1
+    left_out = {p.where: p.reason for p in problems}
+    assert left_out == {
+        f"{site.base}/ekonomi/atom.xml": f"{fc.ROBOTS_DISALLOWED} for kabar",
+        f"{site.base}/feed/olahraga.rss": f"{fc.ROBOTS_DISALLOWED} for kabar",
+        f"{site.base}/sitemap.xml": f"{fc.ROBOTS_DISALLOWED} for kabar",
+        f"{site.base}/sitemap_index.xml": f"{fc.ROBOTS_DISALLOWED} for kabar",
+        f"{site.base}/sitemap-news.xml": f"{fc.ROBOTS_DISALLOWED} for kabar",
+    }
+
+
+def test_a_sitemap_robots_txt_names_but_disallows_is_left_out(site: _Site) -> None:
+    site.serve("/robots.txt", "text/plain", KABAR_ROBOTS + "Sitemap: {base}/sitemap-berita.xml\n")
+    site.serve("/", "text/html", HOME.replace('rel="alternate"', 'rel="preload"'))  # no declared feeds
+    problems: list[Problem] = []
+    with _fetcher() as fetcher:
+        found = discover(site.base + "/", fetcher=fetcher, problems=problems)
+    # nothing is left: the Problem names what robots.txt kept out
+    assert isinstance(found, Problem)
+    assert found.reason.startswith("no feed or sitemap found")
+    assert f"left out: {site.base}/feed/olahraga.rss: {fc.ROBOTS_DISALLOWED} for kabar" in found.reason
+    assert found.reason.endswith(f"and {len(problems) - 1} more")
+    # the usual places are disallowed too, but for /news-sitemap.xml, which is not there (404,
+    # not reported); /tag/rss, a page about RSS, is fetched and is no feed (not reported)
+    assert [p.where.removeprefix(site.base) for p in problems] == [
+        "/feed/olahraga.rss",
+        "/sitemap-berita.xml",
+        "/sitemap.xml",
+        "/sitemap_index.xml",
+        "/sitemap-news.xml",
+    ]
+    assert site.hits == ["/robots.txt", "/", "/tag/rss", "/news-sitemap.xml"]
+
+
+def test_a_home_page_robots_txt_disallows_is_not_fetched(site: _Site, tmp_path: Path) -> None:
+    site.serve("/robots.txt", "text/plain", "User-agent: kabar\nDisallow: /\n")
+    db = str(tmp_path / "k.db")
+    result = runner.invoke(app, ["sources", "add", site.base + "/", "--allow-private", "--db", db])
+    assert result.exit_code == 2 and f"{fc.ROBOTS_DISALLOWED} for kabar" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert site.hits == ["/robots.txt"]
+
+
+def test_discovery_on_the_shared_test_site() -> None:
+    """The fetch tests' site (tests/testsite.py): its RSS is a source; its /private/ pages,
+    which its robots.txt disallows to every crawler, are refused unfetched."""
+    with serve_site(crawl_delay=0.0) as shared, _fetcher() as fetcher:
+        feed = discover(shared.url("/rss.xml"), language="id", fetcher=fetcher)
+        memo = discover(shared.url("/private/memo.html"), fetcher=fetcher)
+        hits = [h.path for h in shared.log()]
+    assert isinstance(feed, Source) and feed.name == "Warta Uji" and feed.feeds == (shared.url("/rss.xml"),)
+    assert feed.home == shared.url("/") and feed.language == "id"
+    assert memo == Problem(shared.url("/private/memo.html"), f"{fc.ROBOTS_DISALLOWED} for kabar")
+    assert hits == ["/robots.txt", "/rss.xml"]
 
 
 def test_add_a_json_feed(site: _Site, tmp_path: Path) -> None:
@@ -421,9 +519,10 @@ def test_a_store_of_the_previous_schema_gets_the_sources_tables(tmp_path: Path) 
     from kabar.store.sqlite import MIGRATIONS, SOURCES_MIGRATION, SQLiteStore
 
     path = str(tmp_path / "old.db")
-    old = SQLiteStore(path)
-    old.db.executescript("DROP TABLE outlet_feeds; DROP TABLE outlet_names; DROP TABLE outlet_sources;")
-    old.db.execute(f"PRAGMA user_version = {SOURCES_MIGRATION - 1}")  # the schema before the sources
+    old = sqlite3.connect(path)  # the schema before the sources, as a store of then left it
+    for script in MIGRATIONS[: SOURCES_MIGRATION - 1]:
+        old.executescript(script)
+    old.execute(f"PRAGMA user_version = {SOURCES_MIGRATION - 1}")
     old.close()
     upgraded = SQLiteStore(path)
     assert upgraded.schema_version == len(MIGRATIONS)

@@ -2,30 +2,33 @@
 feeds and sitemaps, language), the discovery of an outlet's feeds and sitemaps from its
 home page and robots.txt, and the readers of TOML, CSV and OPML source lists.
 
-Discovery fetches through one small function, `_get`, so that the shared polite fetcher
-(`kabar.fetch`) can take its place. The importers are pure functions over text.
+Discovery fetches through the shared polite `kabar.fetch.Fetcher`: robots.txt, the
+private-address refusal at every hop, the size cap, timeouts and redirects are its. The
+importers are pure functions over text.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import ipaddress
 import json
 import re
-import socket
 import tomllib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urljoin, urlsplit
 
-USER_AGENT = "kabar/0.1 (+https://github.com/kabar; news monitoring)"
-TIMEOUT = 10.0
-MAX_BYTES = 5 * 1024 * 1024
-MAX_REDIRECTS = 5
+if TYPE_CHECKING:
+    from kabar.fetch import Fetcher, FetchResult
+
+# Discovery asks one site for a dozen URLs at most (the page, MAX_ANCHOR_FEEDS candidates,
+# robots.txt, the SITEMAP_GUESSES), once, while the user waits on `sources add`: half a
+# second between them (the monitor's default is 2 s) keeps that under ten seconds and still
+# polite; a robots.txt Crawl-delay above it wins, as always with the Fetcher.
+DISCOVERY_MIN_INTERVAL = 0.5
 # Candidate sitemaps tried when robots.txt names none.
 SITEMAP_GUESSES = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml", "/sitemap-news.xml")
 # Anchors that may be feeds are fetched to check; at most this many per home page.
@@ -78,13 +81,6 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class Fetched:
-    url: str  # after redirects
-    content_type: str
-    body: bytes
-
-
-@dataclass(frozen=True)
 class Entry:
     """One source from a list: a URL to discover from, or feeds and sitemaps given outright."""
 
@@ -122,59 +118,6 @@ def _http_url(url: str) -> str | None:
     if not parts.hostname:
         return "the URL has no host"
     return None
-
-
-def _private_address(host: str) -> str | None:
-    """The private, loopback or otherwise non-public address `host` resolves to, or None."""
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise OSError(f"cannot resolve {host}: {exc}") from exc
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if not address.is_global or address.is_multicast:
-            return str(address)
-    return None
-
-
-def _get(url: str, allow_private: bool) -> Fetched | Problem:
-    """GET `url` (http(s) only, redirects followed up to MAX_REDIRECTS, each hop's address
-    checked, the body cut at MAX_BYTES): the final URL, content type and body, or why not.
-    The one place discovery touches the network."""
-    import httpx
-
-    with httpx.Client(timeout=TIMEOUT, headers={"User-Agent": USER_AGENT}, follow_redirects=False) as client:
-        for _ in range(MAX_REDIRECTS + 1):
-            bad = _http_url(url)
-            if bad:
-                return Problem(url, bad)
-            host = urlsplit(url).hostname or ""
-            try:
-                private = _private_address(host)
-            except OSError as exc:
-                return Problem(url, str(exc))
-            if private and not allow_private:
-                return Problem(url, f"{host} is a private or loopback address ({private}); add with --allow-private")
-            try:
-                with client.stream("GET", url) as response:
-                    if response.is_redirect:
-                        url = urljoin(url, response.headers.get("location", ""))
-                        continue
-                    if response.status_code != 200:
-                        return Problem(url, f"HTTP {response.status_code}")
-                    too_large = Problem(url, f"larger than {MAX_BYTES:,} bytes")
-                    declared = response.headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > MAX_BYTES:
-                        return too_large
-                    body = bytearray()
-                    for chunk in response.iter_bytes():  # decoded: a gzip bomb stops at the cap
-                        body.extend(chunk)
-                        if len(body) > MAX_BYTES:
-                            return too_large
-                    return Fetched(str(response.url), response.headers.get("content-type", ""), bytes(body))
-            except httpx.HTTPError as exc:
-                return Problem(url, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
-        return Problem(url, f"more than {MAX_REDIRECTS} redirects")
 
 
 _XML_ROOT = re.compile(rb"<(?:[\w.-]+:)?(urlset|sitemapindex|rss|feed|RDF|html)\b", re.IGNORECASE)
@@ -250,18 +193,6 @@ def feeds_in_html(html: str, base_url: str) -> tuple[list[str], list[str]]:
     return declared, anchors
 
 
-def sitemaps_in_robots(robots_txt: str, base_url: str) -> list[str]:
-    """The `Sitemap:` lines of a robots.txt (trafilatura's reader), as absolute URLs."""
-    from trafilatura.sitemaps import extract_robots_sitemaps
-
-    seen: list[str] = []
-    for url in extract_robots_sitemaps(robots_txt, base_url):
-        url = urljoin(base_url, url)
-        if url not in seen and not _http_url(url):
-            seen.append(url)
-    return seen
-
-
 _SITE_NAME = re.compile(r"\s*[|\-–—:·]\s*")
 
 
@@ -288,20 +219,71 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+# Statuses that only say a candidate is not there: routine for guesses, not worth reporting.
+NOT_THERE = frozenset({404, 410})
+
+
+def _reason(fetcher: Fetcher, problem: str, detail: str) -> str:
+    """Why the Fetcher refused or failed a URL, in one line."""
+    from kabar.fetch import client
+
+    if problem == client.PRIVATE_ADDRESS:
+        return f"{problem} ({detail}); add with --allow-private"
+    if problem == client.ROBOTS_DISALLOWED and detail.startswith(("http://", "https://")):
+        return f"{problem} for {fetcher.robots_agent}"  # the detail is only the URL again
+    return f"{problem} ({detail})" if detail else problem
+
+
+def _get(fetcher: Fetcher, url: str) -> FetchResult | Problem:
+    """The fetched page (a body, after redirects), or why there is none."""
+    got = fetcher.fetch(url)
+    if got.ok and got.body is not None:
+        return got
+    return Problem(url, _reason(fetcher, got.problem or f"HTTP {got.status}", got.detail))
+
+
 def discover(
-    url: str, name: str | None = None, language: str | None = None, allow_private: bool = False
+    url: str,
+    name: str | None = None,
+    language: str | None = None,
+    allow_private: bool = False,
+    *,
+    fetcher: Fetcher | None = None,
+    problems: list[Problem] | None = None,
 ) -> Source | Problem:
     """A Source from a URL given to `kabar sources add`: a feed or a sitemap is taken as it
     is; a home page gives the feeds and sitemaps it declares, those robots.txt names and
-    those at the usual places."""
+    those at the usual places.
+
+    Every URL goes through `fetcher` (a polite `kabar.fetch.Fetcher`; when None, one made
+    here with `allow_private` and DISCOVERY_MIN_INTERVAL, closed at the end), so robots.txt
+    is obeyed: a candidate it disallows is neither fetched nor kept. Candidates left out for
+    a reason other than not being there (robots.txt, a private address, a timeout, ...) are
+    appended to `problems` when given, and named in the Problem returned when nothing is found."""
     bad = _http_url(url)
     if bad:
         return Problem(url, bad)
     if language is not None and language not in LANGUAGES:
         return Problem(url, f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
-    got = _get(url, allow_private)
+    if fetcher is None:
+        from kabar.fetch import Fetcher
+
+        with Fetcher(allow_private=allow_private, min_interval=DISCOVERY_MIN_INTERVAL) as own:
+            return discover(url, name, language, allow_private, fetcher=own, problems=problems)
+    skipped: list[Problem] = []
+    found = _discover(fetcher, url, name, language, allow_private, skipped)
+    if problems is not None:
+        problems.extend(skipped)
+    return found
+
+
+def _discover(
+    fetcher: Fetcher, url: str, name: str | None, language: str | None, allow_private: bool, skipped: list[Problem]
+) -> Source | Problem:
+    got = _get(fetcher, url)
     if isinstance(got, Problem):
         return got
+    assert got.body is not None
     kind = classify(got.content_type, got.body)
     if kind is None:
         return Problem(url, f"neither a feed, a sitemap nor an HTML page ({got.content_type or 'no content type'})")
@@ -310,39 +292,58 @@ def discover(
     aliases: list[str] = []
     home: str | None = None
     found_name: str | None = None
+
+    def allowed(candidate: str) -> bool:
+        """Whether the monitor may fetch a candidate kept without fetching it here."""
+        refused = fetcher.refusal(candidate)
+        if refused is not None:
+            skipped.append(Problem(candidate, _reason(fetcher, *refused)))
+        return refused is None
+
+    def fetched_as(candidate: str, wanted: Kind) -> str | None:
+        """The final URL of a candidate that is a `wanted`, else None (and why, if not missing)."""
+        page = fetcher.fetch(candidate)
+        if page.ok and page.body is not None:
+            return page.final_url if classify(page.content_type, page.body) == wanted else None
+        if page.status not in NOT_THERE:
+            skipped.append(Problem(candidate, _reason(fetcher, page.problem or f"HTTP {page.status}", page.detail)))
+        return None
+
     if kind == "feed":
         import feedparser
 
-        feeds.append(got.url)
+        feeds.append(got.final_url)
         meta: Any = json_feed(got.body) or feedparser.parse(got.body).feed
         found_name = str(meta.get("title") or "").strip() or None
         home = str(meta.get("home_page_url") or meta.get("link") or "") or None
         if home and _http_url(home):
             home = None
     elif kind == "sitemap":
-        sitemaps.append(got.url)
+        sitemaps.append(got.final_url)
     else:
-        home = got.url
+        home = got.final_url
         html = _text(got.body)
         found_name = page_name(html)
-        declared, anchors = feeds_in_html(html, got.url)
-        feeds.extend(declared)
+        declared, anchors = feeds_in_html(html, got.final_url)
+        feeds.extend(f for f in declared if allowed(f))
         for candidate in anchors[:MAX_ANCHOR_FEEDS]:
-            page = _get(candidate, allow_private)
-            if isinstance(page, Fetched) and classify(page.content_type, page.body) == "feed":
-                feeds.append(page.url)
-        robots = _get(_origin(got.url) + "/robots.txt", allow_private)
-        if isinstance(robots, Fetched):
-            sitemaps.extend(sitemaps_in_robots(_text(robots.body), _origin(got.url)))
+            feed = fetched_as(candidate, "feed")
+            if feed:
+                feeds.append(feed)
+        sitemaps.extend(m for m in fetcher.robots_sitemaps(got.final_url) if allowed(m))
         if not sitemaps:
             for path in SITEMAP_GUESSES:
-                page = _get(_origin(got.url) + path, allow_private)
-                if isinstance(page, Fetched) and classify(page.content_type, page.body) == "sitemap":
-                    sitemaps.append(page.url)
+                sitemap = fetched_as(_origin(got.final_url) + path, "sitemap")
+                if sitemap:
+                    sitemaps.append(sitemap)
         if not feeds and not sitemaps:
-            return Problem(url, "no feed or sitemap found on this page, in its robots.txt or at the usual places")
-    domains = [domain_of(u) for u in (url, got.url, *([home] if home else []))]
-    outlet = (name or found_name or domain_of(got.url)).strip()
+            why = "no feed or sitemap found on this page, in its robots.txt or at the usual places"
+            if skipped:
+                more = f" and {len(skipped) - 1} more" if len(skipped) > 1 else ""
+                why += f"; left out: {skipped[0]}{more}"
+            return Problem(url, why)
+    domains = [domain_of(u) for u in (url, got.final_url, *([home] if home else []))]
+    outlet = (name or found_name or domain_of(got.final_url)).strip()
     if found_name and found_name != outlet:
         aliases.append(found_name)
     return Source(

@@ -335,14 +335,28 @@ class Fetcher:
 
     # ---- Public
 
-    def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+    def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        validated_url: str | None = None,
+    ) -> FetchResult:
         """Fetch one page politely; see the module doc. `etag` and `last_modified` are what
-        an earlier fetch of the same URL returned."""
+        an earlier fetch of `validated_url` returned (by default `url` itself). Validators
+        belong to one URL: If-None-Match / If-Modified-Since go only on the redirect hop whose
+        normalised URL is `validated_url`'s, and no other hop gets them (a caller that kept
+        the validators of where `url` redirected to passes that final URL here)."""
         started = self._clock()
         try:
             key = normalize(url)
         except ValueError as exc:
             return FetchResult(url, url, None, problem=NOT_HTTP if str(exc) == NOT_HTTP else BAD_URL, detail=url[:200])
+        try:
+            validated: str | None = key if validated_url is None else normalize(validated_url)
+        except ValueError:
+            validated = None  # validators of a URL we could never fetch match no hop
         conditional: dict[str, str] = {}
         if etag:
             conditional["If-None-Match"] = etag
@@ -350,7 +364,7 @@ class Fetcher:
             conditional["If-Modified-Since"] = last_modified
         attempt = 0
         while True:
-            result = self._attempt(key, conditional, started)
+            result = self._attempt(key, conditional, validated, started)
             wait = self._retry_wait(result, attempt)
             if wait is None:
                 return result
@@ -364,6 +378,45 @@ class Fetcher:
         except _Refused:
             return False
         return True
+
+    def refusal(self, url: str) -> tuple[str, str] | None:
+        """Why this client would not fetch `url`, as (problem, detail), checked without
+        fetching it (its address, then robots.txt, read if need be); None when it would."""
+        try:
+            key = normalize(url)
+        except ValueError as exc:
+            return (NOT_HTTP if str(exc) == NOT_HTTP else BAD_URL, url[:200])
+        try:
+            self._check_address(key)
+            self._check_robots(key, _Deadline(self.deadline, self._clock))
+        except _Refused as refused:
+            return (refused.problem, refused.detail)
+        return None
+
+    def robots_sitemaps(self, url: str) -> list[str]:
+        """The `Sitemap:` lines of the robots.txt that governs `url` (read if need be), as
+        absolute http(s) URLs in their order; none when it has none or cannot be read."""
+        try:
+            key = normalize(url)
+        except ValueError:
+            return []
+        try:
+            self._check_address(key)
+            self._check_robots(key, _Deadline(self.deadline, self._clock))
+        except _Refused as refused:
+            if refused.problem != ROBOTS_DISALLOWED:
+                return []
+            # robots.txt was read; that it disallows `url` leaves its Sitemap lines good.
+        robots = self._host(key).robots
+        found: list[str] = []
+        for line in robots.sitemaps if robots is not None else ():
+            try:
+                target = normalize(urljoin(key, str(line)))
+            except ValueError:
+                continue
+            if target not in found:
+                found.append(target)
+        return found
 
     # ---- Retries
 
@@ -380,15 +433,19 @@ class Fetcher:
 
     # ---- One attempt: the redirect chain and the body
 
-    def _attempt(self, key: str, conditional: dict[str, str], started: float) -> FetchResult:
+    def _attempt(
+        self, key: str, conditional: dict[str, str], validated: str | None, started: float
+    ) -> FetchResult:
         deadline = _Deadline(self.deadline, self._clock)
         url, seen, hops = key, {key}, 0
         status: int | None = None
+        sent: dict[str, str] = {}
         try:
             while True:
                 self._check_address(url)
                 self._check_robots(url, deadline)
-                response_headers, status, reason, body = self._get(url, conditional, deadline)
+                sent = conditional if url == validated else {}
+                response_headers, status, reason, body = self._get(url, sent, deadline)
                 if status in REDIRECT_CODES:
                     location = dict(response_headers).get("location")
                     if not location:
@@ -430,8 +487,8 @@ class Fetcher:
                 status,
                 headers,
                 None,
-                new_etag or conditional.get("If-None-Match"),
-                new_modified or conditional.get("If-Modified-Since"),
+                new_etag or sent.get("If-None-Match"),
+                new_modified or sent.get("If-Modified-Since"),
                 elapsed,
             )
         if status in RETRY_CODES or status >= 400:
@@ -455,7 +512,7 @@ class Fetcher:
                 key, url, status, headers, None, elapsed=elapsed, problem=UNSUPPORTED_TYPE, detail=ctype or "none given"
             )
         if self.archive is not None:
-            self.archive.record(url, self._request_headers(url, conditional), status, reason, headers, body)
+            self.archive.record(url, self._request_headers(url, sent), status, reason, headers, body)
         return result
 
     def _request_headers(self, url: str, conditional: Mapping[str, str]) -> dict[str, str]:

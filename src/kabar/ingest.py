@@ -45,11 +45,12 @@ import stat
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator, KeysView
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
+from kabar import pages
 from kabar.guard import one_line
 from kabar.model import DocFormat, QuarantineEntry, RawDocument
 
@@ -472,7 +473,10 @@ def _jsonl_record(source: str, number: int, line: bytes, site_key: str) -> Item:
         rid = str(rid)
     keyed = f"{source}#{clean_string(rid)}" if isinstance(rid, str) and rid else where
     hints = {name: _field(record, name) for name in _JSON_FIELDS}
-    return RawDocument(source=keyed, body=body, format=fmt, site_key=hints["outlet"] or site_key, **hints)
+    return RawDocument(
+        source=keyed, body=body, format=fmt, site_key=hints["outlet"] or site_key, url=hints["url"],
+        title=hints["title"], published=hints["published"], outlet=hints["outlet"], language=hints["language"],
+    )  # fmt: skip
 
 
 def _field(record: dict[str, Any], name: str) -> str | None:
@@ -488,7 +492,50 @@ def _field(record: dict[str, Any], name: str) -> str | None:
 
 def read_warc(opened: Opened) -> Iterator[Item]:
     """A WARC archive (gzipped per record, as a whole, or not): one document per HTML
-    response, streamed."""
+    response, streamed; an article's later pages that follow its first page (as `kabar
+    fetch` writes them) are that document's `continuations`."""
+    return join_pages(_warc_items(opened))
+
+
+def join_pages(items: Iterable[Item]) -> Iterator[Item]:
+    """The documents of `items` with each run of an article's pages joined: a document
+    followed by the page its page links as the next one (`pages.next_page_url`), and so on,
+    becomes one document whose `continuations` are the later pages' bodies (at most
+    `pages.MAX_PAGES` pages in all). A later page without the page before it stays a
+    document of its own. Quarantine entries pass through at once; at most one run of pages
+    is held, so memory stays bounded by MAX_PAGES documents."""
+    group: list[RawDocument] = []
+    for item in items:
+        if not isinstance(item, RawDocument):
+            yield item
+        elif group and len(group) < pages.MAX_PAGES and _next_page(group[-1], item):
+            group.append(item)
+        else:
+            if group:
+                yield _joined(group)
+            group = [item]
+    if group:
+        yield _joined(group)
+
+
+def _next_page(before: RawDocument, doc: RawDocument) -> bool:
+    """Whether `doc` is the page `before` links as its next one. The URLs are compared
+    first, so only a likely next page costs parsing `before`'s HTML."""
+    if before.format != "html" or doc.format != "html" or not before.url or not doc.url:
+        return False
+    if not pages.is_continuation(before.url, doc.url):
+        return False
+    following = pages.next_page_url(before.body, before.url)
+    return following is not None and pages.page_key(following) == pages.page_key(doc.url)
+
+
+def _joined(group: list[RawDocument]) -> RawDocument:
+    if len(group) == 1:
+        return group[0]
+    return replace(group[0], continuations=tuple(d.body for d in group[1:]))
+
+
+def _warc_items(opened: Opened) -> Iterator[Item]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 

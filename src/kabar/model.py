@@ -28,11 +28,15 @@ class RawDocument:
     outlet: str | None = None
     language: str | None = None
     site_key: str = ""  # groups documents of one site for corpus statistics
-    # Content hash of the raw document: the article's identity in the store.
+    # The later pages of an article split over pages (`kabar.pages`), in order, in the
+    # same format as `body`: their text is appended to the first page's.
+    continuations: tuple[str, ...] = ()
+    # Content hash of the raw document (all its pages): the article's identity in the store.
     content_id: str = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "content_id", content_hash(self.body))
+        whole = "\n".join((self.body, *self.continuations)) if self.continuations else self.body
+        object.__setattr__(self, "content_id", content_hash(whole))
 
 
 @dataclass(frozen=True, slots=True)

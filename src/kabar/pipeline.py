@@ -93,12 +93,40 @@ def prepare(raw: RawDocument, steps: guard.Steps | None = None) -> Prepared | Qu
     lines = list(enumerate(text.split("\n")))
     header = step("header", meta.read_header, lines, title_hint)
     url = url or header.url
+    if raw.continuations:
+        step("pages", _append_pages, raw, url, lines, header)
     body_lines = [(n, t) for n, t in lines if n not in header.consumed]
     line_keys = {key(t) for _, t in body_lines if t.strip()}
     dateline_word = next(
         (w for _, t in body_lines[:DATELINE_SCAN_LINES] if (w := meta.dateline_token(t.strip()))), None
     )
     return Prepared(raw, lines, header, url, html_published, html_site, line_keys - {""}, dateline_word)
+
+
+def _append_pages(raw: RawDocument, url: str | None, lines: list[tuple[int, str]], header: meta.Header) -> None:
+    """Append the text of an article's later pages (`raw.continuations`) to the first
+    page's `lines`, each page extracted as the first was. A later page's line that the
+    first page already holds (the headline, the byline, the site's furniture) is page
+    furniture, marked as consumed in `header` so it is listed as removed; the page links
+    themselves are left to the cleaner's pagination cues, like the first page's."""
+    seen = {k for _, t in lines if (k := key(t))}
+    number = len(lines)
+    for body in raw.continuations:
+        if raw.format == "html":
+            extracted = clean_stage.extract_html(body, url)
+            if extracted is None:
+                continue  # a page without article text adds nothing
+            text = extracted[0]
+        else:
+            text = body
+        page_keys: set[str] = set()
+        for t in text.split("\n"):
+            if (k := key(t)) and k in seen:
+                header.consumed[number] = "page furniture"
+            page_keys.add(k)
+            lines.append((number, t))
+            number += 1
+        seen |= page_keys
 
 
 def lead_title(lead: str, lang: LanguageData) -> str:
@@ -174,7 +202,7 @@ def build_article(
         dateline=dateline.place if dateline else None,
         paragraphs=paragraphs,
         removed=sorted(removed, key=lambda r: r.line),
-        raw_text=raw.body,
+        raw_text="\n".join((raw.body, *raw.continuations)),  # every page, so nothing is lost
         sources=[raw.source],
     )
     article.time_mentions = meta.resolve_time_mentions(article.text, published, lang)
@@ -344,7 +372,8 @@ def _embedder() -> Embedder:
 
 def prepare_all(raws: list[RawDocument]) -> list[Prepared | QuarantineEntry]:
     return [
-        guard.run_steps(raw.source, "html", partial(prepare, raw), guard.document_budget(len(raw.body)))
+        guard.run_steps(raw.source, "html", partial(prepare, raw),
+                        guard.document_budget(len(raw.body) + sum(map(len, raw.continuations))))
         for raw in raws
     ]
 

@@ -68,6 +68,10 @@ class LanguageData:
     date_line_words: list[str] = field(default_factory=list)
     byline_words: list[str] = field(default_factory=list)
     ordinal_suffixes: list[str] = field(default_factory=list)  # "December 15th"
+    # The text of a link to the next page of a long article ("Halaman selanjutnya",
+    # "Next page"): regexes matched (case-insensitively) against the whole link text
+    # (`kabar.pages.next_page_url`).
+    next_page_cues: list[str] = field(default_factory=list)
     # "4/9/2007" is 9 April on this language's pages when nothing else tells (the URL's
     # date does): of 13 such ECB+ dev pages, the 9 with a dated URL are all month-first.
     month_first_numeric: bool = False

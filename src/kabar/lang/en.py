@@ -38,6 +38,10 @@ RELATED_CUES = [r"read (more|also)", r"also read", r"see also", r"related", r"mo
 
 END_CUES = [r"leave a (reply|comment).*", r"tags?\s*:.*", r"you may also like"]
 
+# Link texts of the next page of an article split over pages: "Next page", "Next",
+# "Page 2", "Continue to page 2".
+NEXT_PAGE_CUES = [r"next(?: page)?", r"(?:continue (?:reading )?(?:on|to) )?page \d{1,3}", r"continue (?:reading )?on next page"]
+
 CREDIT_WORDS = ["photo", "image", "file photo", "illustration", "credit", "courtesy", "reuters", "ap",
                 "afp", "getty images", "handout", "screenshot", "source"]  # fmt: skip
 
@@ -173,6 +177,7 @@ DATA = LanguageData(
     line_cues=LINE_CUES,
     related_cues=RELATED_CUES,
     end_cues=END_CUES,
+    next_page_cues=NEXT_PAGE_CUES,
     credit_words=CREDIT_WORDS,
     abbreviations=ABBREVIATIONS,
     non_final_words=NON_FINAL,

@@ -54,6 +54,11 @@ RELATED_CUES = [r"baca (juga|pula)", r"lihat juga", r"simak juga", r"artikel ter
 END_CUES = [r"baca selengkapnya", r"tulis komentar( anda)?", r"terkini lainnya", r"tautan sahabat",
             r"topik( terkait)?\s*:?", r"tag(s)?\s*:?"]  # fmt: skip
 
+# Link texts of the next page of an article split over pages: detik's and kompas'
+# "Halaman selanjutnya", "Selanjutnya", "Berikutnya", "Halaman 2", "Hal. 2", "Lanjut".
+NEXT_PAGE_CUES = [r"(?:halaman|hal\.?) (?:selanjutnya|berikutnya)", r"selanjutnya", r"berikutnya", r"lanjut(?:kan)?",
+                  r"(?:halaman|hal\.?) ?\d{1,3}", r"(?:baca )?halaman (?:selanjutnya|berikutnya)"]  # fmt: skip
+
 CREDIT_WORDS = ["foto", "dok", "dokumentasi", "ilustrasi", "istimewa", "antara", "tangkapan layar",
                 "gambar", "sumber foto", "grafis", "infografis"]  # fmt: skip
 
@@ -203,6 +208,7 @@ DATA = LanguageData(
     line_cues=LINE_CUES,
     related_cues=RELATED_CUES,
     end_cues=END_CUES,
+    next_page_cues=NEXT_PAGE_CUES,
     credit_words=CREDIT_WORDS,
     abbreviations=ABBREVIATIONS,
     non_final_words=NON_FINAL,

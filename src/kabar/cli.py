@@ -7,6 +7,7 @@ import json
 import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -1485,10 +1486,14 @@ def sources_add_cmd(
     name: Annotated[str | None, typer.Option(help="The outlet's name (else its site name or domain).")] = None,
     language: Annotated[str | None, typer.Option(help="The outlet's language: id or en.")] = None,
     allow_private: AllowPrivateOption = False,
+    interval: Annotated[
+        float | None, typer.Option(min=60.0, help="Seconds between two reads of it by `kabar watch` (its own).")
+    ] = None,
     db: DbOption = "kabar.db",
 ) -> None:
     """Follow an outlet: its feeds and sitemaps, found from the URL given."""
-    from kabar.sources import LANGUAGES, Problem, discover
+    from kabar.sources import LANGUAGES, Problem, discover, now
+    from kabar.store import SourceSchedule
 
     if language is not None and language not in LANGUAGES:
         _fail(f"--language must be one of {', '.join(LANGUAGES)}, not {language!r}")
@@ -1500,7 +1505,11 @@ def sources_add_cmd(
             found = _save_source(store, found, named=name is not None)
         except ValueError as exc:
             _fail(str(exc))
-    _plain(f"added {_source_line(found)}")
+        if interval is not None:
+            old = store.source_schedules().get(found.name)
+            due = old.next_due if old else now()
+            store.save_source_schedules([SourceSchedule(found.name, due, old.last_pass if old else None, interval)])
+    _plain(f"added {_source_line(found)}" + (f", read every {interval:g} s" if interval else ""))
     for url_ in (*found.feeds, *found.sitemaps):
         _plain(f"  {url_}")
 
@@ -1582,3 +1591,136 @@ def sources_import_cmd(
     _plain(f"{added} source{'s' * (added != 1)} added, {len(problems)} skipped")
     if problems:
         raise typer.Exit(EXIT_QUARANTINED)
+
+
+alerts_app = typer.Typer(
+    help="Saved watches: word of a new story, a new outlet, N sources or a conflicting figure.",
+    no_args_is_help=True,
+)
+app.add_typer(alerts_app, name="alerts")
+
+
+def _alert_line(alert: Any, notifications: int | None = None) -> str:
+    what = " ".join(
+        part
+        for part in (
+            f"«{alert.query}»" if alert.query else "",
+            f"entity={alert.entity}" if alert.entity else "",
+            f"outlet={alert.outlet}" if alert.outlet else "",
+            f"language={alert.language}" if alert.language else "",
+        )
+        if part
+    )
+    hook = f", webhook {alert.webhook}" if alert.webhook else ""
+    count = f", {notifications} notifications" if notifications is not None else ""
+    return f"{alert.id}  {alert.name}: {alert.condition} {what}{hook}{count}"
+
+
+@alerts_app.command("add")
+def alerts_add_cmd(
+    name: Annotated[str, typer.Argument(help="A name for the alert.")],
+    query: Annotated[str, typer.Option("--query", "-q", help="Words or \"phrases\" an article must have.")] = "",
+    entity: Annotated[str | None, typer.Option(help="A person, organisation or place, by any of its names.")] = None,
+    outlet: Annotated[str | None, typer.Option(help="Only articles of this outlet.")] = None,
+    language: Annotated[str | None, typer.Option(help="Only articles in this language (id, en).")] = None,
+    when: Annotated[
+        str, typer.Option(help="new-story, new-outlet, sources:N (N independent outlets) or conflict.")
+    ] = "new-story",
+    webhook: Annotated[str | None, typer.Option(help="POST each notification as JSON to this URL.")] = None,
+    allow_private: AllowPrivateOption = False,
+    db: DbOption = "kabar.db",
+) -> None:
+    """Save an alert. It looks at articles stored from now on, after each `kabar fetch` or
+    watch pass, or `kabar alerts check`. Prints the secret its webhook posts are signed
+    with (HMAC-SHA256 of the body, header X-Kabar-Signature: sha256=HEX), shown only here."""
+    from kabar import alerts
+
+    with _open_new(db) as store:
+        try:
+            alert = alerts.new_alert(store, name, query, condition=when, entity=entity, outlet=outlet,
+                                     language=language, webhook=webhook, allow_private=allow_private)  # fmt: skip
+        except alerts.AlertError as exc:
+            _fail(str(exc))
+    _plain(f"added {_alert_line(alert)}")
+    if alert.webhook:
+        _plain(f"webhook secret: {alert.secret}")
+
+
+@alerts_app.command("list")
+def alerts_list_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON array of alerts (without secrets).")] = False,
+    db: DbOption = "kabar.db",
+) -> None:
+    """The alerts, with how many notifications each has raised."""
+    with _open(db) as store:
+        found = [(a, len(store.alert_events(a.id, 1000))) for a in store.alerts()]
+    if as_json:
+        records = [
+            {k: v for k, v in asdict(a).items() if k != "secret"} | {"notifications": n} for a, n in found
+        ]
+        typer.echo(_json(records, indent=1))
+        return
+    if not found:
+        _plain("no alerts; add one with `kabar alerts add NAME --query WORDS`")
+    for alert, n in found:
+        _plain(_alert_line(alert, n))
+
+
+@alerts_app.command("show")
+def alerts_show_cmd(
+    alert_ref: Annotated[str, typer.Argument(metavar="ALERT", help="The alert's id or name.")],
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Notifications shown, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="The notifications as JSON lines.")] = False,
+    db: DbOption = "kabar.db",
+) -> None:
+    """An alert's latest notifications."""
+    from kabar import alerts
+
+    with _open(db) as store:
+        alert = alerts.find(store, alert_ref)
+        if alert is None:
+            _fail(f"no alert {alert_ref!r}; see `kabar alerts list`")
+        events = store.alert_events(alert.id, limit)
+    if as_json:
+        for e in events:
+            typer.echo(_json(asdict(e)))
+        return
+    _plain(_alert_line(alert))
+    for e in events:
+        story = e.payload.get("story", {})
+        state = "" if not alert.webhook else (" delivered" if e.delivered else f" not delivered ({e.last_error})"
+                                               if e.last_error else " to deliver")  # fmt: skip
+        _plain(f"  {e.created[:16]}  {e.event}  {story.get('id', e.story)}  {story.get('title', '')}{state}")
+
+
+@alerts_app.command("remove")
+def alerts_remove_cmd(
+    alert_ref: Annotated[str, typer.Argument(metavar="ALERT", help="The alert's id or name.")],
+    db: DbOption = "kabar.db",
+) -> None:
+    """Remove an alert and its notifications."""
+    with _open(db) as store:
+        removed = store.remove_alert(alert_ref)
+    if removed is None:
+        _fail(f"no alert {alert_ref!r}; see `kabar alerts list`")
+    _plain(f"removed {removed.name}")
+
+
+@alerts_app.command("check")
+def alerts_check_cmd(
+    deliver: Annotated[bool, typer.Option(help="Post pending notifications to the webhooks too.")] = True,
+    db: DbOption = "kabar.db",
+) -> None:
+    """Check the alerts against what was stored since their last check (`kabar fetch` and
+    `kabar watch` do this after each pass; run it after `kabar ingest`)."""
+    from kabar import alerts
+
+    with _open(db) as store:
+        new = alerts.check(store)
+        for e in new:
+            _plain(f"{e.alert}  {e.event}  {e.story}  {e.payload.get('story', {}).get('title', '')}")
+        _plain(f"{len(new)} new notifications")
+        if deliver:
+            d = alerts.deliver(store)
+            if d.delivered or d.failed or d.given_up:
+                _plain(f"webhooks: {d.delivered} delivered, {d.failed} to retry, {d.given_up} given up")

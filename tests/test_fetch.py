@@ -209,6 +209,35 @@ def test_conditional_get_gives_304(site: Site) -> None:
     assert sent.headers["if-modified-since"] == first.last_modified
 
 
+def test_validators_go_only_on_the_hop_they_belong_to(site: Site) -> None:
+    """/moved.html redirects to an article (tracking parameters on the way). The site logs
+    the headers of every request it gets."""
+    article = site.url(ARTICLES[3].path)
+    with polite() as fetcher:
+        first = fetcher.fetch(site.url("/moved.html"))
+        assert first.ok and first.final_url == article and first.etag and first.last_modified
+        # the validators are the article's, but kept under the redirecting URL: by default
+        # they belong to /moved.html, so the article is asked for without them (200)
+        stale = fetcher.fetch(site.url("/moved.html"), etag=first.etag, last_modified=first.last_modified)
+        moved_hit, article_hit = site.requests_to("/moved.html")[-1], site.requests_to(ARTICLES[3].path)[-1]
+        # named as the article's (tracking parameters and all: compared after normalize)
+        fresh = fetcher.fetch(
+            site.url("/moved.html"),
+            etag=first.etag,
+            last_modified=first.last_modified,
+            validated_url=article + "?utm_source=newsletter",
+        )
+    assert stale.status == 200 and stale.body == first.body
+    assert moved_hit.headers["if-none-match"] == first.etag
+    assert moved_hit.headers["if-modified-since"] == first.last_modified
+    assert "if-none-match" not in article_hit.headers and "if-modified-since" not in article_hit.headers
+    assert fresh.not_modified and fresh.final_url == article and fresh.etag == first.etag
+    moved_hit, article_hit = site.requests_to("/moved.html")[-1], site.requests_to(ARTICLES[3].path)[-1]
+    assert "if-none-match" not in moved_hit.headers and "if-modified-since" not in moved_hit.headers
+    assert article_hit.headers["if-none-match"] == first.etag
+    assert article_hit.headers["if-modified-since"] == first.last_modified
+
+
 # ---- Retries
 
 

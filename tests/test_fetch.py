@@ -41,7 +41,7 @@ def polite(**options: object) -> Fetcher:
         "backoff": 0.05,
     }
     settings.update(options)
-    return Fetcher(**settings)  # type: ignore[arg-type]
+    return Fetcher(**settings)
 
 
 # ---- URLs

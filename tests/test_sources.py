@@ -140,7 +140,7 @@ def _fetcher(**options: object) -> Fetcher:
     """A Fetcher for the site on 127.0.0.1, with no spacing between requests."""
     settings: dict[str, object] = {"allow_private": True, "min_interval": 0.0, "backoff": 0.01}
     settings.update(options)
-    return Fetcher(**settings)  # type: ignore[arg-type]
+    return Fetcher(**settings)
 
 
 # --- importers ---

@@ -69,9 +69,13 @@ class Cited:
     score: float = 0.0
     sources: int = 1  # independent sources that carry much the same sentence
     rank: int = 0  # the sentence's place in its article
+    outlet_from_folder: bool = False  # the outlet is only its folder's name (`Article.outlet_from_folder`)
 
     def citation(self) -> str:
-        return f"[{self.outlet or '?'}, {self.article[:10]}, ¶{self.paragraph + 1}]"
+        outlet = self.outlet or "?"
+        if self.outlet and self.outlet_from_folder:  # "seeds (folder)", in the article's language
+            outlet = (get(self.language).ui.get("folder_outlet") or get("en").ui["folder_outlet"]).format(name=outlet)
+        return f"[{outlet}, {self.article[:10]}, ¶{self.paragraph + 1}]"
 
 
 @dataclass(slots=True)
@@ -106,7 +110,8 @@ def _sentences(a: Article) -> list[Cited]:
         marks = sum(sentence.count(q) for q in '"“”')
         # A piece of a quote split across sentences reads badly out of its context.
         if MIN_WORDS <= n <= MAX_WORDS and not sentence.rstrip().endswith("?") and marks % 2 == 0:
-            out.append(Cited(sentence, a.id, a.outlet, doc.paragraph_of(start), a.language, a.published, rank=rank))
+            out.append(Cited(sentence, a.id, a.outlet, doc.paragraph_of(start), a.language, a.published, rank=rank,
+                             outlet_from_folder=a.outlet_from_folder))
     return out
 
 
@@ -352,7 +357,8 @@ def timeline(articles: Sequence[Article]) -> list[TimelineEvent]:
             if len(sentence.split()) < 4:
                 continue
             by_day.setdefault(t.date, []).append(
-                Cited(sentence, a.id, a.outlet, _paragraph_of(a, t.start), a.language, a.published)
+                Cited(sentence, a.id, a.outlet, _paragraph_of(a, t.start), a.language, a.published,
+                      outlet_from_folder=a.outlet_from_folder)
             )
     events = []
     for day, cited in by_day.items():
@@ -371,7 +377,8 @@ def timeline(articles: Sequence[Article]) -> list[TimelineEvent]:
             lead = first.paragraphs[0] if first.paragraphs else first.title
             events.append(TimelineEvent(day, f"{first.title}", "published",
                                         [Cited(lead[:300], first.id, first.outlet, 0, first.language,
-                                               first.published)]))  # fmt: skip
+                                               first.published,
+                                               outlet_from_folder=first.outlet_from_folder)]))  # fmt: skip
     events.sort(key=lambda e: (e.date, e.kind))
     return events
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal
+from pathlib import PurePosixPath
+from typing import Any, ClassVar, Literal
 
 DocFormat = Literal["txt", "html"]
 
@@ -164,6 +165,27 @@ class Article:
     @property
     def text(self) -> str:
         return "\n\n".join(self.paragraphs)
+
+    # The removal reason that records an outlet taken from the folder's name: a note at
+    # line -1 like "dateline (kept as metadata)", so the store needs no column for it.
+    FOLDER_OUTLET: ClassVar[str] = "outlet from the folder name"
+
+    @property
+    def outlet_from_folder(self) -> bool:
+        """Whether the outlet is only the name of the folder (site) the article was read
+        from: nothing in it, its URL or its site's other articles named one
+        (`pipeline._infer_site_outlets`)."""
+        return self.outlet is not None and any(
+            r.line < 0 and r.reason == Article.FOLDER_OUTLET and r.text == self.outlet for r in self.removed
+        )
+
+    @staticmethod
+    def folder_of(source: str) -> str | None:
+        """The name of the folder an input path is in: "seeds" for
+        "../shared/seeds/000_x.txt" or "seeds/a.jsonl#3"; None for a bare file name or a
+        label ("upload:a.txt")."""
+        name = PurePosixPath(source.split("#", 1)[0].replace("\\", "/")).parent.name
+        return name if name and name not in (".", "..") else None
 
     def to_record(self) -> dict[str, Any]:
         """The stable export record (see docs/export-format.md)."""

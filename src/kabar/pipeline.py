@@ -323,7 +323,16 @@ def _evidence_keys(p: Prepared) -> set[str]:
 
 def _infer_site_outlets(articles: list[tuple[Article, Prepared]], evidence: LineEvidence) -> None:
     """An article that names no outlet gets its site's outlet, when the other
-    articles of that site (a scrape folder) overwhelmingly name one."""
+    articles of that site (a scrape folder) overwhelmingly name one; failing that, the
+    name of the folder it was read from (`Article.outlet_from_folder` tells it apart)."""
+    _site_outlets(articles, evidence)
+    for article, p in articles:
+        if not article.outlet and (folder := Article.folder_of(p.raw.source)):
+            article.outlet = folder
+            article.removed.insert(0, Removal(folder, Article.FOLDER_OUTLET, -1))  # removals are in line order
+
+
+def _site_outlets(articles: list[tuple[Article, Prepared]], evidence: LineEvidence) -> None:
     by_site: dict[str, Counter[str]] = defaultdict(Counter)
     for article, p in articles:
         if article.outlet:
@@ -744,7 +753,7 @@ def _line_counts(articles: list[tuple[Article, Prepared]]) -> dict[str, Counter[
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for article, p in articles:
         counts[p.raw.site_key].update(_evidence_keys(p))
-        if article.outlet:
+        if article.outlet and not article.outlet_from_folder:  # a folder's name is no evidence
             counts[p.raw.site_key][f"{_OUTLET}{article.outlet}"] += 1
     return counts
 

@@ -51,6 +51,7 @@ from kabar import export, guard
 from kabar.lang import get, known
 from kabar.safe import displayable
 from kabar.store import Store, open_store
+from kabar.web import alerts as alert_routes
 from kabar.web import views
 from kabar.web.uploads import QueueFull, Uploads, shown_source
 
@@ -494,6 +495,9 @@ def create_app(settings: Settings) -> FastAPI:
         with opened() as store:
             answer = views.ask(store, q, story, _embedder()) if q else None
         return page("ask.html", request, q=q, answer=answer)
+
+    # Alerts: their pages, Atom feeds and API (alerts.py); writes under the uploads' rule.
+    alert_routes.register(app, settings=settings, opened=opened, page=page, reader=Reader, writer=Writer)
 
     # --- API -----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ Paths:
   /busy.html                      429 with `Retry-After: 1` the first time, then the page
   /down.html                      503 with Retry-After as an HTTP date the first time
   /very-busy.html                 always 429 with `Retry-After: 3600`
+  /flaky.html                     503 without Retry-After `site.flaky_failures` times, then a page
   /slow.html                      sends its body a few bytes at a time over `slow_seconds`
   /to-metadata.html               redirects to a link-local (cloud metadata) address
   /loop-a.html <-> /loop-b.html   a redirect loop; /moved.html redirects to an article
@@ -177,6 +178,7 @@ class Site:
         self.robots_status = 200  # set to 404 or 503 to serve robots.txt that way
         self.bomb = gzip.compress(b"\0" * (40 * 1024 * 1024), compresslevel=9)
         self.feed_extras: list[str] = []  # paths /feed.xml lists after the articles
+        self.flaky_failures = 4  # /flaky.html answers 503 this many times, then a page
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -351,6 +353,11 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                     self.send(503, b"Sedang pemeliharaan", "text/plain", Retry_After=when)
                 else:
                     self.send(200, article_html(ARTICLES[2]))
+            elif path == "/flaky.html":
+                if site._count(path) <= site.flaky_failures:
+                    self.send(503, b"Sedang sibuk", "text/plain")
+                else:
+                    self.send(200, article_html(new_article(99)))
             elif path == "/very-busy.html":
                 self.send(429, b"Coba lagi besok", "text/plain", Retry_After="3600")
             elif path == "/slow.html":

@@ -237,6 +237,9 @@ def test_the_indonesian_page_has_its_labels(site: dict[str, Any]) -> None:
                   "media baru dalam berita", f"{site['sources']} sumber independen", "angka yang bertentangan"):  # fmt: skip
         assert label in text, label
     assert "Add an alert" not in text and "Latest notifications" not in text
+    # The notifications say what happened in the page's language.
+    late = next(e.event.split(":", 1)[1] for e in site["events"] if e.event.startswith("new-outlet:"))
+    assert f"media baru: {late}" in text and f"new outlet: {late}" in _text(client.get("/alerts").text)
     assert 'action="/alerts?lang=id"' in page.text
     one = client.get(f"/alerts/{_by_name(client, 'Harga beras')['id']}?lang=id")
     assert "Umpan Atom" in _text(one.text) and "pemberitahuan" in _text(one.text)
@@ -263,3 +266,22 @@ def test_removing_an_alert(site: dict[str, Any]) -> None:
         assert store.alert_events(beras["id"], 10) == []
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/alerts/x%00y",
+        "/alerts/" + "a" * 600,
+        "/api/alerts/x%00y",
+        "/alerts/..%2F..%2Fetc",
+        "/api/alerts/%C3%BC",
+        "/alerts/nope.atom",
+        "/alerts/.atom",
+    ],
+)
+def test_odd_alert_ids_are_not_found_or_refused(site: dict[str, Any], path: str) -> None:
+    answer = site["client"].get(path)
+    assert answer.status_code in (404, 422), (path, answer.status_code)
+    if path.startswith("/api/"):
+        assert answer.headers["content-type"].startswith("application/json")

@@ -255,7 +255,7 @@ def register(
         with opened() as store:
             data = listing(store)
         response = page("alerts.html", request, **data, error=error, form=form or {}, bound=ALERT_EVENTS,
-                        writes=bool(settings.token), shown_event=shown_event, webhook_host=webhook_host,
+                        writes=bool(settings.token), webhook_host=webhook_host,
                         languages=LANGUAGES)  # fmt: skip
         response.status_code = status
         return response
@@ -310,7 +310,7 @@ def register(
             return await run_in_threadpool(alerts_page, request, status=422, error=str(exc), form=form)
         # Answered here, not redirected: the page that shows the secret is this answer.
         response = page("alert.html", request, alert=alert, events=[], added=True, secret=alert.secret,
-                        shown_event=shown_event, webhook_host=webhook_host, writes=True)  # fmt: skip
+                        webhook_host=webhook_host, writes=True)  # fmt: skip
         response.status_code = 201
         return response
 
@@ -344,7 +344,7 @@ def register(
             alert = one(store, alert_id)
             events = store.alert_events(alert.id, ALERT_EVENTS)
         return page("alert.html", request, alert=alert, events=events, added=False, secret=None, bound=ALERT_EVENTS,
-                    shown_event=shown_event, webhook_host=webhook_host, writes=bool(settings.token))  # fmt: skip
+                    webhook_host=webhook_host, writes=bool(settings.token))  # fmt: skip
 
     # --- API -----------------------------------------------------------------------------
 

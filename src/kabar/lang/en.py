@@ -401,6 +401,7 @@ DATA = LanguageData(
         "delivered": "delivered",
         "not_delivered": "not yet delivered",
         "delivery_failed": "delivery failed",
+        "new_outlet_named": "new outlet: {outlet}",
     },
     question_words={"what", "who", "when", "why", "how", "where", "which", "whom", "whose", "is", "are", "was",
                     "were", "do", "does", "did", "will", "can", "has", "have", "had", "should", "would",

@@ -440,6 +440,7 @@ DATA = LanguageData(
         "delivered": "terkirim",
         "not_delivered": "belum terkirim",
         "delivery_failed": "pengiriman gagal",
+        "new_outlet_named": "media baru: {outlet}",
         "kind_claim": "klaim",
         "kind_accusation": "tuduhan",
         "kind_estimate": "perkiraan",

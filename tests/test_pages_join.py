@@ -89,6 +89,8 @@ def test_a_link_to_another_article_or_host_is_never_the_next_page() -> None:
 def test_is_continuation() -> None:
     assert is_continuation(BANJIR, f"{BANJIR}/2") and is_continuation(KERETA, f"{KERETA}?page=3")
     assert is_continuation("https://www.kompas.com/read/x", "https://kompas.com/read/x?page=2")
+    assert is_continuation("https://kompas.com/read/x?utm_source=rss&utm_medium=feed", "https://kompas.com/read/x?page=2")
+    assert not is_continuation("https://kompas.com/read?id=12", "https://kompas.com/read?id=13&page=2")
     assert not is_continuation(f"{BANJIR}/2", BANJIR)  # backwards
     assert not is_continuation(BANJIR, "https://news.detik.com/berita/d-7240011/longsor-tutup-jalan/2")
     assert not is_continuation("https://example.com/berita/123456", "https://example.com/berita/123457")

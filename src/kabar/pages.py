@@ -32,6 +32,10 @@ MAX_PAGE_NUMBER = 99
 # Query parameters that number an article's pages ("?page=2", "?hal=2"). Not "p": it is
 # WordPress' post id.
 PAGE_PARAMS = frozenset({"page", "halaman", "hal", "pg", "pageno"})
+# Query parameters that say where a reader came from, not which page: a feed's link to page
+# 1 carries "?utm_source=rss" and the page's own link to page 2 does not.
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "ref", "source"})
+TRACKING_PREFIX = "utm_"
 # Link texts longer than this are headlines or sentences, never a next-page link.
 MAX_LINK_TEXT_CHARS = 60
 # Link texts that mean "next" whatever the language.
@@ -58,6 +62,8 @@ def page_key(url: str) -> tuple[str, str, int] | None:
     number = 1
     query: list[tuple[str, str]] = []
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name.lower() in TRACKING_PARAMS or name.lower().startswith(TRACKING_PREFIX):
+            continue
         if name.lower() in PAGE_PARAMS:
             if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE_NUMBER:
                 return None  # "?page=all" (the whole article) or no page number at all

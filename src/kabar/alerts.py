@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import re
 import secrets
 import socket
 from collections import defaultdict
@@ -68,6 +69,7 @@ SIGNATURE_HEADER = "X-Kabar-Signature"
 EVENT_HEADER = "X-Kabar-Event"
 MIN_SOURCES = 2
 MAX_NAME = 100
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")  # no nested quantifier over one class: linear
 
 
 class AlertError(ValueError):
@@ -253,8 +255,10 @@ class _Check:
         for conflict in figure_conflicts(self.store.get_articles(ids)):
             if conflict.first.article not in fresh and conflict.second.article not in fresh:
                 continue
-            key = "|".join((conflict.unit, conflict.first_figure, conflict.second_figure,
-                            *sorted((conflict.first.article, conflict.second.article))))  # fmt: skip
+            # The figures, not the articles: a third outlet repeating a figure already in
+            # conflict is not a new conflict.
+            figures = sorted(_numbers(f) for f in (conflict.first_figure, conflict.second_figure))
+            key = "|".join((conflict.unit, *figures))
             digest = hashlib.sha1(key.encode()).hexdigest()[:12]
             detail = {"conflict": {
                 "unit": conflict.unit,
@@ -266,6 +270,11 @@ class _Check:
                 ],
             }}  # fmt: skip
             self.event(story, f"conflict:{digest}", stories, detail)
+
+
+def _numbers(figure: str) -> str:
+    """A figure's digits, without its words ("mencapai 7 orang" and "7 orang" are one)."""
+    return " ".join(_DIGITS.findall(figure)) or figure
 
 
 def check(store: Store, *, limit: int = CHECK_BATCH) -> list[AlertEvent]:

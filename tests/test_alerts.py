@@ -124,12 +124,14 @@ def test_a_check_reads_bounded_batches_and_still_notifies_once(db: str, tmp_path
     with open_store(db) as store:
         alert = alerts.new_alert(store, "gempa", "gempa")
         ingest(store, tmp_path, "all", [quake(f"Media {n}", n, 4, 6 + n, f"Laporan {n}.") for n in range(1, 5)])
-        seen = []
-        for _ in range(6):
-            seen += alerts.check(store, limit=1)
+        start, seen, marks = alert.checked_seq, [], []
+        for _ in range(3):  # one article per check: the mark moves one article at a time
+            seen += alerts.check(store, limit=1, rounds=1)
+            marks.append(store.alerts()[0].checked_seq)
+        assert marks == [start + 1, start + 2, start + 3]
+        seen += alerts.check(store, limit=1)  # batches of one, as many as it takes
+        assert store.alerts()[0].checked_seq == store.max_seq()
         assert len([e for e in seen if e.alert == alert.id]) == 1
-        [current] = store.alerts()
-        assert current.checked_seq == store.max_seq()
 
 
 def test_malformed_alerts_are_refused_with_a_reason(tmp_path: Path) -> None:
@@ -157,3 +159,20 @@ def test_signatures_are_hmac_sha256_of_the_body() -> None:
     assert alerts.verify("Jefe", body, expected)
     assert not alerts.verify("Jefe", body + b" ", expected)
     assert not alerts.verify("jefe", body, expected)
+
+
+def test_kabar_ingest_checks_the_alerts_after_storing(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kabar.cli import app
+
+    db = str(tmp_path / "k.db")
+    runner = CliRunner()
+    assert runner.invoke(app, ["alerts", "add", "Gempa", "--query", "gempa", "--db", db]).exit_code == 0
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps(quake("Kabar Palu", 1, 4, 7, "Korban dibawa ke RSUD Undata.")) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(path), "--db", db, "--no-embed"])
+    assert result.exit_code == 0, result.output
+    assert "1 new alert notifications" in result.output
+    shown = runner.invoke(app, ["alerts", "show", "Gempa", "--db", db])
+    assert "new-story" in shown.output and "Gempa M 5,9 Guncang Sigi" in shown.output

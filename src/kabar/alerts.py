@@ -48,9 +48,12 @@ from kabar.store import Alert, AlertEvent, Store
 
 CONDITIONS = ("new-story", "new-outlet", "sources:N", "conflict")
 WATCHING = "watching"
-# New articles one check looks at per alert; the rest wait for the next check (a watch
-# cycle), so a check after a bulk ingest of a million articles stays bounded.
+# New articles one batch of a check looks at per alert, so a check after a bulk ingest of a
+# million articles holds one batch at a time.
 CHECK_BATCH = 5000
+# Batches one check reads per alert: 200 × 5,000 = a million articles, a bulk ingest's worth;
+# past that the next check goes on.
+MAX_ROUNDS = 200
 # Stories one check looks at per alert (the rest of the batch moves on without them):
 # a monitor's pass of 10,000 pages touches a few hundred stories.
 MAX_STORIES = 1000
@@ -277,16 +280,21 @@ def _numbers(figure: str) -> str:
     return " ".join(_DIGITS.findall(figure)) or figure
 
 
-def check(store: Store, *, limit: int = CHECK_BATCH) -> list[AlertEvent]:
-    """Look at what was stored since each alert's last look; the new notifications (see
-    the module doc). An alert whose check fails (a query the index cannot read) is skipped
-    and looked at again next time."""
+def check(store: Store, *, limit: int = CHECK_BATCH, rounds: int = MAX_ROUNDS) -> list[AlertEvent]:
+    """Look at what was stored since each alert's last look, `limit` articles at a time and
+    at most `rounds` times an alert (each batch is committed with its notifications, so
+    memory stays bounded and a killed check resumes where it stopped); the new notifications
+    (see the module doc)."""
     new: list[AlertEvent] = []
     for alert in store.alerts():
-        run = _Check(store, alert, now_iso())
-        reached = run.run(limit)
-        fresh = store.add_alert_events(run.events, {alert.id: reached})
-        new.extend(e for e in fresh if e.event != WATCHING)
+        for _ in range(rounds):
+            run = _Check(store, alert, now_iso())
+            reached = run.run(limit)
+            fresh = store.add_alert_events(run.events, {alert.id: reached})
+            new.extend(e for e in fresh if e.event != WATCHING)
+            if reached >= store.max_seq() or reached == alert.checked_seq:
+                break
+            alert = replace(alert, checked_seq=reached)
     return new
 
 

@@ -314,16 +314,31 @@ def ingest_cmd(
         except (PoolError, StoreBusy) as exc:
             err.print(f"kabar ingest: {displayable(str(exc))}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from exc
-    if not quiet:
-        console.print(
-            f"{report.seen} documents: {report.stored} stored, {report.already} already in the store, "
-            f"{_quarantine_summary(report.quarantined)}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,  # one line, for scripts
-        )
+        if not quiet:
+            console.print(
+                f"{report.seen} documents: {report.stored} stored, {report.already} already in the store, "
+                f"{_quarantine_summary(report.quarantined)}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,  # one line, for scripts
+            )
+        if report.stored and store.alerts():
+            _check_alerts(store, quiet)
     if report.quarantined:
         raise typer.Exit(EXIT_QUARANTINED)
+
+
+def _check_alerts(store: Store, quiet: bool) -> None:
+    """Check the alerts after an ingest and post their webhooks (as a fetch pass does)."""
+    from kabar import alerts
+
+    new = alerts.check(store)
+    delivered = alerts.deliver(store)
+    if not quiet and (new or delivered.failed or delivered.given_up):
+        console.print(f"{len(new)} new alert notifications"
+                      + (f"; webhooks: {delivered.delivered} delivered, {delivered.failed} to retry"
+                         if delivered.delivered or delivered.failed else ""),
+                      markup=False, highlight=False, soft_wrap=True)  # fmt: skip
 
 
 WarcOption = Annotated[
@@ -1497,9 +1512,12 @@ def sources_add_cmd(
 
     if language is not None and language not in LANGUAGES:
         _fail(f"--language must be one of {', '.join(LANGUAGES)}, not {language!r}")
-    found = discover(url, name=name, language=language, allow_private=allow_private)
+    skipped: list[Problem] = []
+    found = discover(url, name=name, language=language, allow_private=allow_private, problems=skipped)
     if isinstance(found, Problem):
         _fail(f"cannot add {found}")
+    for problem in skipped:
+        err.print(f"note: left out {displayable(str(problem))}", markup=False, highlight=False, soft_wrap=True)
     with _open_new(db) as store:
         try:
             found = _save_source(store, found, named=name is not None)

@@ -128,8 +128,14 @@ def test_writes_need_the_token_and_bodies_are_limited(client: TestClient, tmp_pa
     wrong = {**headers, "authorization": "Bearer salah"}
     assert client.post("/api/ingest", content=body, headers=wrong).status_code == 401
     good = {**headers, "authorization": "Bearer rahasia-uji"}
+    made = client.post("/api/alerts", json={"name": "Kudus", "query": "jembatan kudus"},
+                       headers={"authorization": "Bearer rahasia-uji"})
+    assert made.status_code == 201
     result = _finished(client, client.post("/api/ingest", content=body, headers=good))
     assert result["stored"] == 1
+    # The upload's worker checked the alerts once the article was stored.
+    [event] = client.get(f"/api/alerts/{made.json()['id']}").json()["events"]
+    assert event["event"] == "new-story" and event["story"]["title"] == "Jembatan Baru di Kudus Dibuka"
     again = _finished(client, client.post("/api/ingest", content=body, headers=good))
     assert again["stored"] == 0 and again["already"] == 1  # nothing stored twice
     upload = client.post("/api/ingest", headers={"authorization": "Bearer rahasia-uji"},

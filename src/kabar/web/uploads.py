@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kabar import guard, pipeline
+from kabar import alerts, guard, pipeline
 from kabar.model import QuarantineEntry
-from kabar.store import StoreBusy, open_store
+from kabar.store import Store, StoreBusy, open_store
 from kabar.web.views import upload_name
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -112,6 +112,17 @@ class Job:
 
     def _entry(self, entry: QuarantineEntry) -> dict[str, str]:
         return {"source": entry.source, "reason": entry.reason, "detail": entry.detail}
+
+
+def _alerts(store: Store) -> None:
+    """Check the alerts on what an upload stored and post their webhooks, as `kabar ingest`
+    does; a failure here is logged and leaves the upload stored."""
+    try:
+        alerts.check(store)
+        alerts.deliver(store)
+    except Exception as exc:  # the upload is stored; the next check catches up
+        guard.report_traceback(exc)
+        log.error("alerts after an upload failed: %s", guard.one_line(exc))
 
 
 class Uploads:
@@ -215,6 +226,8 @@ class Uploads:
                     with self._lock:
                         job.status, job.started = RUNNING, job.started or _now()
                     report = pipeline.run(list(labels), store, wait=LOCK_ATTEMPT_SECONDS, labels=labels)
+                    if report.stored:
+                        _alerts(store)
                 except StoreBusy:
                     with self._lock:
                         job.status = QUEUED

@@ -295,6 +295,7 @@ class _Work:
         """Fetch `targets` ((key, attempts so far)) into this source's WARC files, with the
         pages each article is continued on (`pages.next_page_url`) right after it."""
         with RollingWarc(self.folder) as archive:
+            before = set(archive.files())
             self.fetcher.archive = archive
             try:
                 for key, attempts in targets:
@@ -303,7 +304,7 @@ class _Work:
                     self._fetch_article(key, attempts)
             finally:
                 self.fetcher.archive = None
-                self.warc_files = archive.files()
+                self.warc_files = [f for f in archive.files() if f not in before]
 
     def _fetch_article(self, key: str, attempts: int) -> None:
         result = self.fetcher.fetch(key)
@@ -334,8 +335,10 @@ class _Work:
         when = datetime.now(UTC)
         record = FetchRecord(key, self.source.name, when.isoformat(timespec="seconds"), result.status,
                              result.problem, result.detail[:500], attempts)  # fmt: skip
+        # A later page is fetched only after its first: retried alone, it would be stored
+        # as an article of its own, so its failure is final.
         with self.lock:
-            self.records.append(_retry(record, result, when))
+            self.records.append(record if continued else _retry(record, result, when))
 
 
 class Monitor:

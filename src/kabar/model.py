@@ -287,6 +287,7 @@ class Evidence:
     paragraph: int
     text: str
     published: str | None = None
+    outlet_from_folder: bool = False  # the outlet is only its folder's name (`Article.outlet_from_folder`)
 
 
 @dataclass(slots=True)

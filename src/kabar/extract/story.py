@@ -159,7 +159,7 @@ class SourceGroups:
 
 
 def _evidence(a: Article, paragraph: int, text: str) -> Evidence:
-    return Evidence(a.id, a.outlet, paragraph, text, a.published)
+    return Evidence(a.id, a.outlet, paragraph, text, a.published, a.outlet_from_folder)
 
 
 def _content_words(text: str) -> set[str]:

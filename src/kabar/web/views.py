@@ -178,6 +178,9 @@ class StoryPage(StoryDetail):
     # when the extraction gave none.
     claim_holders: list[str | None]
     coverage: Coverage
+    # The outlet names (lower case) that are only folder names in the articles read
+    # (`folder_names`): the page labels them "NAME (folder)" wherever it names an outlet.
+    folder_outlets: frozenset[str]
 
     def to_record(self) -> dict[str, Any]:
         """GET /api/stories/{id}: the story's read model and its coverage."""
@@ -202,7 +205,27 @@ def story_detail(store: ReadStore, story_id: str, sentences: int) -> StoryPage |
         line_axis=storyline_axis(shown),
         claim_holders=claim_holders(detail.facts, detail.articles),
         coverage=story_coverage(store, story),
+        folder_outlets=folder_names(detail.articles),
     )
+
+
+def folder_names(articles: Sequence[Article]) -> frozenset[str]:
+    """The outlet names (lower case) that, in every one of `articles` bearing them, are
+    only the name of the folder the article was read from (`Article.outlet_from_folder`).
+    A listing that has no articles read in full (an `ArticleRef`, a story's outlet list)
+    can mark an outlet only by such a set."""
+    folder: set[str] = set()
+    named: set[str] = set()
+    for a in articles:
+        if a.outlet:
+            (folder if a.outlet_from_folder else named).add(a.outlet.lower())
+    return frozenset(folder - named)
+
+
+def folder_articles(store: ReadStore, ids: Sequence[str]) -> set[str]:
+    """Of the articles `ids` (a page of search hits), those whose outlet is only their
+    folder's name: one bounded read of those articles (`Hit` carries no such flag)."""
+    return {a.id for a in store.get_articles(ids) if a.outlet_from_folder}
 
 
 def claim_holders(found: StoryFacts, articles: Sequence[Article]) -> list[str | None]:
@@ -337,7 +360,7 @@ def _story_ref_row(ref: StoryRef) -> dict[str, Any]:
 
 
 def _evidence_of(a: Article, paragraph: int, text: str) -> Evidence:
-    return Evidence(a.id, a.outlet, paragraph, text, a.published)
+    return Evidence(a.id, a.outlet, paragraph, text, a.published, a.outlet_from_folder)
 
 
 def _newest_first(articles: Sequence[Article]) -> list[Article]:
@@ -482,6 +505,9 @@ class OutletPage:
     copies: list[dict[str, Any]]  # its latest copies, each with its original
     shared: list[dict[str, Any]]  # articles with paragraphs from other outlets' earlier reports
     articles_read: int
+    # Its name is only the name of the folder its latest article was read from (that one
+    # article read in full; `Article.outlet_from_folder`).
+    from_folder: bool = False
 
     def to_record(self) -> dict[str, Any]:
         """The JSON of GET /api/outlets/{name}: the same facts as the page."""
@@ -562,8 +588,10 @@ def outlet_detail(store: ReadStore, name: str) -> OutletPage | None:
                   "others": c.duplicate_of in originals and not _same_outlet(originals[c.duplicate_of].outlet,
                                                                              info.name)}
                  for c in copies]  # fmt: skip
+    latest = store.get_articles([recent[0].id]) if recent else []
     return OutletPage(info, rows, len(refs), shared_stories, first_in, adds, copy_rows,
-                      _shared_paragraphs(store, info.name, recent[:OUTLET_SHARED_ARTICLES]), len(recent))  # fmt: skip
+                      _shared_paragraphs(store, info.name, recent[:OUTLET_SHARED_ARTICLES]), len(recent),
+                      from_folder=bool(latest) and latest[0].outlet_from_folder)  # fmt: skip
 
 
 def _shared_paragraphs(store: ReadStore, name: str, articles: Sequence[ArticleRef]) -> list[dict[str, Any]]:

@@ -210,3 +210,22 @@ def test_kill_9_during_watch_loses_nothing_and_fetches_nothing_twice(site: Site,
         urls = [a.url for a in store.iter_articles()]
     assert sorted(urls) == sorted(site.url(a.path) for a in ARTICLES)  # none lost, none doubled
     assert article_hits(site) == Counter({a.path: 1 for a in ARTICLES})  # none fetched twice
+
+
+def test_a_pass_fetches_an_articles_later_pages_and_stores_one_article(site: Site, tmp_path: Path) -> None:
+    pages = Path(__file__).parent / "pages" / "multipage"
+    first = "/news/2024/04/02/ferry-night-crossings"
+    site.pages = {first: (pages / "ferry-1.html").read_bytes(), f"{first}?page=2": (pages / "ferry-2.html").read_bytes()}
+    site.feed_extras = [first]
+    with open_store(str(tmp_path / "kabar.db")) as store:
+        follow(site, store)
+        with monitor.Monitor(store, tmp_path / "w", fetcher_options=FETCHER, embed=False, extract=False) as m:
+            report = m.run_pass()
+        assert report.sources[0].fetched == len(ARTICLES) + 1  # the ferry article counted once
+        assert len(site.requests_to(first)) == 2  # its first page, then its second
+        ferry = [a for a in store.iter_articles() if "ferry" in (a.url or "").lower()]
+        assert len(ferry) == 1 and store.count_articles() == len(ARTICLES) + 1
+        page_two = (pages / "ferry-2.html").read_text(encoding="utf-8")
+        # A sentence only page 2 has is in the one article.
+        assert any(p in page_two for p in ferry[0].paragraphs[-2:])
+        assert store.fetched_urls([site.url(f"{first}?page=2")])  # page 2 is never fetched as new

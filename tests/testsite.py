@@ -17,6 +17,7 @@ Paths:
   /down.html                      503 with Retry-After as an HTTP date the first time
   /very-busy.html                 always 429 with `Retry-After: 3600`
   /flaky.html                     503 without Retry-After `site.flaky_failures` times, then a page
+  any path and query in `site.pages`   that HTML (multi-page articles)
   /slow.html                      sends its body a few bytes at a time over `slow_seconds`
   /to-metadata.html               redirects to a link-local (cloud metadata) address
   /loop-a.html <-> /loop-b.html   a redirect loop; /moved.html redirects to an article
@@ -179,6 +180,7 @@ class Site:
         self.bomb = gzip.compress(b"\0" * (40 * 1024 * 1024), compresslevel=9)
         self.feed_extras: list[str] = []  # paths /feed.xml lists after the articles
         self.flaky_failures = 4  # /flaky.html answers 503 this many times, then a page
+        self.pages: dict[str, bytes] = {}  # extra HTML pages by path and query, as given
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -307,6 +309,9 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 site.most_in_flight = max(site.most_in_flight, site.in_flight)
             try:
                 with suppress(BrokenPipeError, ConnectionResetError):
+                    if self.path in site.pages:
+                        self.send(200, site.pages[self.path])
+                        return
                     self.route(path)
             finally:
                 with site.lock:

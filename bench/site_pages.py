@@ -2,13 +2,14 @@
 
     uv run python bench/site_pages.py [--pages 10000] [--outlets 10] [--seed 17]
 
-Writes nothing: it serves, on 127.0.0.1, one port per outlet, each with robots.txt (no
+Writes nothing: it serves each outlet on a loopback address of its own (127.0.0.2, 127.0.0.3,
+..., so each has a domain; with --shared-host all on 127.0.0.1, one port each), with robots.txt (no
 Crawl-delay), an RSS feed of its latest `FEED_ITEMS` articles, a sitemap index of
 `SITEMAP_CHUNK`-URL sitemaps listing all its articles (ETag on feeds and sitemaps; 304 on a
 match), and its article pages; and a control port whose GET /publish adds one new article
 (to the feed and sitemap at once) and answers {"url", "at"} (`at`: time.monotonic() when it
 appeared, comparable across processes on Linux). The first stdout line is JSON:
-{"outlets": [{"name", "language", "port"}], "control": port}.
+{"outlets": [{"name", "language", "host", "port", "pages"}], "control": port, "stories": n}.
 
 The articles are generated: stories (floods, market prices, fires, earthquakes, court
 verdicts, holiday transport, dengue cases, landslides) in invented places' officials' words,
@@ -816,8 +817,7 @@ def sitemap_chunk(site: Site, outlet: Outlet, base: str, k: int) -> bytes | None
     ).encode()
 
 
-def _handler(site: Site, outlet: Outlet, port: int) -> type[BaseHTTPRequestHandler]:
-    base = f"http://127.0.0.1:{port}"
+def _handler(site: Site, outlet: Outlet, base: str) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as a real site
@@ -894,20 +894,27 @@ def _control(site: Site, bases: dict[int, str]) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(n_pages: int, n_outlets: int, seed: int, announce: Callable[[str], None]) -> None:
+def outlet_host(index: int, distinct: bool) -> str:
+    """Where an outlet is served: 127.0.0.1, or a loopback address of its own (127.0.0.2,
+    127.0.0.3, ...: Linux answers on all of 127.0.0.0/8), so that each outlet has a domain."""
+    return f"127.0.0.{index + 2}" if distinct else "127.0.0.1"
+
+
+def serve(n_pages: int, n_outlets: int, seed: int, distinct: bool, announce: Callable[[str], None]) -> None:
     """Build the site, serve it until killed, announce its ports as one JSON line."""
     site = Site.make(n_pages, n_outlets, seed)
     servers: list[ThreadingHTTPServer] = []
     bases: dict[int, str] = {}
     outlets = []
     for outlet in site.outlets:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+        host = outlet_host(outlet.index, distinct)
+        server = ThreadingHTTPServer((host, 0), BaseHTTPRequestHandler)
         port = server.server_address[1]
-        server.RequestHandlerClass = _handler(site, outlet, port)
+        bases[outlet.index] = f"http://{host}:{port}"
+        server.RequestHandlerClass = _handler(site, outlet, bases[outlet.index])
         server.daemon_threads = True
         servers.append(server)
-        bases[outlet.index] = f"http://127.0.0.1:{port}"
-        outlets.append({"name": outlet.name, "language": outlet.language, "port": port,
+        outlets.append({"name": outlet.name, "language": outlet.language, "host": host, "port": port,
                         "pages": len(site.pages[outlet.index])})  # fmt: skip
     control = ThreadingHTTPServer(("127.0.0.1", 0), _control(site, bases))
     control.daemon_threads = True
@@ -923,6 +930,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10_000, help="article pages over all outlets")
     parser.add_argument("--outlets", type=int, default=10, help=f"outlets, each on its port (1-{len(OUTLETS)})")
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--shared-host", action="store_true", help="every outlet on 127.0.0.1 (told apart by port)")
     args = parser.parse_args()
     if not 1 <= args.outlets <= len(OUTLETS):
         parser.error(f"--outlets must be between 1 and {len(OUTLETS)}")
@@ -931,7 +939,7 @@ def main() -> None:
         print(line, flush=True)
 
     try:
-        serve(args.pages, args.outlets, args.seed, announce)
+        serve(args.pages, args.outlets, args.seed, not args.shared_host, announce)
     except KeyboardInterrupt:
         sys.exit(0)
 

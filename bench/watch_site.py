@@ -5,9 +5,12 @@
                                       [--json OUT] [--keep DIR]
 
 The site (bench/site_pages.py) runs in a child process, so the figures are kabar's alone:
---pages generated articles over --outlets outlets, one port on 127.0.0.1 each, with an RSS
-feed, a sitemap index and robots.txt without Crawl-delay. Each outlet is a source of a fresh
-SQLite store (its feed and sitemap, allow_private for 127.0.0.1).
+--pages generated articles over --outlets outlets, each on a loopback address of its own
+(127.0.0.2, 127.0.0.3, ...; --shared-host: all on 127.0.0.1, one port each), with an RSS feed,
+a sitemap index and robots.txt without Crawl-delay. Each outlet is a source of a fresh
+SQLite store (its address as its domain, its feed and sitemap, allow_private for loopback).
+An article's outlet is the one its URL's domain names, so with --shared-host every article's
+outlet is "127.0.0.1" whatever the page's site name says.
 
 1. Throughput: one `Monitor.run_pass` over every source, the politeness limit set high
    (min_interval 0, --per-host requests to one host at once, --max-connections in all), the
@@ -108,9 +111,9 @@ class IngestClock:
         setattr(m, "_ingest_pending", timed)  # noqa: B010 (an instance attribute, for this bench only)
 
 
-def start_site(pages: int, outlets: int, seed: int) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+def start_site(pages: int, outlets: int, seed: int, shared: bool) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     command = [sys.executable, str(HERE / "site_pages.py"), "--pages", str(pages), "--outlets", str(outlets),
-               "--seed", str(seed)]  # fmt: skip
+               "--seed", str(seed), *(["--shared-host"] if shared else [])]  # fmt: skip
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
     ready = threading.Event()
@@ -188,25 +191,41 @@ def store_counts(db: Path) -> tuple[int, int, int]:
     return int(n), int(stories), int(seq or 0)
 
 
+def story_outlets(db: Path) -> tuple[int, int]:
+    """(outlets the articles are attributed to, stories reported by more than one of them)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        (outlets,) = conn.execute("SELECT COUNT(DISTINCT outlet) FROM articles").fetchone()
+        (shared,) = conn.execute(
+            "SELECT COUNT(*) FROM (SELECT story FROM articles GROUP BY story HAVING COUNT(DISTINCT outlet) > 1)"
+        ).fetchone()
+    finally:
+        conn.close()
+    return int(outlets), int(shared)
+
+
 def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     started = time.perf_counter()
-    site, info = start_site(args.pages, args.outlets, args.seed)
+    site, info = start_site(args.pages, args.outlets, args.seed, args.shared_host)
     built = time.perf_counter() - started
     db = folder / "kabar.db"
     result: dict[str, Any] = {
         "pages": args.pages, "outlets": args.outlets, "site_stories": info["stories"], "embed": not args.no_embed,
         "threads": args.threads, "per_host": args.per_host, "max_connections": args.max_connections,
         "interval": args.interval, "cycles": args.cycles, "site_build_seconds": round(built, 1),
+        "shared_host": args.shared_host,
     }  # fmt: skip
     fetcher = {"min_interval": 0.0, "per_host": args.per_host, "max_connections": args.max_connections,
                "user_agent": "kabar/0.1", "contact": "mailto:bench@example.org"}  # fmt: skip
     try:
         with open_store(str(db)) as store:
             for outlet in info["outlets"]:
-                base = f"http://127.0.0.1:{outlet['port']}"
+                base = f"http://{outlet['host']}:{outlet['port']}"
+                domains = () if args.shared_host else (outlet["host"],)
                 store.save_outlet_source(
-                    Source(name=outlet["name"], feeds=(f"{base}/rss.xml",), sitemaps=(f"{base}/sitemap.xml",),
-                           language=outlet["language"], allow_private=True, added="bench", home=f"{base}/")
+                    Source(name=outlet["name"], domains=domains, feeds=(f"{base}/rss.xml",),
+                           sitemaps=(f"{base}/sitemap.xml",), language=outlet["language"], allow_private=True,
+                           added="bench", home=f"{base}/")
                 )  # fmt: skip
             m = monitor.Monitor(store, folder / "warc", fetcher_options=fetcher, interval=args.interval,
                                 threads=args.threads, embed=not args.no_embed)  # fmt: skip
@@ -231,12 +250,15 @@ def throughput(m: monitor.Monitor, clock: IngestClock, db: Path) -> dict[str, An
     failed = sum(sum(s.failed.values()) for s in report.sources)
     ing = report.ingest
     articles, stories, _ = store_counts(db)
+    outlets, multi_outlet = story_outlets(db)
     return {
         "fetched": fetched,
         "failed": failed,
         "stored": ing.stored if ing else 0,
         "quarantined": len(ing.quarantined) if ing else 0,
         "stories": stories,
+        "stories_by_several_outlets": multi_outlet,
+        "outlets": outlets,
         "articles": articles,
         "fetch_seconds": round(fetch_seconds, 2),
         "ingest_seconds": round(clock.seconds, 2),
@@ -312,7 +334,8 @@ def show(r: dict[str, Any]) -> None:
     print(f"  {'ingest':<10}{t['ingest_seconds']:>9}{t['ingest_pages_per_s']!s:>9}")
     print(f"  {'overall':<10}{t['pass_seconds']:>9}{t['overall_pages_per_s']!s:>9}")
     print(f"  fetched {t['fetched']}, failed {t['failed']}, stored {t['stored']}, quarantined {t['quarantined']}, "
-          f"{t['stories']} stories; RSS {t['rss_before_mb']} -> {t['rss_after_mb']} MB, "
+          f"{t['stories']} stories ({t['stories_by_several_outlets']} by more than one outlet), "
+          f"{t['outlets']} outlets named; RSS {t['rss_before_mb']} -> {t['rss_after_mb']} MB, "
           f"peak {t['peak_rss_mb']} MB")  # fmt: skip
     print(f"\nfreshness (follow, interval {r['interval']} s): {w['published']} published "
           f"({', '.join(f'{n} {k}' for k, n in w['published_kinds'].items())}), "
@@ -331,6 +354,9 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10_000, help="article pages on the site (default 10000)")
     parser.add_argument("--outlets", type=int, default=10, help="outlets, one port and one source each")
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--shared-host", action="store_true",
+                        help="serve every outlet on 127.0.0.1 (told apart by port only) instead of one "
+                             "loopback address each; the sources then have no domain")  # fmt: skip
     parser.add_argument("--threads", type=int, default=monitor.SOURCE_THREADS, help="sources fetched at once")
     parser.add_argument("--per-host", type=int, default=fc.DEFAULT_PER_HOST, help="Fetcher requests to one host")
     parser.add_argument("--max-connections", type=int, default=fc.DEFAULT_MAX_CONNECTIONS,

@@ -3,8 +3,9 @@
 more than one colour, no two labels of a chart overlapping (their boxes as drawn), no link
 that answers 404, and no serious accessibility violation (axe-core from npm, injected into
 the page). The page types: the story list, storylines, a story, an article, an entity, an
-outlet, search, ask, and a page that is not there (its 404). Screenshots go to
-build/screenshots/."""
+outlet, search, ask, the alerts list and an alert (with the notifications of an alert
+made between the seeds' ingest and the demo's), and a page that is not there (its 404).
+Screenshots go to build/screenshots/."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import httpx
 import pytest
 
 from conftest import DEMO, ROOT, SEEDS, ingest_into, serving
+from kabar import alerts
 from kabar.store.sqlite import SQLiteStore
 
 CHROMIUM = "/usr/bin/chromium"
@@ -100,25 +102,32 @@ def _kind(path: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The seeds and the demo served, and the id of an alert on "gempa" made between the
+    two ingests: the demo's earthquake stories give it notifications to show."""
     folder = tmp_path_factory.mktemp("pages")
     db = str(folder / "demo.db")
     store = SQLiteStore(db)
-    ingest_into(store, DEMO, SEEDS)
+    ingest_into(store, SEEDS)
+    alert = alerts.new_alert(store, "gempa", "gempa")
+    ingest_into(store, DEMO)
+    assert alerts.check(store)
     store.close()
     with serving(db) as url:
-        yield url
+        yield url, alert.id
 
 
-def _pages(site: str) -> list[str]:
-    """Pages of every type reachable from the front page and a story, search and question."""
+def _pages(site: str, alert: str) -> list[str]:
+    """Pages of every type reachable from the front page and a story, search, question
+    and alert."""
     seeds = [
         "/",
         "/storylines",
         "/?sort=largest",
         "/search?q=gempa",
         "/ask?q=Apakah+Rusia+dan+Korea+Utara+bersahabat%3F",
+        "/alerts",
+        f"/alerts/{alert}",
     ]
     chosen: dict[str, list[str]] = {}
     queue = list(seeds)
@@ -143,15 +152,18 @@ def _pages(site: str) -> list[str]:
     return [p for paths in chosen.values() for p in paths]
 
 
-def test_every_page_type_fits_a_phone_has_legends_and_no_serious_accessibility_violation(site: str) -> None:
+def test_every_page_type_fits_a_phone_has_legends_and_no_serious_accessibility_violation(
+    site: tuple[str, str],
+) -> None:
     from playwright.sync_api import sync_playwright
 
     if not _install_axe():
         pytest.skip("axe-core could not be installed (npm ci --prefix tests/a11y)")
-    pages = _pages(site)
+    base, alert = site
+    pages = _pages(base, alert)
     kinds = {_kind(urlsplit(p).path) for p in pages}
     assert {"/", "/stories/{id}", "/articles/{id}", "/entities/{id}", "/outlets/{id}", "/storylines", "/search",
-            "/ask"} <= kinds, kinds  # fmt: skip
+            "/ask", "/alerts", "/alerts/{id}"} <= kinds, kinds  # fmt: skip
     pages.append(MISSING)
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
@@ -164,7 +176,7 @@ def test_every_page_type_fits_a_phone_has_legends_and_no_serious_accessibility_v
             page = context.new_page()
             for path in pages:
                 for lang in ("en", "id"):
-                    url = urljoin(site, path) + ("&" if "?" in path else "?") + f"lang={lang}"
+                    url = urljoin(base, path) + ("&" if "?" in path else "?") + f"lang={lang}"
                     response = page.goto(url)
                     where = f"{path} ({lang}, {width} px)"
                     if response is None or response.status != (404 if path == MISSING else 200):
@@ -203,10 +215,10 @@ def test_every_page_type_fits_a_phone_has_legends_and_no_serious_accessibility_v
             parts = urlsplit(href)
             downloads.setdefault((parts.path, tuple(sorted(parse_qs(parts.query)))), href)
     assert len({path for path, _ in downloads}) == 20  # every kind in every format is linked
-    with httpx.Client(base_url=site, timeout=60) as client:
+    with httpx.Client(base_url=base, timeout=60) as client:
         for href in sorted(h for h in links if not h.startswith("/api/export/")) + sorted(downloads.values()):
-            with client.stream("GET", href) as response:
-                status = response.status_code
+            with client.stream("GET", href) as answer:
+                status = answer.status_code
             if status >= 400:
                 problems.append(f"link {href} answers {status}")
     assert not problems, "\n".join(problems)

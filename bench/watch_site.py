@@ -352,13 +352,21 @@ def show(r: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=10_000, help="article pages on the site (default 10000)")
-    parser.add_argument("--outlets", type=int, default=10, help="outlets, one port and one source each")
+    parser.add_argument("--outlets", type=int, default=10, help="outlets, one address and one source each (1-12)")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--shared-host", action="store_true",
                         help="serve every outlet on 127.0.0.1 (told apart by port only) instead of one "
                              "loopback address each; the sources then have no domain")  # fmt: skip
-    parser.add_argument("--threads", type=int, default=monitor.SOURCE_THREADS, help="sources fetched at once")
-    parser.add_argument("--per-host", type=int, default=fc.DEFAULT_PER_HOST, help="Fetcher requests to one host")
+    parser.add_argument(
+        "--threads", type=int, default=monitor.SOURCE_THREADS, help="sources fetched at once (Monitor threads)"
+    )
+    parser.add_argument(
+        "--per-host",
+        type=int,
+        default=fc.DEFAULT_PER_HOST,
+        help="Fetcher requests to one host at once (no effect on a pass as the Monitor runs it: each "
+        "source has its own Fetcher and one worker thread that fetches one page after another)",
+    )
     parser.add_argument("--max-connections", type=int, default=fc.DEFAULT_MAX_CONNECTIONS,
                         help="Fetcher requests in all (per source)")  # fmt: skip
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between two reads of a source")
@@ -368,6 +376,8 @@ def main() -> None:
     parser.add_argument("--json", metavar="OUT", help="write the figures as one JSON line here")
     parser.add_argument("--keep", metavar="DIR", help="keep the store and WARC files in DIR (default: a temp dir)")
     args = parser.parse_args()
+    if not 1 <= args.outlets <= 12:
+        parser.error("--outlets must be between 1 and 12")
     if args.pages < 1 or args.cycles < 2 or args.interval <= 0 or args.publish_every <= 0:
         parser.error("--pages must be positive, --cycles at least 2, --interval and --publish-every above 0")
     if args.keep:

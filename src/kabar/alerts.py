@@ -204,9 +204,9 @@ class _Check:
         top = store.max_seq()
         variants = query_variants(alert.query) if alert.query else None
         filters = resolved(Filters(outlet=alert.outlet, language=alert.language, entity=alert.entity))
-        matched = store.alert_matches(alert.checked_seq, variants, "all", filters, limit)
+        matched = store.articles_after(alert.checked_seq, variants, "all", filters, limit)
         # Every new article (matching or not) tells which followed stories moved.
-        every = store.alert_matches(alert.checked_seq, None, "all", Filters(), limit)
+        every = store.articles_after(alert.checked_seq, None, "all", Filters(), limit)
         reached = max([top, *(s for s, _, _ in every)]) if len(every) < limit else every[-1][0]
         stories: dict[str, _Story] = defaultdict(_Story)
         matched_ids = {aid for seq, aid, _ in matched if seq <= reached}

@@ -452,26 +452,18 @@ def _filters(p: _Plan) -> Filters:
 
 
 def _indexed_ids(store: ReadStore, filters: Filters) -> Iterator[str] | None:
-    """On the SQL backends, the ids of the articles `filters` pick, in ingest order, from
-    the indexes (publication time, outlet, the entity table) the search uses, so an
-    entity's or an outlet's export does not read every article of the store; None where
-    this does not apply (another backend, or no filter), and the store is read whole.
-
-    It uses the backends' own filter SQL (`SQLStore._filter_sql`) through their private
-    query method: `ReadStore` has no listing of ids by filter (a method for it would
-    belong there). One query, its ids fetched a page at a time."""
-    from kabar.store.sql import SQLStore
-
-    if not isinstance(store, SQLStore):
+    """The ids of the articles `filters` pick, in ingest order, a page at a time from the
+    indexes (publication time, outlet, the entity table) the search uses, so an entity's or
+    an outlet's export does not read every article of the store; None with no filter (the
+    store is read whole)."""
+    if not any((filters.since, filters.until, filters.outlet, filters.language, filters.entity, filters.story)):
         return None
-    where, params = store._filter_sql(filters)
-    if not where:
-        return None
-    cursor = store._x(f"SELECT a.id FROM articles a WHERE {' AND '.join(where)} ORDER BY a.seq", params)
 
     def ids() -> Iterator[str]:
-        while rows := cursor.fetchmany(ID_PAGE):
-            yield from (row[0] for row in rows)
+        after = 0
+        while page := store.articles_after(after, None, "all", filters, ID_PAGE):
+            yield from (aid for _, aid, _ in page)
+            after = page[-1][0]
 
     return ids()
 

@@ -384,6 +384,15 @@ class ReadStore(ABC):
         may take; `mode` "all" needs every word, "any" one of them. An entity filter is read
         by its keys (`kabar.search.resolved` fills them); ValueError if they are missing."""
 
+    @abstractmethod
+    def articles_after(
+        self, after_seq: int, variants: Sequence[set[str]] | None, mode: str, filters: Filters, limit: int
+    ) -> list[tuple[int, str, str | None]]:
+        """(ingest order, article id, story) of the articles stored after `after_seq` that
+        match the query words (`variants` as for `search`; None: any words) and the filters,
+        in ingest order, at most `limit`: a page of a filtered listing, from the indexes
+        (alerts read what is new with it; export pages through a filtered store)."""
+
     # --- outlets followed (`kabar sources`) ---
     @abstractmethod
     def outlet_sources(self) -> list[Source]:
@@ -507,18 +516,10 @@ class PipelineStore(ABC):
         """Remove an alert and its notifications; the alert removed, or None."""
 
     @abstractmethod
-    def alert_matches(
-        self, after_seq: int, variants: Sequence[set[str]] | None, mode: str, filters: Filters, limit: int
-    ) -> list[tuple[int, str, str | None]]:
-        """(ingest order, article id, story) of the articles stored after `after_seq` that
-        match the query words (`variants` as for `search`; None: every article) and the
-        filters, in ingest order, at most `limit`."""
-
-    @abstractmethod
     def story_outlets(self, story_id: str, upto_seq: int | None = None) -> dict[str, bool]:
-        """The story's outlets (one spelling of each, grouped in any case) among its articles stored up to `upto_seq` (None:
-        all), each with whether it has an article that is not a copy (an independent
-        source): one GROUP BY, a row per outlet."""
+        """The story's outlets (one spelling of each, grouped in any case) among its
+        articles stored up to `upto_seq` (None: all), each with whether it has an article
+        that is not a copy (an independent source): one GROUP BY, a row per outlet."""
 
     @abstractmethod
     def story_started(self, story_id: str) -> int:

@@ -257,7 +257,7 @@ class PostgresStore(SQLStore):
         ).fetchall()
         return [(aid, float(score)) for aid, score in rows], total
 
-    def alert_matches(
+    def articles_after(
         self, after_seq: int, variants: Sequence[set[str]] | None, mode: str, filters: Filters, limit: int
     ) -> list[tuple[int, str, str | None]]:
         where, params = self._filter_sql(filters)

@@ -298,7 +298,7 @@ class SQLiteStore(SQLStore):
         # bm25 is lower-is-better and negative; report higher-is-better.
         return [(aid, -float(score)) for aid, score in rows], total
 
-    def alert_matches(
+    def articles_after(
         self, after_seq: int, variants: Sequence[set[str]] | None, mode: str, filters: Filters, limit: int
     ) -> list[tuple[int, str, str | None]]:
         where, params = self._filter_sql(filters)

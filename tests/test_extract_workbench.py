@@ -302,3 +302,12 @@ def test_a_sentence_with_a_stop_inside_a_quote_is_read_whole() -> None:
     assert sentence_around(text, at, at + 5) == (
         "\"Biasanya beras masuk 3.000 ton sehari. Sekarang tinggal 2.200 ton,\" kata Saiful."
     )
+
+
+def test_a_quote_followed_by_a_participle_alone_is_no_crash() -> None:
+    # The real-corpus soak found two NeuS articles quarantined for this shape: the words
+    # before "adding" are all inside the quote, so the participle's clause has no subject.
+    text = ('Mayor Dana Whitfield spoke to supporters at the river market on Saturday. "We won this district two '
+            'years ago, and we will win it again," adding that she expected to "keep every seat on the council."')
+    found = quotes([text], "en")
+    assert all(q.speaker != "adding" for q in found)

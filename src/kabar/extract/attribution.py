@@ -604,6 +604,8 @@ def _participle_subject(para: _Paragraph, idx: Sequence[int], lang: LanguageData
     29, saying" -> "The regional disaster office"). `idx`: the sentence's tokens before the cue."""
     text, tokens = para.text, para.tokens
     words = [tokens[k] for k in idx if not para.in_quote(tokens[k].start)]
+    if not words:  # '"We won it," adding that ...': the quote is all there is before the cue
+        return None
     cuts = [k for k in range(1, len(words)) if "," in text[words[k - 1].end : words[k].start]]
     kept = _segments(text, words, cuts, lang)
     if not kept:

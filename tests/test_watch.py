@@ -29,7 +29,7 @@ from kabar.cli import app
 from kabar.fetch import client as fc
 from kabar.sources import Source
 from kabar.store import Store, open_store
-from testsite import ARTICLES, Site, new_article, serve_site
+from testsite import ARTICLES, Site, article_html, new_article, serve_site
 
 OUTLET = "Warta Uji Semarang"
 PACE = 0.15  # seconds between two requests to the site
@@ -229,3 +229,26 @@ def test_a_pass_fetches_an_articles_later_pages_and_stores_one_article(site: Sit
         # A sentence only page 2 has is in the one article.
         assert any(p in page_two for p in ferry[0].paragraphs[-2:])
         assert store.fetched_urls([site.url(f"{first}?page=2")])  # page 2 is never fetched as new
+
+
+def test_each_article_takes_the_outlet_of_the_source_that_fetched_it_on_a_shared_host(
+    site: Site, tmp_path: Path
+) -> None:
+    site.feed_extras = []
+    second = [new_article(7), new_article(8)]
+    items = "".join(f"<item><title>{a.title}</title><link>{site.url('/kedua/' + a.slug)}</link></item>" for a in second)
+    site.pages = {"/kedua.xml": f'<?xml version="1.0"?><rss version="2.0"><channel><title>Kedua</title>{items}'
+                  "</channel></rss>".encode()}  # fmt: skip
+    site.pages |= {f"/kedua/{a.slug}": article_html(a) for a in second}
+    with open_store(str(tmp_path / "kabar.db")) as store:
+        store.save_outlet_source(Source(name=OUTLET, domains=("127.0.0.1",), feeds=(site.url("/rss.xml"),),
+                                        allow_private=True, added="x"))  # fmt: skip
+        # Same host, no domain of its own: only the source that fetched a page can name its outlet.
+        store.save_outlet_source(Source(name="Kabar Kedua", feeds=(site.url("/kedua.xml"),), allow_private=True,
+                                        added="x"))  # fmt: skip
+        with monitor.Monitor(store, tmp_path / "w", fetcher_options=FETCHER, embed=False, extract=False) as m:
+            m.run_pass()
+        outlets = {a.url: a.outlet for a in store.iter_articles()}
+    assert len(outlets) == len(ARTICLES) + 2
+    assert {outlets[site.url(a.path)] for a in ARTICLES} == {OUTLET}
+    assert {outlets[site.url("/kedua/" + a.slug)] for a in second} == {"Kabar Kedua"}

@@ -10,8 +10,8 @@ normal pipeline (`pipeline.run` takes the store's ingest lock, so a pass takes t
 `kabar ingest` and uploads; fetching runs outside it). Sources are read and fetched in
 worker threads (`SOURCE_THREADS`); only the main thread touches the store.
 
-An article's outlet is the source's: the pipeline resolves a page's site name or its URL's
-domain to a source through the store's outlet table (`Store.outlet_for`).
+An article's outlet is the source's that fetched it: each source's pages go to a WARC folder
+of its own, and the ingest files every article of a folder under its source's name.
 
 Crash safety: the WARC files are the journal. A page's record is written whole and flushed
 before its fetch is saved in the store (`fetch_seen`, every `JOURNAL_SECONDS`); a file is
@@ -412,7 +412,11 @@ class Monitor:
     def _ingest_pending(self, files: Sequence[Path]) -> pipeline.IngestReport | None:
         if not files:
             return None
-        report = pipeline.run([str(f) for f in files], self.store, **self.ingest_options)
+        # A file's pages belong to the source whose folder it is in, whatever their URL says
+        # (outlets sharing a host, a syndication domain, a CDN).
+        by_folder = {_slug(s.name): s.name for s in self.store.outlet_sources()}
+        outlets = {str(f): by_folder[f.parent.name] for f in files if f.parent.name in by_folder}
+        report = pipeline.run([str(f) for f in files], self.store, outlets=outlets, **self.ingest_options)
         self.store.mark_warcs_ingested([str(f) for f in files], _now())
         return report
 

@@ -480,6 +480,7 @@ def run(
     on_item: Callable[[str, QuarantineEntry | None], None] | None = None,
     on_bytes: Callable[[int], None] | None = None,
     labels: Mapping[str, str] | None = None,
+    outlets: Mapping[str, str] | None = None,
     chunk_size: int = CHUNK_SIZE,
     stories: bool = True,
     embed: bool = True,
@@ -499,10 +500,12 @@ def run(
     Runs on one store take turns: this waits up to `wait` seconds for another to finish
     (`StoreBusy` after that). `on_bytes` is told how many input bytes each read consumed.
     `labels` maps an input path to the name its documents are stored and reported under
-    (a web upload is spooled under a generated name; the client's file name is the label)."""
+    (a web upload is spooled under a generated name; the client's file name is the label).
+    `outlets` maps an input file to the outlet every article read from it belongs to, whatever
+    its URL or page says (`kabar fetch`: the source that fetched the pages)."""
     make_stories, make_copies = stages.CLUSTERERS.get(clusterer), stages.COPY_FINDERS.get(copy_finder)
     with store.ingest_lock(wait), open_pool(workers, scheduler) as pool:
-        run = _Run(store, pool, BuildOptions(extract, stories, embed), on_item, on_bytes, labels,
+        run = _Run(store, pool, BuildOptions(extract, stories, embed), on_item, on_bytes, labels, outlets,
                    make_stories, make_copies)  # fmt: skip
         return run.ingest(paths, max_bytes, chunk_size)
 
@@ -519,6 +522,7 @@ class _Run:
         on_item: Callable[[str, QuarantineEntry | None], None] | None,
         on_bytes: Callable[[int], None] | None = None,
         labels: Mapping[str, str] | None = None,
+        outlets: Mapping[str, str] | None = None,
         make_stories: Callable[[Store], stages.Clusterer] | None = None,
         make_copies: Callable[[Store], stages.CopyFinder] | None = None,
     ) -> None:
@@ -530,6 +534,7 @@ class _Run:
         self.read_bytes = 0  # input bytes read since the last chunk was started
         self.outlet_names: dict[str, str | None] = {}  # a name, domain or URL -> its canonical outlet
         self.labels = labels or {}
+        self.file_outlets = outlets or {}
         self.pool = pool
         self.options = options
         self.on_item = on_item
@@ -559,8 +564,12 @@ class _Run:
     def _canonical_outlets(self, articles: list[Article]) -> None:
         """An outlet the store's sources know by another of its names (a domain, an alias,
         a brand) takes its canonical name; one without any takes the outlet its URL's
-        domain names. Looked up once per name and run."""
+        domain names. Looked up once per name and run. An article of a file `outlets` names
+        takes that outlet."""
         for a in articles:
+            if self.file_outlets and (fixed := self.file_outlets.get(a.source.rsplit("#", 1)[0])):
+                a.outlet = fixed
+                continue
             for ref in (a.outlet, meta.outlet_from_url(a.url)):  # never raises, even on "http://[x]/"
                 if not ref:
                     continue

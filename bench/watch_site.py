@@ -9,8 +9,8 @@ The site (bench/site_pages.py) runs in a child process, so the figures are kabar
 (127.0.0.2, 127.0.0.3, ...; --shared-host: all on 127.0.0.1, one port each), with an RSS feed,
 a sitemap index and robots.txt without Crawl-delay. Each outlet is a source of a fresh
 SQLite store (its address as its domain, its feed and sitemap, allow_private for loopback).
-An article's outlet is the one its URL's domain names, so with --shared-host every article's
-outlet is "127.0.0.1" whatever the page's site name says.
+An article's outlet is the source's that fetched it (its WARC folder's), so with
+--shared-host the outlets stay apart too.
 
 1. Throughput: one `Monitor.run_pass` over every source, the politeness limit set high
    (min_interval 0, --per-host requests to one host at once, --max-connections in all), the

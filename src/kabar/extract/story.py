@@ -117,7 +117,8 @@ def sentence_around(text: str, start: int, end: int) -> str:
 
 class SourceGroups:
     """Union-find over articles: an article, its copies and the articles it shares a
-    paragraph with, and one outlet's articles, are one independent source."""
+    paragraph with, and one outlet's articles, are one independent source (an outlet that
+    is only a folder's name joins nothing)."""
 
     def __init__(self, articles: Sequence[Article], syndications: dict[str, list[Syndication]]) -> None:
         self.parent: dict[str, str] = {a.id: a.id for a in articles}
@@ -125,7 +126,8 @@ class SourceGroups:
         for a in articles:
             if a.duplicate_of and a.duplicate_of in self.parent:
                 self.union(a.id, a.duplicate_of)
-            if a.outlet:
+            # A folder's name is no outlet: a folder of scraped pages may hold many outlets'.
+            if a.outlet and not a.outlet_from_folder:
                 self.union(a.id, by_outlet.setdefault(a.outlet.lower(), a.id))
         self.syndicated = {
             (s.article_id, s.paragraph): s.other_article_id

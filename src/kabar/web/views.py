@@ -397,7 +397,9 @@ def _entity_quotes(key: str, articles: Sequence[Article]) -> list[StoryQuote]:
             if all(e.article != a.id for e in found.sources):
                 found.sources.append(_evidence_of(a, q.paragraph, q.content))
     for found in grouped.values():
-        found.independent_sources = len({(e.outlet or e.article).lower() for e in found.sources})
+        found.independent_sources = len(
+            {(e.article if e.outlet_from_folder or not e.outlet else e.outlet).lower() for e in found.sources}
+        )
     return list(grouped.values())
 
 

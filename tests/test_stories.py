@@ -278,7 +278,7 @@ def test_a_story_merged_in_this_chunk_is_not_recalled_from_the_stores_older_copy
     gone = merged.merges[0].merged
     index.recall = lambda terms, first, last: [gone]
     index.read_state = lambda story_id: copy.deepcopy(stored[story_id])
-    index.evicted_day = index.newest_day  # memory has lost days: the late report recalls
+    index.left_day = index.newest_day  # memory has lost days: the late report recalls
     monkeypatch.setattr(stories, "JOIN", 1.1)  # the late report is a story of its own ...
     late = index.assign(feats[3], a[3])
     assert late.new and not late.merges

@@ -408,7 +408,10 @@ class StoryIndex:
         self.line_members: dict[str, set[str]] = defaultdict(set)  # storyline -> its stories
         self.seq = 0
         self.newest_day = 0
-        self.evicted_day = 0  # the latest publication day of a story cut from memory by ACTIVE_MAX
+        # The latest day of a story that left memory (idle, or cut by ACTIVE_MAX), or before
+        # which the store may hold stories a run's start did not read: an article of a day
+        # after it finds every story of its days in memory, and recalls nothing.
+        self.left_day = 0
         self.indexed: dict[str, list[tuple[dict[str, dict[str, None]], str]]] = {}  # story -> its index entries
         self.embeddings = _EmbeddingTable()
         # Stories changed since the last save, held here so that one expiring from the
@@ -541,9 +544,7 @@ class StoryIndex:
         vecs = self.vectors(f)
         # Undated, an article is placed by the days it names, if any ("Selasa (20/8)").
         when = (day, day) if day is not None else (f.days[0][0], max(e for _, e in f.days)) if f.days else None
-        if when is not None and (
-            self.newest_day - when[0] > ACTIVE_DAYS - DAY_GRACE or when[0] - DAY_GRACE <= self.evicted_day
-        ):
+        if when is not None and when[0] - DAY_GRACE <= self.left_day:
             self._recall(vecs[0], *when)
         scored = sorted(
             ((self.score(f, self.stories[s], vecs), s) for s in self.candidates(f, *vecs)),
@@ -689,6 +690,7 @@ class StoryIndex:
             if idle:
                 self._unindex(sid)
                 del self.stories[sid]
+                self.left_day = max(self.left_day, _last_day(st))
         if len(self.stories) > ACTIVE_MAX:
             # A busy feed makes thousands of stories a day, most of one article: past the cap,
             # the least recently joined leave memory. An article of their days finds them
@@ -697,14 +699,20 @@ class StoryIndex:
             for sid in heapq.nsmallest(excess, self.stories, key=lambda s: self.stories[s].last_seq):
                 st = self.stories.pop(sid)
                 self._unindex(sid)
-                if st.last_published:
-                    last = date.fromisoformat(st.last_published[:10]).toordinal()
-                    self.evicted_day = max(self.evicted_day, last)
+                self.left_day = max(self.left_day, _last_day(st))
 
     def resolve(self, story_id: str) -> str:
         while story_id in self.redirects:
             story_id = self.redirects[story_id]
         return story_id
+
+
+def _last_day(story: StoryState) -> int:
+    """The latest day a story covers: its last publication day or the last day it names."""
+    days = [end for _, end in story.days]
+    if story.last_published:
+        days.append(date.fromisoformat(story.last_published[:10]).toordinal())
+    return max(days, default=0)
 
 
 def cluster(
@@ -806,6 +814,7 @@ class StoryStage:
         if latest:
             since = (date.fromisoformat(latest[:10]) - timedelta(days=ACTIVE_DAYS)).isoformat()
             index.newest_day = date.fromisoformat(latest[:10]).toordinal()
+            index.left_day = date.fromisoformat(since).toordinal() - 1  # older stories stay in the store
         for row in store.active_stories(since, index.seq - ACTIVE_RECENT, ACTIVE_MAX):
             index.restore_story(state_from_row(row))
         for sid, line, salient in store.story_lines():

@@ -252,3 +252,30 @@ def test_each_article_takes_the_outlet_of_the_source_that_fetched_it_on_a_shared
     assert len(outlets) == len(ARTICLES) + 2
     assert {outlets[site.url(a.path)] for a in ARTICLES} == {OUTLET}
     assert {outlets[site.url("/kedua/" + a.slug)] for a in second} == {"Kabar Kedua"}
+
+
+def test_a_failed_pass_does_not_end_the_watch_and_the_next_ingests_what_it_fetched(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.feed_extras = []
+    errors: list[BaseException] = []
+    waits: list[float] = []
+    with open_store(str(tmp_path / "kabar.db")) as store:
+        follow(site, store)
+        real = store.save_feed_states
+        calls = {"n": 0}
+
+        def broken_once(states: Any) -> None:  # the database fails after the pages were fetched
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise OSError("disk I/O error")
+            real(states)
+
+        monkeypatch.setattr(store, "save_feed_states", broken_once)
+        with monitor.Monitor(store, tmp_path / "w", fetcher_options=FETCHER, interval=1.0, embed=False,
+                             extract=False) as m:  # fmt: skip
+            made = m.follow(cycles=2, on_error=errors.append, sleep=waits.append)
+        assert made == 2 and [str(e) for e in errors] == ["disk I/O error"]
+        assert waits[0] == monitor.MIN_FAILURE_WAIT
+        assert sorted(a.url for a in store.iter_articles()) == sorted(site.url(a.path) for a in ARTICLES)
+    assert article_hits(site) == Counter({a.path: 1 for a in ARTICLES})  # the second pass fetched none again

@@ -441,7 +441,12 @@ def _follow(
                         console.print(f"pass at {_now_local()}", markup=False, highlight=False)
                     _print_pass(report, quiet)
 
-                m.follow(cycles, on_pass=on_pass, on_source=on_source)
+                def on_error(exc: BaseException) -> None:
+                    guard.report_traceback(exc)
+                    err.print(f"kabar watch: a pass failed ({displayable(guard.one_line(exc))}); trying again",
+                              markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+
+                m.follow(cycles, on_pass=on_pass, on_source=on_source, on_error=on_error)
         except StoreBusy as exc:
             err.print(f"kabar {command}: {displayable(str(exc))}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from exc

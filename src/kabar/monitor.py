@@ -75,6 +75,11 @@ DEFAULT_INTERVAL = 900.0
 # and at most this long (so a stop or a new source is noticed).
 MIN_SLEEP = 0.2
 MAX_SLEEP = 60.0
+# After a failed pass the watch waits this long, doubling with each failure in a row up to
+# the maximum (a database restart takes seconds; an outage longer is waited out at a
+# pass every 10 minutes rather than a busy loop).
+MIN_FAILURE_WAIT = 5.0
+MAX_FAILURE_WAIT = 600.0
 
 
 @dataclass
@@ -505,25 +510,37 @@ class Monitor:
         on_pass: Callable[[PassReport], None] | None = None,
         on_source: Callable[[SourcePass], None] | None = None,
         sleep: Callable[[float], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
     ) -> int:
         """Pass over the due sources until `stop` is set or `cycles` passes were made, waiting
-        for the next due source in between; how many passes were made."""
-        done = 0
+        for the next due source in between; how many passes were made (a failed one counts).
+
+        A pass that fails (the database went away, the disk is full) is reported to
+        `on_error` and tried again after a wait that doubles up to MAX_FAILURE_WAIT: a
+        service keeps running, and what the failed pass fetched is in its WARC files, which
+        the next pass ingests."""
+        done = failures = 0
+        pause = sleep if sleep is not None else self.stop.wait
         while not self.stop.is_set() and (cycles is None or done < cycles):
             due = self.due()
             if due:
-                report = self.run_pass(due, on_source)
+                try:
+                    report = self.run_pass(due, on_source)
+                except Exception as exc:  # one pass's failure must not end the watch
+                    done += 1
+                    failures += 1
+                    if on_error is not None:
+                        on_error(exc)
+                    pause(min(MIN_FAILURE_WAIT * 2 ** (failures - 1), MAX_FAILURE_WAIT))
+                    continue
                 done += 1
+                failures = 0
                 if on_pass is not None:
                     on_pass(report)
                 continue
             upcoming = self.next_due()
             wait_for = self.interval if upcoming is None else (upcoming - datetime.now(UTC)).total_seconds()
-            wait_for = min(max(wait_for, MIN_SLEEP), MAX_SLEEP)
-            if sleep is not None:
-                sleep(wait_for)
-            else:
-                self.stop.wait(wait_for)
+            pause(min(max(wait_for, MIN_SLEEP), MAX_SLEEP))
         return done
 
 

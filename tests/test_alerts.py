@@ -118,6 +118,7 @@ def test_each_condition_fires_once_per_story_across_checks_and_a_reopened_store(
         assert reached.payload["sources"] == ["Kabar Palu", "Suara Sulteng", "Warta Timur"]
         assert alerts.check(store) == []
         assert len(store.alert_events(None, 100)) == 1 + 3 + 2  # watching rows are not notifications
+        assert store.alert_counts() == {new_story.id: 1, outlets.id: 3, conflict.id: 1, three.id: 1}
 
 
 def test_a_check_reads_bounded_batches_and_still_notifies_once(db: str, tmp_path: Path) -> None:

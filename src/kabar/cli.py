@@ -1676,7 +1676,8 @@ def alerts_list_cmd(
 ) -> None:
     """The alerts, with how many notifications each has raised."""
     with _open(db) as store:
-        found = [(a, len(store.alert_events(a.id, 1000))) for a in store.alerts()]
+        totals = store.alert_counts()
+        found = [(a, totals.get(a.id, 0)) for a in store.alerts()]
     if as_json:
         records = [
             {k: v for k, v in asdict(a).items() if k != "secret"} | {"notifications": n} for a, n in found

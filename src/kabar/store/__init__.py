@@ -537,6 +537,11 @@ class PipelineStore(ABC):
         """Those of these stories the alert has a row for (a notification or "watching")."""
 
     @abstractmethod
+    def alert_counts(self) -> dict[str, int]:
+        """How many notifications each alert has raised (alerts with none left out): one
+        GROUP BY over the notifications' index."""
+
+    @abstractmethod
     def alert_events(self, alert_id: str | None, limit: int) -> list[AlertEvent]:
         """The latest `limit` notifications, of one alert or of all, newest first (the
         "watching" rows that only mark a story as followed are not notifications)."""

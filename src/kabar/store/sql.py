@@ -1020,6 +1020,10 @@ class SQLStore(Store):
             found.update(str(r[0]) for r in rows)
         return found
 
+    def alert_counts(self) -> dict[str, int]:
+        rows = self._x("SELECT alert, count(*) FROM alert_events WHERE event <> 'watching' GROUP BY alert").fetchall()
+        return {str(a): int(n) for a, n in rows}
+
     def alert_events(self, alert_id: str | None, limit: int) -> list[AlertEvent]:
         where, params = ("AND alert=?", [alert_id]) if alert_id else ("", [])
         rows = self._x(

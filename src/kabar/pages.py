@@ -21,6 +21,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from kabar.lang import all_languages
+from kabar.urls import normalize
 
 # Pages joined into one article at most, the first included. Long Indonesian features run
 # to 5 or 6 pages (kompas' longest reads are split in about 1,000-word pages); a chain
@@ -29,42 +30,35 @@ MAX_PAGES = 10
 # A number in the last path segment or a page parameter is a page number only up to this:
 # beyond it the number is an article id ("/berita/123456").
 MAX_PAGE_NUMBER = 99
-# Query parameters that number an article's pages ("?page=2", "?hal=2"). Not "p": it is
-# WordPress' post id.
-PAGE_PARAMS = frozenset({"page", "halaman", "hal", "pg", "pageno"})
-# Query parameters that say where a reader came from, not which page: a feed's link to page
-# 1 carries "?utm_source=rss" and the page's own link to page 2 does not.
-TRACKING_PARAMS = frozenset({"fbclid", "gclid", "ref", "source"})
-TRACKING_PREFIX = "utm_"
+# Query parameters that number an article's pages ("?page=2"); languages add their own
+# (`LanguageData.page_params`: "?hal=2"). Not "p": it is WordPress' post id.
+PAGE_PARAMS = frozenset({"page", "pg", "pageno"})
 # Link texts longer than this are headlines or sentences, never a next-page link.
 MAX_LINK_TEXT_CHARS = 60
 # Link texts that mean "next" whatever the language.
-ARROWS = ("›", "»", ">", ">>", "→", "next ›", "next »")
+ARROWS = ("›", "»", ">", ">>", "→")
 # Anchors read at most on one page: a page of more links than this is a listing.
 MAX_ANCHORS = 20_000
 
 
 def _host(netloc: str) -> str:
-    host = netloc.lower().rsplit("@", 1)[-1]
-    host = host.removesuffix(":80").removesuffix(":443")
-    return host.removeprefix("www.")
+    """A normalised URL's host, without credentials or "www." (its default port is out)."""
+    return netloc.rsplit("@", 1)[-1].removeprefix("www.")
 
 
 def page_key(url: str) -> tuple[str, str, int] | None:
     """(host, article path and query without the page marker, page number) of a URL, or
     None when it has no host. The first page, unnumbered, is page 1."""
+    # The fetcher's key: a feed's link to page 1 carries "?utm_source=rss" and the page's own
+    # link to page 2 does not, and tracking parameters say where a reader came from.
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(normalize(url))
     except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     number = 1
     query: list[tuple[str, str]] = []
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        if name.lower() in TRACKING_PARAMS or name.lower().startswith(TRACKING_PREFIX):
-            continue
-        if name.lower() in PAGE_PARAMS:
+        if name.lower() in _page_params():
             if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE_NUMBER:
                 return None  # "?page=all" (the whole article) or no page number at all
             number = int(value)
@@ -85,6 +79,11 @@ def is_continuation(first_url: str, url: str) -> bool:
     same article path, a higher page number."""
     first, later = page_key(first_url), page_key(url)
     return first is not None and later is not None and first[:2] == later[:2] and later[2] > first[2]
+
+
+@lru_cache(maxsize=1)
+def _page_params() -> frozenset[str]:
+    return PAGE_PARAMS | {p for lang in all_languages() for p in lang.page_params}
 
 
 @lru_cache(maxsize=1)

@@ -33,16 +33,16 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
-import courlan
 import httpcore
 import httpx
 from protego import Protego
 
+from kabar.urls import NOT_HTTP, normalize
+
 # ---- Reasons a fetch gives no page (FetchResult.problem)
 
-NOT_HTTP = "not an http(s) URL"
 BAD_URL = "malformed URL"
 PRIVATE_ADDRESS = "private or reserved address refused"
 UNRESOLVED = "host does not resolve"
@@ -156,18 +156,6 @@ class FetchResult:
     @property
     def content_type(self) -> str:
         return (self.header("content-type") or "").split(";")[0].strip().lower()
-
-
-def normalize(url: str) -> str:
-    """The one key of a URL: courlan's normalisation (lower-case host, default port out,
-    tracking parameters such as utm_* and fbclid out, query sorted) without the fragment.
-    Raises ValueError for anything but an absolute http(s) URL."""
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ValueError(NOT_HTTP)
-    normal = courlan.normalize_url(url, strict=False)
-    return urlunsplit(urlsplit(normal)._replace(fragment=""))
 
 
 def _blocked(address: str) -> bool:

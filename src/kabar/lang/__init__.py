@@ -72,6 +72,9 @@ class LanguageData:
     # "Next page"): regexes matched (case-insensitively) against the whole link text
     # (`kabar.pages.next_page_url`).
     next_page_cues: list[str] = field(default_factory=list)
+    # Query parameters this language's sites number an article's pages by ("?halaman=2"),
+    # besides the usual "page", "pg" and "pageno" (`kabar.pages`).
+    page_params: list[str] = field(default_factory=list)
     # "4/9/2007" is 9 April on this language's pages when nothing else tells (the URL's
     # date does): of 13 such ECB+ dev pages, the 9 with a dated URL are all month-first.
     month_first_numeric: bool = False

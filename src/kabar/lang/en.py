@@ -40,7 +40,7 @@ END_CUES = [r"leave a (reply|comment).*", r"tags?\s*:.*", r"you may also like"]
 
 # Link texts of the next page of an article split over pages: "Next page", "Next",
 # "Page 2", "Continue to page 2".
-NEXT_PAGE_CUES = [r"next(?: page)?", r"(?:continue (?:reading )?(?:on|to) )?page \d{1,3}", r"continue (?:reading )?on next page"]
+NEXT_PAGE_CUES = [r"next(?: page)?(?: ?[›»])?", r"(?:continue (?:reading )?(?:on|to) )?page \d{1,3}", r"continue (?:reading )?on next page"]
 
 CREDIT_WORDS = ["photo", "image", "file photo", "illustration", "credit", "courtesy", "reuters", "ap",
                 "afp", "getty images", "handout", "screenshot", "source"]  # fmt: skip

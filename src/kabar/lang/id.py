@@ -58,6 +58,7 @@ END_CUES = [r"baca selengkapnya", r"tulis komentar( anda)?", r"terkini lainnya",
 # "Halaman selanjutnya", "Selanjutnya", "Berikutnya", "Halaman 2", "Hal. 2", "Lanjut".
 NEXT_PAGE_CUES = [r"(?:halaman|hal\.?) (?:selanjutnya|berikutnya)", r"selanjutnya", r"berikutnya", r"lanjut(?:kan)?",
                   r"(?:halaman|hal\.?) ?\d{1,3}", r"(?:baca )?halaman (?:selanjutnya|berikutnya)"]  # fmt: skip
+PAGE_PARAMS = ["halaman", "hal"]  # "?hal=2"
 
 CREDIT_WORDS = ["foto", "dok", "dokumentasi", "ilustrasi", "istimewa", "antara", "tangkapan layar",
                 "gambar", "sumber foto", "grafis", "infografis"]  # fmt: skip
@@ -209,6 +210,7 @@ DATA = LanguageData(
     related_cues=RELATED_CUES,
     end_cues=END_CUES,
     next_page_cues=NEXT_PAGE_CUES,
+    page_params=PAGE_PARAMS,
     credit_words=CREDIT_WORDS,
     abbreviations=ABBREVIATIONS,
     non_final_words=NON_FINAL,

@@ -19,7 +19,6 @@ on everything a template prints).
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 import queue
@@ -53,6 +52,7 @@ from kabar.safe import displayable
 from kabar.store import Store, open_store
 from kabar.web import alerts as alert_routes
 from kabar.web import views
+from kabar.web.auth import bearer, token_matches
 from kabar.web.uploads import QueueFull, Uploads, shown_source
 
 HERE = FilePath(__file__).resolve().parent
@@ -151,14 +151,8 @@ def _link(url: str | None) -> str | None:
     return views.safe_url(displayable(url)) if url else None
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    return header[7:].strip() if header.lower().startswith("bearer ") else None
-
-
 def _authorised(settings: Settings, request: Request) -> bool:
-    given = _bearer(request)
-    return bool(settings.token and given and hmac.compare_digest(given.encode(), settings.token.encode()))
+    return token_matches(settings.token, bearer(request))
 
 
 @lru_cache(maxsize=1)
@@ -210,6 +204,13 @@ class _Labels(dict[str, str]):
     def stance_name(self, stance: str | None) -> str:
         """An answer's stance: yes, no, mixed."""
         return self.get(f"stance_{stance}", stance) if stance else "—"
+
+
+def ui_language(request: Request) -> str:
+    """The interface's language: the reader's choice (`?lang=`), not a text's: any
+    registered language with UI labels, else English (the pages' language without it)."""
+    code = request.query_params.get("lang", UI_DEFAULT)
+    return code if known(code) and get(code).ui else UI_DEFAULT
 
 
 @lru_cache(maxsize=16)
@@ -395,10 +396,7 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(401, "writes need a bearer token", headers={"WWW-Authenticate": "Bearer"})
 
     def page(name: str, request: Request, **context: Any) -> HTMLResponse:
-        # The interface's language is the reader's choice, not a text's: any registered
-        # language with UI labels, else English (the pages' language without `?lang=`).
-        code = request.query_params.get("lang", UI_DEFAULT)
-        code = code if known(code) and get(code).ui else UI_DEFAULT
+        code = ui_language(request)
         # The language links keep the page's other parameters (a search stays a search).
         kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
         switch = {other: "?" + urlencode([*kept, ("lang", other)]) for other in ("en", "id")}
@@ -499,7 +497,8 @@ def create_app(settings: Settings) -> FastAPI:
         return page("ask.html", request, q=q, answer=answer)
 
     # Alerts: their pages, Atom feeds and API (alerts.py); writes under the uploads' rule.
-    alert_routes.register(app, settings=settings, opened=opened, page=page, reader=Reader, writer=Writer)
+    alert_routes.register(app, settings=settings, opened=opened, page=page, reader=Reader, writer=Writer,
+                          labels_of=lambda request: labels(ui_language(request)))  # fmt: skip
 
     # --- API -----------------------------------------------------------------------------
 

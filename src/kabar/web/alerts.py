@@ -19,10 +19,9 @@ Every list is bounded: the latest `LATEST` notifications across alerts, an alert
 
 from __future__ import annotations
 
-import hmac
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -35,6 +34,7 @@ from starlette.datastructures import UploadFile
 
 from kabar import alerts
 from kabar.store import Alert, AlertEvent, Store
+from kabar.web.auth import bearer, token_matches
 
 if TYPE_CHECKING:
     from kabar.web import Settings
@@ -131,23 +131,23 @@ def event_record(event: AlertEvent, alert: Alert | None = None) -> dict[str, Any
     return record
 
 
-def _summary(event: AlertEvent) -> str:
-    """An entry's text: what the condition found, then the new articles."""
+def _summary(event: AlertEvent, t: Mapping[str, str]) -> str:
+    """An entry's text, in the labels `t`: what the condition found, then the new articles."""
     payload = event.payload
     lines: list[str] = []
     if payload.get("outlet"):
-        lines.append(f"New outlet: {payload['outlet']}")
+        lines.append(t["new_outlet_named"].format(outlet=payload["outlet"]))
     if payload.get("sources"):
-        lines.append("Independent sources: " + ", ".join(str(s) for s in payload["sources"]))
+        lines.append(f"{t['independent']}: " + ", ".join(str(s) for s in payload["sources"]))
     conflict = payload.get("conflict")
     if isinstance(conflict, dict):
         figures = conflict.get("figures") or []
-        lines.append(f"Conflicting figures ({conflict.get('unit', '')}): "
+        lines.append(f"{t['conflicts']} ({conflict.get('unit', '')}): "
                      + " / ".join(f"{f.get('figure')} ({f.get('outlet') or '?'})" for f in figures))  # fmt: skip
         lines.extend(f"- {f.get('outlet') or '?'}: {f.get('text', '')}" for f in figures)
     articles = payload.get("articles") or []
     if articles:
-        lines.append("Articles:")
+        lines.append(f"{t['articles']}:")
         for a in articles:
             when = (a.get("published") or "")[:10]
             lines.append(f"- {a.get('title', '')} ({', '.join(x for x in (a.get('outlet'), when) if x)})")
@@ -173,10 +173,10 @@ def _xml_safe(text: str) -> str:
     )  # fmt: skip
 
 
-def atom_feed(alert: Alert, events: list[AlertEvent], base: str) -> bytes:
+def atom_feed(alert: Alert, events: list[AlertEvent], base: str, t: Mapping[str, str]) -> bytes:
     """The alert's notifications as an Atom 1.0 document (RFC 4287): one entry per
     notification, titled "<event>: <story title>", linking to the story's page under
-    `base` (the site's absolute URL, ending in "/")."""
+    `base` (the site's absolute URL, ending in "/"), summarised in the labels `t`."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "id", uuid.uuid5(FEED_NAMESPACE, alert.id).urn)
@@ -197,21 +197,12 @@ def atom_feed(alert: Alert, events: list[AlertEvent], base: str) -> bytes:
         href = f"{base}stories/{quote(str(story['id']), safe='')}"
         ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": href})
         _text(entry, "updated", event.created)
-        _text(entry, "summary", _summary(event), type="text")
+        _text(entry, "summary", _summary(event, t), type="text")
     document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return document
 
 
 # ---- Routes
-
-
-def _token_matches(settings: Settings, given: str | None) -> bool:
-    return bool(settings.token and given and hmac.compare_digest(given.encode(), settings.token.encode()))
-
-
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
 class _FormError(Exception):
@@ -234,9 +225,11 @@ def register(
     page: Callable[..., HTMLResponse],
     reader: Any,
     writer: Any,
+    labels_of: Callable[[Request], Mapping[str, str]],
 ) -> None:
     """Add the alerts' pages, feed and API to `app`: `opened` opens the store, `page`
-    renders a template, `reader` and `writer` are the read and write guards (Depends)."""
+    renders a template, `reader` and `writer` are the read and write guards (Depends),
+    `labels_of` the UI labels of a request's language (the feed's words)."""
 
     def lang_query(request: Request) -> str:
         lang = request.query_params.get("lang")
@@ -279,7 +272,7 @@ def register(
                 raise _FormError(422, f"{key}: at most {MAX_FIELD} characters, no NUL")
         if not settings.token:
             raise _FormError(403, "writes_disabled")
-        if not _token_matches(settings, form.pop("token", None) or _bearer(request)):
+        if not token_matches(settings.token, form.pop("token", None) or bearer(request)):
             raise _FormError(401, "token_needed")
         return form
 
@@ -336,7 +329,7 @@ def register(
         with opened() as store:
             alert = one(store, alert_id)
             events = store.alert_events(alert.id, FEED_ENTRIES)
-        return Response(atom_feed(alert, events, str(request.base_url)), media_type=ATOM_TYPE)
+        return Response(atom_feed(alert, events, str(request.base_url), labels_of(request)), media_type=ATOM_TYPE)
 
     @app.get("/alerts/{alert_id}", response_class=HTMLResponse, dependencies=[reader], include_in_schema=False)
     def alert_page(request: Request, alert_id: AlertId) -> HTMLResponse:

@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import re
 import secrets
-import socket
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -42,6 +40,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from kabar.extract.story import figure_conflicts
+from kabar.fetch.client import address_problem
 from kabar.query import Filters
 from kabar.search import query_variants, resolved
 from kabar.store import Alert, AlertEvent, Store
@@ -157,6 +156,10 @@ def find(store: Store, id_or_name: str) -> Alert | None:
 # ---- Checking
 
 
+# The latest article when a batch was read, and the batch: (ingest order, id, story).
+_Batch = tuple[int, list[tuple[int, str, str | None]]]
+
+
 @dataclass
 class _Story:
     new_articles: list[str] = field(default_factory=list)
@@ -198,15 +201,19 @@ class _Check:
         delivery = self.when if self.alert.webhook else None
         self.events.append(AlertEvent(self.alert.id, story, name, self.when, payload, next_try=delivery))
 
-    def run(self, limit: int) -> int:
-        """Collect this alert's events; the `checked_seq` it reached."""
+    def run(self, limit: int, batches: dict[int, _Batch]) -> int:
+        """Collect this alert's events; the `checked_seq` it reached. `batches` keeps the
+        new articles read after a mark, for the other alerts at the same mark."""
         alert, store = self.alert, self.store
-        top = store.max_seq()
+        if alert.checked_seq not in batches:
+            # The latest article first: what is stored after this read waits for the next.
+            top = store.max_seq()
+            batches[alert.checked_seq] = (top, store.articles_after(alert.checked_seq, None, "all", Filters(), limit))
+        # Every new article (matching or not) tells which followed stories moved.
+        top, every = batches[alert.checked_seq]
         variants = query_variants(alert.query) if alert.query else None
         filters = resolved(Filters(outlet=alert.outlet, language=alert.language, entity=alert.entity))
         matched = store.articles_after(alert.checked_seq, variants, "all", filters, limit)
-        # Every new article (matching or not) tells which followed stories moved.
-        every = store.articles_after(alert.checked_seq, None, "all", Filters(), limit)
         reached = max([top, *(s for s, _, _ in every)]) if len(every) < limit else every[-1][0]
         stories: dict[str, _Story] = defaultdict(_Story)
         matched_ids = {aid for seq, aid, _ in matched if seq <= reached}
@@ -286,10 +293,11 @@ def check(store: Store, *, limit: int = CHECK_BATCH, rounds: int = MAX_ROUNDS) -
     memory stays bounded and a killed check resumes where it stopped); the new notifications
     (see the module doc)."""
     new: list[AlertEvent] = []
+    batches: dict[int, _Batch] = {}  # alerts mostly share their mark
     for alert in store.alerts():
         for _ in range(rounds):
             run = _Check(store, alert, now_iso())
-            reached = run.run(limit)
+            reached = run.run(limit, batches)
             fresh = store.add_alert_events(run.events, {alert.id: reached})
             new.extend(e for e in fresh if e.event != WATCHING)
             if reached >= store.max_seq() or reached == alert.checked_seq:
@@ -312,18 +320,10 @@ def verify(secret: str, body: bytes, signature: str) -> bool:
 
 
 def _public(url: str) -> str | None:
-    """Why `url`'s host may not take a webhook (it resolves to a private or reserved
-    address), or None."""
-    host = urlsplit(url).hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        return f"host does not resolve: {exc}"
-    for info in infos:
-        ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not ip.is_global:
-            return f"{host} resolves to {ip}, a private or reserved address (add the alert with --allow-private)"
-    return None
+    """Why `url`'s host may not take a webhook (the fetcher's address rule), or None."""
+    parts = urlsplit(url)
+    problem = address_problem(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+    return f"{problem} (add the alert with --allow-private)" if problem else None
 
 
 @dataclass

@@ -206,6 +206,17 @@ class _GuardedBackend(httpcore.SyncBackend):
         return super().connect_tcp(address, port, timeout, local_address, socket_options)
 
 
+def address_problem(host: str, port: int) -> str | None:
+    """Why `host` may not be reached (it does not resolve, or resolves to a private,
+    loopback, link-local or reserved address), or None: the fetcher's own rule, for other
+    clients (alert webhooks)."""
+    try:
+        _public_address(host, port)
+    except _Refused as refused:
+        return f"{refused.problem}: {refused.detail}"
+    return None
+
+
 def _public_address(host: str, port: int) -> str:
     """The first address `host` resolves to; _Refused if any of them is not public."""
     try:

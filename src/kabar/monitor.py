@@ -43,7 +43,7 @@ import feedparser
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from kabar import alerts, meta, pages, pipeline
+from kabar import alerts, pages, pipeline
 from kabar.fetch import Fetcher, FetchResult, RollingWarc, normalize
 from kabar.fetch import client as fc
 from kabar.sources import Source
@@ -395,32 +395,32 @@ class Monitor:
         done = self.store.ingested_warcs()
         return [f for f in warc_files(self.warc_dir) if str(f) not in done]
 
+    def _file_sources(self, files: Sequence[Path]) -> dict[str, str]:
+        """Each file's source: the one whose folder it is in. A file's pages belong to it,
+        whatever their URL says (outlets sharing a host, a syndication domain, a CDN)."""
+        by_folder = {_slug(s.name): s.name for s in self.store.outlet_sources()}
+        return {str(f): by_folder[f.parent.name] for f in files if f.parent.name in by_folder}
+
     def _journal_files(self, files: Sequence[Path]) -> int:
         """Mark the pages in `files` as fetched, so a page a killed pass fetched (its record
         whole in a WARC file, its fetch not yet in the store) is never fetched again."""
-        found: dict[str, str] = {}
+        sources = self._file_sources(files)
+        found: dict[str, tuple[str, str]] = {}
         for path in files:
             for url, when in _warc_responses(path):
                 try:
-                    found.setdefault(normalize(url), when)
+                    found.setdefault(normalize(url), (sources.get(str(path), path.parent.name), when))
                 except ValueError:
                     continue
         missing = set(found) - self.store.fetched_urls(list(found))
-        records = [
-            FetchRecord(url, self.store.outlet_for(url) or (meta.outlet_from_url(url) or "?"), found[url], 200,
-                        detail="recovered from the WARC file")
-            for url in sorted(missing)
-        ]
+        records = [FetchRecord(url, *found[url], 200, detail="recovered from the WARC file") for url in sorted(missing)]
         self.store.save_fetches(records)
         return len(records)
 
     def _ingest_pending(self, files: Sequence[Path]) -> pipeline.IngestReport | None:
         if not files:
             return None
-        # A file's pages belong to the source whose folder it is in, whatever their URL says
-        # (outlets sharing a host, a syndication domain, a CDN).
-        by_folder = {_slug(s.name): s.name for s in self.store.outlet_sources()}
-        outlets = {str(f): by_folder[f.parent.name] for f in files if f.parent.name in by_folder}
+        outlets = self._file_sources(files)
         report = pipeline.run([str(f) for f in files], self.store, outlets=outlets, **self.ingest_options)
         self.store.mark_warcs_ingested([str(f) for f in files], _now())
         return report
@@ -454,7 +454,8 @@ class Monitor:
     ) -> PassReport:
         """One pass over `sources` (default: every source), see the module doc."""
         report = PassReport()
-        report.recovered = self._journal_files(self.pending_files())
+        left = self.pending_files()  # an earlier pass's, killed or kept from its ingest
+        report.recovered = self._journal_files(left)
         chosen = list(self.store.outlet_sources() if sources is None else sources)
         works = [
             _Work(s, self._fetcher(s), self.warc_dir / _slug(s.name), self.store.feed_states([*s.feeds, *s.sitemaps]))
@@ -482,11 +483,12 @@ class Monitor:
                 future.result()  # a worker's bug is raised here, after what it fetched is saved
         self.store.save_fetches([r for w in works for r in w.take()])
         report.warc_files = [f for w in works for f in w.warc_files if f.exists()]
-        pending_files = self.pending_files()
-        if pending_files:
-            self._ingest(report, pending_files)
+        if to_ingest := sorted({*left, *report.warc_files}):
+            self._ingest(report, to_ingest)
         self.store.save_feed_states([st for w in works for st in w.run.new_states])
-        self.store.save_source_schedules([self._schedule(w.source, started) for w in works])
+        schedules = self.store.source_schedules()
+        self.store.save_source_schedules([self._schedule(w.source, schedules.get(w.source.name), started)
+                                          for w in works])  # fmt: skip
         for work in works:
             report.sources.append(work.report)
             if on_source is not None:
@@ -496,8 +498,7 @@ class Monitor:
             report.deliveries = alerts.deliver(self.store)
         return report
 
-    def _schedule(self, source: Source, started: datetime) -> SourceSchedule:
-        old = self.store.source_schedules().get(source.name)
+    def _schedule(self, source: Source, old: SourceSchedule | None, started: datetime) -> SourceSchedule:
         interval = old.interval if old and old.interval else self.interval
         due = (started + timedelta(seconds=interval)).isoformat(timespec="seconds")
         return SourceSchedule(source.name, due, started.isoformat(timespec="seconds"), old.interval if old else None)

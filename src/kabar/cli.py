@@ -328,17 +328,24 @@ def ingest_cmd(
         raise typer.Exit(EXIT_QUARANTINED)
 
 
+def _alert_lines(notifications: int, delivered: Any) -> list[str]:
+    """What a check of the alerts did (`delivered`: an `alerts.DeliveryReport`, or None)."""
+    lines = [f"{notifications} new alert notifications"] if notifications else []
+    if delivered is not None and (delivered.delivered or delivered.failed or delivered.given_up):
+        lines.append(f"webhooks: {delivered.delivered} delivered, {delivered.failed} to retry, "
+                     f"{delivered.given_up} given up")  # fmt: skip
+    return lines
+
+
 def _check_alerts(store: Store, quiet: bool) -> None:
     """Check the alerts after an ingest and post their webhooks (as a fetch pass does)."""
     from kabar import alerts
 
     new = alerts.check(store)
     delivered = alerts.deliver(store)
-    if not quiet and (new or delivered.failed or delivered.given_up):
-        console.print(f"{len(new)} new alert notifications"
-                      + (f"; webhooks: {delivered.delivered} delivered, {delivered.failed} to retry"
-                         if delivered.delivered or delivered.failed else ""),
-                      markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+    if not quiet:
+        for line in _alert_lines(len(new), delivered):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 WarcOption = Annotated[
@@ -378,11 +385,7 @@ def _print_pass(report: Any, quiet: bool) -> None:
         lines.append(f"not ingested yet ({report.ingest_busy}); the next pass ingests it")
     else:
         lines.append("nothing new to ingest")
-    if report.notifications:
-        lines.append(f"{len(report.notifications)} new alert notifications")
-    if report.deliveries is not None and (report.deliveries.failed or report.deliveries.given_up):
-        d = report.deliveries
-        lines.append(f"webhooks: {d.delivered} delivered, {d.failed} to retry, {d.given_up} given up")
+    lines += _alert_lines(len(report.notifications), report.deliveries)
     for line in lines:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
 
@@ -1743,8 +1746,5 @@ def alerts_check_cmd(
         new = alerts.check(store)
         for e in new:
             _plain(f"{e.alert}  {e.event}  {e.story}  {e.payload.get('story', {}).get('title', '')}")
-        _plain(f"{len(new)} new notifications")
-        if deliver:
-            d = alerts.deliver(store)
-            if d.delivered or d.failed or d.given_up:
-                _plain(f"webhooks: {d.delivered} delivered, {d.failed} to retry, {d.given_up} given up")
+        for line in _alert_lines(len(new), alerts.deliver(store) if deliver else None) or ["no new notifications"]:
+            _plain(line)

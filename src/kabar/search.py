@@ -73,6 +73,7 @@ class Hit:
     score: float
     snippet: list[tuple[str, bool]] = field(default_factory=list)  # (text, matched)
     paragraph: int = 0
+    outlet_from_folder: bool = False  # the outlet is only its folder's name
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
@@ -128,5 +129,5 @@ def run(
             continue
         segments, paragraph = snippet(article, variants)
         hits.append(Hit(article.id, article.title, article.outlet, article.published, article.language,
-                        article.story, round(score, 4), segments, paragraph))  # fmt: skip
+                        article.story, round(score, 4), segments, paragraph, article.outlet_from_folder))  # fmt: skip
     return hits, total

@@ -483,10 +483,8 @@ def create_app(settings: Settings) -> FastAPI:
     def search_page(request: Request, query: SearchQuery, q: Text = "") -> HTMLResponse:
         with opened() as store:
             result = views.search(store, q, **query) if q else None
-            # The hits whose outlet is only a folder's name, labelled so (one bounded read).
-            folder = views.folder_articles(store, [h.article for h in result["hits"]]) if result else set()
         filters = {k: query[k] for k in ("since", "until", "outlet", "language", "entity", "story")}
-        return page("search.html", request, q=q, result=result, filters=filters, folder=folder,
+        return page("search.html", request, q=q, result=result, filters=filters,
                     form={k: v or "" for k, v in filters.items()},
                     nav=views.date_navigation(query["since"], query["until"]))  # fmt: skip
 

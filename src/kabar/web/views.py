@@ -222,12 +222,6 @@ def folder_names(articles: Sequence[Article]) -> frozenset[str]:
     return frozenset(folder - named)
 
 
-def folder_articles(store: ReadStore, ids: Sequence[str]) -> set[str]:
-    """Of the articles `ids` (a page of search hits), those whose outlet is only their
-    folder's name: one bounded read of those articles (`Hit` carries no such flag)."""
-    return {a.id for a in store.get_articles(ids) if a.outlet_from_folder}
-
-
 def claim_holders(found: StoryFacts, articles: Sequence[Article]) -> list[str | None]:
     """The holder's entity key of each of the story's claims: the article claim it was
     gathered from (same article, paragraph and content) carries it."""

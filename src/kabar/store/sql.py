@@ -425,11 +425,13 @@ class SQLStore(Store):
             if chunk.seq:
                 self._x("UPDATE counters SET value=? WHERE name='seq'", (chunk.seq,))
 
-    def _select_in(self, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+    def _select_in(self, sql: str, values: Sequence[Any], before: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """`sql` with its `{marks}` bound to `values`, 500 at a time; `before` binds the
+        parameters ahead of them."""
         out: list[tuple[Any, ...]] = []
         for i in range(0, len(values), 500):
             part = list(values[i : i + 500])
-            out.extend(self._x(sql.format(marks=",".join("?" * len(part))), part).fetchall())
+            out.extend(self._x(sql.format(marks=",".join("?" * len(part))), [*before, *part]).fetchall())
         return out
 
     def recent_signatures(self, limit: int) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
@@ -1009,16 +1011,12 @@ class SQLStore(Store):
         return new
 
     def alert_stories(self, alert_id: str, story_ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        ids = list(dict.fromkeys(story_ids))
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            rows = self._x(
-                f"SELECT DISTINCT story FROM alert_events WHERE alert=? AND story IN ({marks})", [alert_id, *part]
-            ).fetchall()
-            found.update(str(r[0]) for r in rows)
-        return found
+        rows = self._select_in(
+            "SELECT DISTINCT story FROM alert_events WHERE alert=? AND story IN ({marks})",
+            list(dict.fromkeys(story_ids)),
+            [alert_id],
+        )
+        return {str(r[0]) for r in rows}
 
     def alert_counts(self) -> dict[str, int]:
         rows = self._x("SELECT alert, count(*) FROM alert_events WHERE event <> 'watching' GROUP BY alert").fetchall()
